@@ -1,0 +1,1 @@
+"""The ``alliance`` command: runs nodes, the hub and the demo federation."""

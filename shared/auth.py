@@ -1,0 +1,94 @@
+"""API tokens: created by ``alliance token create``, stored hashed in the data dir.
+
+Reads of public data need no token; writes need an ``editor`` or ``admin`` token sent as
+``Authorization: Bearer <token>``. The file is re-read when it changes, so a token made
+while the node runs works at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from fastapi import Header, HTTPException
+
+TOKENS_FILE = "tokens.json"
+
+
+class Role(StrEnum):
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+    def allows(self, needed: Role) -> bool:
+        return self is Role.ADMIN or self is needed
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenStore:
+    """The hashed tokens of one node."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self._path = data_dir / TOKENS_FILE
+        self._cache: tuple[float, list[dict[str, str]]] = (-1.0, [])
+
+    def create(self, role: Role, label: str = "") -> str:
+        token = "alt_" + secrets.token_urlsafe(32)
+        entries = self._load()
+        entries.append({
+            "id": secrets.token_hex(4),
+            "sha256": _digest(token),
+            "role": role.value,
+            "label": label,
+            "created": datetime.now(UTC).isoformat(),
+        })
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(entries, handle, indent=2)
+        tmp.replace(self._path)
+        return token
+
+    def role_of(self, token: str) -> Role | None:
+        digest = _digest(token)
+        for entry in self._load():
+            if hmac.compare_digest(entry["sha256"], digest):
+                return Role(entry["role"])
+        return None
+
+    def _load(self) -> list[dict[str, str]]:
+        try:
+            mtime = self._path.stat().st_mtime
+        except FileNotFoundError:
+            return []
+        if mtime != self._cache[0]:
+            self._cache = (mtime, json.loads(self._path.read_text()))
+        return list(self._cache[1])
+
+
+class RequireRole:
+    """FastAPI dependency: the request must carry a token of at least ``role``."""
+
+    def __init__(self, tokens: TokenStore, role: Role) -> None:
+        self._tokens = tokens
+        self._role = role
+
+    async def __call__(self, authorization: str | None = Header(default=None)) -> Role:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise HTTPException(401, "this needs an API token: Authorization: Bearer <token>",
+                                headers={"WWW-Authenticate": "Bearer"})
+        role = self._tokens.role_of(authorization.removeprefix("Bearer ").strip())
+        if role is None:
+            raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
+        if not role.allows(self._role):
+            raise HTTPException(403, f"this needs the {self._role.value} role")
+        return role

@@ -1,0 +1,37 @@
+"""Errors a user can cause, mapped to HTTP and CLI answers in one place each.
+
+    DomainError (422)      a rule of the domain refused the input; names the field
+    ├── NotFound (404)     no such aggregate on this node
+    ├── Duplicate (409)    the aggregate already exists
+    ├── Gone (410)         the aggregate was deleted (tombstoned)
+    └── Forbidden (403)    the caller may not do this
+"""
+
+from __future__ import annotations
+
+
+class DomainError(ValueError):
+    """A refusal with the field it concerns (or None) and a readable reason."""
+
+    status = 422
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.reason = reason
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Duplicate(DomainError):
+    status = 409
+
+
+class Gone(DomainError):
+    status = 410
+
+
+class Forbidden(DomainError):
+    status = 403

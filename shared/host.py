@@ -1,0 +1,119 @@
+"""One process hosting one or more services: the wiring written once, parameterised.
+
+``alliance up`` hosts every installed service in one process; ``alliance service NAME``
+hosts one (docker-compose runs one per container). Resources open in the lifespan, in
+order (bus, streams, broker, services) and close in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+from pymongo import AsyncMongoClient
+
+from shared.auth import TokenStore
+from shared.bus import BusConnection, create_broker, ensure_node_streams
+from shared.envelope import KeyRing
+from shared.http import install_error_handlers, install_metrics
+from shared.identity import NodeIdentity
+from shared.metrics import Metrics
+from shared.service import Service, ServiceContext, ServiceFactory
+from shared.settings import NodeSettings
+from shared.store import Document
+
+log = logging.getLogger(__name__)
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the bus and the store are, embedded or given by NATS_URL / MONGODB_URL."""
+
+    nats_url: str
+    mongodb_url: str
+
+
+def create_node_app(
+    settings: NodeSettings,
+    identity: NodeIdentity,
+    endpoints: Endpoints,
+    factories: dict[str, ServiceFactory],
+    keyring: KeyRing | None = None,
+) -> FastAPI:
+    """Build (without opening anything) the HTTP app, broker and services of one process."""
+    metrics = Metrics()
+    ring = keyring or KeyRing({identity.node: identity.public_key})
+    mongo: AsyncMongoClient[Document] = AsyncMongoClient(
+        endpoints.mongodb_url, serverSelectionTimeoutMS=5000, tz_aware=True
+    )
+    bus = BusConnection(endpoints.nats_url)
+    broker = create_broker(endpoints.nats_url, metrics)
+    context = ServiceContext(
+        settings=settings, identity=identity, keyring=ring, mongo=mongo, bus=bus,
+        broker=broker, metrics=metrics, tokens=TokenStore(settings.data_dir),
+    )
+    services = [factory(context) for factory in factories.values()]
+    for service in services:
+        broker.include_router(service.bus)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await bus.connect()
+        await ensure_node_streams(bus.js, identity.node, settings.duplicate_window_seconds)
+        await broker.start()
+        started: list[Service] = []
+        try:
+            for service in services:
+                await service.start()
+                started.append(service)
+            yield
+        finally:
+            for service in reversed(started):
+                await service.stop()
+            await broker.stop()
+            await bus.close()
+            await mongo.close()
+
+    app = FastAPI(
+        title=f"Alliance node {identity.node} — {identity.name}",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Member networks, clusters and organisations of one national association.",
+    )
+    install_error_handlers(app)
+    install_metrics(app, metrics, "+".join(factories) or "node")
+    for service in services:
+        app.include_router(service.http)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> Response:
+        """200 only when the bus and the store answer."""
+        checks = {"bus": bus.connected, "store": await _store_ok(mongo)}
+        for service in services:
+            for check in service.health:
+                checks[service.name] = checks.get(service.name, True) and await check()
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
+
+    @app.get("/asyncapi.json", tags=["ops"])
+    async def asyncapi() -> Response:
+        """The AsyncAPI document of this process's bus subscribers and publishers."""
+        spec = AsyncAPI(broker, title=f"Alliance node {identity.node} bus", version="0.1.0")
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    return app
+
+
+async def _store_ok(mongo: AsyncMongoClient[Document]) -> bool:
+    try:
+        await asyncio.wait_for(mongo.admin.command("ping"), HEALTH_TIMEOUT_SECONDS)
+    except Exception:
+        return False
+    return True

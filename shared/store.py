@@ -1,0 +1,226 @@
+"""A service's MongoDB database: unit of work with outbox, and idempotent replicas.
+
+The unit of work commits a state change and the events it produced in one transaction,
+so a crash can never lose an event or publish one for a change that did not happen. The
+outbox relay (``shared.relay``) publishes them afterwards. Replicas of other nodes'
+aggregates are applied only when their version is newer, and every applied event id is
+recorded, so at-least-once delivery becomes effectively-once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from pymongo import AsyncMongoClient, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from shared.envelope import Envelope
+
+OUTBOX = "outbox"
+PROCESSED = "processed"
+DUPLICATE_KEY = 11000
+
+Document = dict[str, Any]
+
+
+class ServiceDatabase:
+    """One service's own database; no other service reads or writes it."""
+
+    def __init__(self, client: AsyncMongoClient[Document], name: str) -> None:
+        self.client = client
+        self.db: AsyncDatabase[Document] = client[name]
+        self._after_commit: list[Callable[[], None]] = []
+
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        return self.db[name]
+
+    @property
+    def outbox(self) -> AsyncCollection[Document]:
+        return self.db[OUTBOX]
+
+    @property
+    def processed(self) -> AsyncCollection[Document]:
+        return self.db[PROCESSED]
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after every successful commit (the relay's wake-up)."""
+        self._after_commit.append(callback)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def committed(self) -> None:
+        for callback in self._after_commit:
+            callback()
+
+
+class UnitOfWork:
+    """``async with db.unit_of_work() as uow: ...; await uow.commit()``; no commit, no change."""
+
+    def __init__(self, database: ServiceDatabase) -> None:
+        self.database = database
+        self.session: AsyncClientSession | None = None
+        self._events: list[Envelope] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self.database.client.start_session()
+        await self.session.start_transaction()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.session is not None
+        try:
+            if self.session.in_transaction:
+                await self.session.abort_transaction()
+        finally:
+            await self.session.end_session()
+
+    def collection(self, name: str) -> AsyncCollection[Document]:
+        return self.database.collection(name)
+
+    def record(self, envelope: Envelope) -> None:
+        """Stage an outgoing event; it is written with the state change on commit."""
+        self._events.append(envelope)
+
+    async def commit(self) -> None:
+        assert self.session is not None
+        if self._events:
+            await self.database.outbox.insert_many(
+                [outbox_document(event) for event in self._events], session=self.session
+            )
+        await self.session.commit_transaction()
+        self._events.clear()
+        self.database.committed()
+
+
+def outbox_document(envelope: Envelope) -> Document:
+    return {
+        "_id": envelope.id,
+        "subject": envelope.subject,
+        "body": envelope.to_bytes(),
+        "created": datetime.now(UTC),
+    }
+
+
+@dataclass(frozen=True)
+class ReplicaChange:
+    """One remote event turned into the replica document it leaves behind."""
+
+    collection: str
+    event: Envelope
+    document: Document  # fields to set; replicas keep ``deleted`` for tombstones
+    deleted: bool = False
+
+    @property
+    def key(self) -> str:
+        return replica_key(self.event.origin, self.event.aggregateid)
+
+
+def replica_key(origin: str, aggregate_id: str) -> str:
+    """Replicas are keyed by (origin, aggregate id): ids are only unique per owner."""
+    return f"{origin}:{aggregate_id}"
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    applied: list[Envelope]
+    skipped: list[Envelope]
+
+
+async def apply_replica_changes(
+    database: ServiceDatabase, changes: Iterable[ReplicaChange]
+) -> ProjectionResult:
+    """Apply a batch idempotently: newer versions win, seen event ids are skipped.
+
+    Order matters for crash safety: replicas are written before the processed-id
+    records, so a crash in between only causes a harmless re-application.
+    """
+    batch = list(changes)
+    ids = [change.event.id for change in batch]
+    seen = {
+        doc["_id"]
+        async for doc in database.processed.find({"_id": {"$in": ids}}, {"_id": 1})
+    }
+    fresh = [change for change in batch if change.event.id not in seen]
+    newest: dict[tuple[str, str], ReplicaChange] = {}
+    for change in fresh:
+        slot = (change.collection, change.key)
+        current = newest.get(slot)
+        if current is None or change.event.aggregateversion > current.event.aggregateversion:
+            newest[slot] = change
+    await _upsert_newer(database, newest.values())
+    if fresh:
+        await _record_processed(database, fresh)
+    skipped = [change.event for change in batch if change.event.id in seen]
+    return ProjectionResult(applied=[change.event for change in fresh], skipped=skipped)
+
+
+async def _upsert_newer(database: ServiceDatabase, changes: Iterable[ReplicaChange]) -> None:
+    by_collection: dict[str, list[UpdateOne]] = {}
+    now = datetime.now(UTC)
+    for change in changes:
+        event = change.event
+        fields = {
+            **change.document,
+            "origin": event.origin,
+            "aggregateid": event.aggregateid,
+            "version": event.aggregateversion,
+            "deleted": change.deleted,
+            "event_id": event.id,
+            "applied_at": now,
+        }
+        by_collection.setdefault(change.collection, []).append(
+            UpdateOne(
+                {"_id": change.key, "version": {"$lt": event.aggregateversion}},
+                {"$set": fields},
+                upsert=True,
+            )
+        )
+    for name, operations in by_collection.items():
+        await _bulk_ignoring_duplicates(database.collection(name), operations)
+
+
+async def _record_processed(database: ServiceDatabase, changes: list[ReplicaChange]) -> None:
+    now = datetime.now(UTC)
+    records = [
+        {
+            "_id": change.event.id,
+            "origin": change.event.origin,
+            "aggregateid": change.event.aggregateid,
+            "version": change.event.aggregateversion,
+            "applied_at": now,
+        }
+        for change in changes
+    ]
+    try:
+        await database.processed.insert_many(records, ordered=False)
+    except BulkWriteError as exc:
+        _raise_unless_duplicates(exc)
+
+
+async def _bulk_ignoring_duplicates(
+    collection: AsyncCollection[Document], operations: list[UpdateOne]
+) -> None:
+    """A duplicate key on a versioned upsert means the replica is already newer."""
+    try:
+        await collection.bulk_write(operations, ordered=False)
+    except BulkWriteError as exc:
+        _raise_unless_duplicates(exc)
+
+
+def _raise_unless_duplicates(exc: BulkWriteError) -> None:
+    errors = exc.details.get("writeErrors", [])
+    if any(error.get("code") != DUPLICATE_KEY for error in errors):
+        raise exc
