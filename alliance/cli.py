@@ -15,8 +15,12 @@ from shared.identity import IdentityError, create_identity, load_identity
 from shared.runtime import RuntimeFailure
 from shared.settings import NodeSettings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Run a node of the European Clusters Alliance federation.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Run a node of the European Clusters Alliance federation.",
+)
 token_app = typer.Typer(no_args_is_help=True, help="API tokens of a node.")
 app.add_typer(token_app, name="token")
 
@@ -45,8 +49,10 @@ def init(
     identity = create_identity(settings.data_dir, node, name, country)
     request = json.dumps(identity.join_request(), indent=2)
     (settings.data_dir / "join-request.json").write_text(request + "\n")
-    say(f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
-        f"(also in {settings.data_dir / 'join-request.json'}):")
+    say(
+        f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
+        f"(also in {settings.data_dir / 'join-request.json'}):"
+    )
     print(request)
 
 
@@ -59,7 +65,8 @@ def up(data_dir: DataDir = None, port: Port = None) -> None:
 @app.command()
 def service(
     name: Annotated[str, typer.Argument(help="membership, events, news or matching")],
-    data_dir: DataDir = None, port: Port = None,
+    data_dir: DataDir = None,
+    port: Port = None,
 ) -> None:
     """Run one service of a node (docker-compose runs one per container)."""
     run_node(_settings(data_dir, port), services=[name])

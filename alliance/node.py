@@ -19,7 +19,14 @@ import uvicorn
 
 from shared.host import Endpoints, create_node_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import NatsServer, RuntimeFailure, StoreServer, ensure_writable, free_port, port_is_free
+from shared.runtime import (
+    NatsServer,
+    RuntimeFailure,
+    StoreServer,
+    ensure_writable,
+    free_port,
+    port_is_free,
+)
 from shared.service import ServiceFactory, discover_services
 from shared.settings import NodeSettings
 
@@ -57,8 +64,10 @@ def identity_for(data_dir: Path) -> NodeIdentity:
     name = os.environ.get("ALLIANCE_NAME") or DEFAULT_NAME
     country = os.environ.get("ALLIANCE_COUNTRY") or DEFAULT_COUNTRY
     identity = create_identity(data_dir, node, name, country)
-    say(f"initialised a new node '{node}' ({name}, {country}) in {data_dir}; "
-        "use 'alliance init' on an empty dir to choose its identity")
+    say(
+        f"initialised a new node '{node}' ({name}, {country}) in {data_dir}; "
+        "use 'alliance init' on an empty dir to choose its identity"
+    )
     return identity
 
 
@@ -85,25 +94,41 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
         factories = select_services(services)
         started: list[NatsServer | StoreServer] = []
         try:
-            nats_url = settings.nats_url or _start(started, NatsServer(
-                data_dir / "nats", server_name=identity.node, domain=identity.node,
-                port=free_port()), "nats-server")
-            mongodb_url = settings.mongodb_url or _start(started, StoreServer(
-                data_dir / "store", port=free_port()), "nx-27017 store")
+            nats_url = settings.nats_url or _start(
+                started,
+                NatsServer(
+                    data_dir / "nats",
+                    server_name=identity.node,
+                    domain=identity.node,
+                    port=free_port(),
+                ),
+                "nats-server",
+            )
+            mongodb_url = settings.mongodb_url or _start(
+                started, StoreServer(data_dir / "store", port=free_port()), "nx-27017 store"
+            )
             app = create_node_app(settings, identity, Endpoints(nats_url, mongodb_url), factories)
-            say(f"node {identity.node} serving http://{settings.host}:{settings.port} "
-                f"({', '.join(factories)}); Ctrl-C stops it")
-            uvicorn.Server(uvicorn.Config(
-                app, host=settings.host, port=settings.port,
-                log_level=settings.log_level, lifespan="on",
-            )).run()
+            say(
+                f"node {identity.node} serving http://{settings.host}:{settings.port} "
+                f"({', '.join(factories)}); Ctrl-C stops it"
+            )
+            uvicorn.Server(
+                uvicorn.Config(
+                    app,
+                    host=settings.host,
+                    port=settings.port,
+                    log_level=settings.log_level,
+                    lifespan="on",
+                )
+            ).run()
         finally:
             for server in reversed(started):
                 server.stop()
 
 
-def _start(started: list[NatsServer | StoreServer], server: NatsServer | StoreServer,
-           what: str) -> str:
+def _start(
+    started: list[NatsServer | StoreServer], server: NatsServer | StoreServer, what: str
+) -> str:
     say(f"starting {what}…")
     server.start()
     started.append(server)

@@ -43,13 +43,15 @@ class TokenStore:
     def create(self, role: Role, label: str = "") -> str:
         token = "alt_" + secrets.token_urlsafe(32)
         entries = self._load()
-        entries.append({
-            "id": secrets.token_hex(4),
-            "sha256": _digest(token),
-            "role": role.value,
-            "label": label,
-            "created": datetime.now(UTC).isoformat(),
-        })
+        entries.append(
+            {
+                "id": secrets.token_hex(4),
+                "sha256": _digest(token),
+                "role": role.value,
+                "label": label,
+                "created": datetime.now(UTC).isoformat(),
+            }
+        )
         self._path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -84,8 +86,11 @@ class RequireRole:
 
     async def __call__(self, authorization: str | None = Header(default=None)) -> Role:
         if not authorization or not authorization.startswith("Bearer "):
-            raise HTTPException(401, "this needs an API token: Authorization: Bearer <token>",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "this needs an API token: Authorization: Bearer <token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         role = self._tokens.role_of(authorization.removeprefix("Bearer ").strip())
         if role is None:
             raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})

@@ -47,24 +47,33 @@ def create_broker(url: str, metrics: Metrics) -> NatsBroker:
 
 async def ensure_node_streams(js: JetStreamContext, node: str, duplicate_window: int) -> None:
     """The node's outbound, inbound and dead-letter streams; idempotent."""
-    await _ensure_stream(js, StreamConfig(
-        name=subjects.node_stream(node),
-        subjects=[subjects.node_subjects(node)],
-        storage=StorageType.FILE,
-        duplicate_window=duplicate_window,
-    ))
-    await _ensure_stream(js, StreamConfig(
-        name=subjects.dead_letter_stream(node),
-        subjects=[subjects.dead_letter_subjects(node)],
-        storage=StorageType.FILE,
-        max_age=DEAD_LETTER_MAX_AGE_SECONDS,
-    ))
-    await _ensure_stream(js, StreamConfig(
-        name=subjects.feed_stream(node),
-        subjects=[],
-        storage=StorageType.FILE,
-        duplicate_window=duplicate_window,
-    ))
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=subjects.node_stream(node),
+            subjects=[subjects.node_subjects(node)],
+            storage=StorageType.FILE,
+            duplicate_window=duplicate_window,
+        ),
+    )
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=subjects.dead_letter_stream(node),
+            subjects=[subjects.dead_letter_subjects(node)],
+            storage=StorageType.FILE,
+            max_age=DEAD_LETTER_MAX_AGE_SECONDS,
+        ),
+    )
+    await _ensure_stream(
+        js,
+        StreamConfig(
+            name=subjects.feed_stream(node),
+            subjects=[],
+            storage=StorageType.FILE,
+            duplicate_window=duplicate_window,
+        ),
+    )
 
 
 async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:

@@ -13,10 +13,11 @@ Rejections (each is a ``reason`` label on the dead-letter metric)::
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -28,6 +29,7 @@ from shared.ids import new_id
 from shared.subjects import origin_of
 
 TYPE_PREFIX = "eu.clustersalliance"
+C = TypeVar("C", bound=Contract)
 
 
 class EnvelopeRejected(Exception):
@@ -66,7 +68,7 @@ class Envelope(BaseModel):
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
 
-    def payload(self, contract: type[Contract]) -> Contract:
+    def payload(self, contract: builtins.type[C]) -> C:
         """The data as a contract; refuses newer major versions, ignores unknown fields."""
         try:
             check_schema_version(self.schemaversion, contract.SCHEMA_VERSION)
@@ -139,8 +141,9 @@ class KeyRing:
             )
             key.verify(signature, envelope.canonical_bytes())
         except (InvalidSignature, ValueError) as exc:
-            raise EnvelopeRejected("bad_signature", f"event {envelope.id} is not signed by "
-                                   f"{envelope.origin}") from exc
+            raise EnvelopeRejected(
+                "bad_signature", f"event {envelope.id} is not signed by {envelope.origin}"
+            ) from exc
         return envelope
 
 

@@ -1,10 +1,10 @@
 """Errors a user can cause, mapped to HTTP and CLI answers in one place each.
 
-    DomainError (422)      a rule of the domain refused the input; names the field
-    ├── NotFound (404)     no such aggregate on this node
-    ├── Duplicate (409)    the aggregate already exists
-    ├── Gone (410)         the aggregate was deleted (tombstoned)
-    └── Forbidden (403)    the caller may not do this
+DomainError (422)      a rule of the domain refused the input; names the field
+├── NotFound (404)     no such aggregate on this node
+├── Duplicate (409)    the aggregate already exists
+├── Gone (410)         the aggregate was deleted (tombstoned)
+└── Forbidden (403)    the caller may not do this
 """
 
 from __future__ import annotations

@@ -56,8 +56,14 @@ def create_node_app(
     bus = BusConnection(endpoints.nats_url)
     broker = create_broker(endpoints.nats_url, metrics)
     context = ServiceContext(
-        settings=settings, identity=identity, keyring=ring, mongo=mongo, bus=bus,
-        broker=broker, metrics=metrics, tokens=TokenStore(settings.data_dir),
+        settings=settings,
+        identity=identity,
+        keyring=ring,
+        mongo=mongo,
+        bus=bus,
+        broker=broker,
+        metrics=metrics,
+        tokens=TokenStore(settings.data_dir),
     )
     services = [factory(context) for factory in factories.values()]
     for service in services:

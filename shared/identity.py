@@ -97,8 +97,12 @@ def create_identity(data_dir: Path, node: str, name: str, country: str) -> NodeI
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
     identity = NodeIdentity(node=node, name=name, country=country.upper(), private_key=key)
-    info = {"node": node, "name": name, "country": identity.country,
-            "public_key": identity.public_key_b64}
+    info = {
+        "node": node,
+        "name": name,
+        "country": identity.country,
+        "public_key": identity.public_key_b64,
+    }
     (data_dir / IDENTITY_FILE).write_text(json.dumps(info, indent=2) + "\n")
     return identity
 

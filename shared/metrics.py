@@ -20,34 +20,62 @@ class Metrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.http_requests = Counter(
-            "alliance_http_requests", "HTTP requests answered.",
-            ["service", "method", "route", "status"], registry=r)
+            "alliance_http_requests",
+            "HTTP requests answered.",
+            ["service", "method", "route", "status"],
+            registry=r,
+        )
         self.http_latency = Histogram(
-            "alliance_http_request_duration_seconds", "HTTP request latency.",
-            ["service", "method", "route"], registry=r)
+            "alliance_http_request_duration_seconds",
+            "HTTP request latency.",
+            ["service", "method", "route"],
+            registry=r,
+        )
         self.outbox_backlog = Gauge(
-            "alliance_outbox_backlog", "Events committed but not yet acknowledged by JetStream.",
-            ["service"], registry=r)
+            "alliance_outbox_backlog",
+            "Events committed but not yet acknowledged by JetStream.",
+            ["service"],
+            registry=r,
+        )
         self.outbox_published = Counter(
-            "alliance_outbox_published", "Events the outbox relay published.",
-            ["service"], registry=r)
+            "alliance_outbox_published",
+            "Events the outbox relay published.",
+            ["service"],
+            registry=r,
+        )
         self.dead_letters = Counter(
-            "alliance_dead_letters", "Inbound messages refused and dead-lettered.",
-            ["service", "reason"], registry=r)
+            "alliance_dead_letters",
+            "Inbound messages refused and dead-lettered.",
+            ["service", "reason"],
+            registry=r,
+        )
         self.projection_applied = Counter(
-            "alliance_projection_applied", "Remote events applied to local replicas.",
-            ["service", "origin"], registry=r)
+            "alliance_projection_applied",
+            "Remote events applied to local replicas.",
+            ["service", "origin"],
+            registry=r,
+        )
         self.projection_skipped = Counter(
             "alliance_projection_skipped",
             "Remote events already applied or superseded (redeliveries, old versions).",
-            ["service", "origin"], registry=r)
+            ["service", "origin"],
+            registry=r,
+        )
         self.projection_lag = Gauge(
             "alliance_projection_lag_seconds",
             "Age of the newest applied event per origin when it was applied.",
-            ["service", "origin"], registry=r)
+            ["service", "origin"],
+            registry=r,
+        )
         self.projection_pending = Gauge(
-            "alliance_projection_pending", "Events waiting in the consumer, per service.",
-            ["service"], registry=r)
+            "alliance_projection_pending",
+            "Events waiting in the consumer, per service.",
+            ["service"],
+            registry=r,
+        )
         self.handler_latency = Histogram(
-            "alliance_batch_handler_duration_seconds", "Time to apply one pulled batch.",
-            ["service", "consumer"], registry=r)
+            "alliance_batch_handler_duration_seconds",
+            "Time to apply one pulled batch.",
+            ["service", "consumer"],
+            registry=r,
+        )

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 
-
 from shared.bus import BusConnection
 from shared.metrics import Metrics
 from shared.store import ServiceDatabase

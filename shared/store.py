@@ -149,10 +149,7 @@ async def apply_replica_changes(
     """
     batch = list(changes)
     ids = [change.event.id for change in batch]
-    seen = {
-        doc["_id"]
-        async for doc in database.processed.find({"_id": {"$in": ids}}, {"_id": 1})
-    }
+    seen = {doc["_id"] async for doc in database.processed.find({"_id": {"$in": ids}}, {"_id": 1})}
     fresh = [change for change in batch if change.event.id not in seen]
     newest: dict[tuple[str, str], ReplicaChange] = {}
     for change in fresh:

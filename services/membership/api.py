@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from services.membership import handlers
@@ -59,8 +59,11 @@ class CrossMembership(BaseModel):
 
 
 def membership_api(
-    db: ServiceDatabase, identity: NodeIdentity, tokens: TokenStore,
-    editor: Callable[..., Awaitable[Role]], admin: Callable[..., Awaitable[Role]],
+    db: ServiceDatabase,
+    identity: NodeIdentity,
+    tokens: TokenStore,
+    editor: Callable[..., Awaitable[Role]],
+    admin: Callable[..., Awaitable[Role]],
 ) -> APIRouter:
     """Routes bound to this node's store and identity."""
     store = MembershipStore(db)
@@ -94,13 +97,15 @@ def membership_api(
     @api.put("/profile", dependencies=[Depends(admin)])
     async def put_profile(draft: NetworkProfileDraft) -> NetworkProfile:
         return await in_transaction(
-            lambda uow: handlers.revise_network_profile(draft, store, uow, identity))
+            lambda uow: handlers.revise_network_profile(draft, store, uow, identity)
+        )
 
     # -- organisations ----------------------------------------------------------------
     @api.post("/organizations", status_code=201, dependencies=[Depends(editor)])
     async def create_organization(draft: OrganizationDraft) -> Organization:
         return await in_transaction(
-            lambda uow: handlers.register_organization(draft, store, uow, identity))
+            lambda uow: handlers.register_organization(draft, store, uow, identity)
+        )
 
     @api.get("/organizations")
     async def list_organizations(
@@ -113,7 +118,10 @@ def membership_api(
         limit: int = Query(50, ge=1, le=500),
     ) -> Page:
         filters = OrganizationFilter(
-            sector=sector, country=country, cluster=cluster, text=text,
+            sector=sector,
+            country=country,
+            cluster=cluster,
+            text=text,
             visibility=None if role else [Visibility.PUBLIC.value],
         )
         found = await store.list_organizations(filters, after, limit + 1)
@@ -132,39 +140,48 @@ def membership_api(
     @api.put("/organizations/{org_id}", dependencies=[Depends(editor)])
     async def put_organization(org_id: str, draft: OrganizationDraft) -> Organization:
         return await in_transaction(
-            lambda uow: handlers.revise_organization(org_id, draft, store, uow, identity))
+            lambda uow: handlers.revise_organization(org_id, draft, store, uow, identity)
+        )
 
     @api.delete("/organizations/{org_id}", dependencies=[Depends(editor)])
     async def delete_organization(org_id: str) -> Organization:
         return await in_transaction(
-            lambda uow: handlers.delete_organization(org_id, store, uow, identity))
+            lambda uow: handlers.delete_organization(org_id, store, uow, identity)
+        )
 
     @api.post(
-        "/organizations/import", dependencies=[Depends(editor)],
+        "/organizations/import",
+        dependencies=[Depends(editor)],
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     )
     async def import_organizations(request: Request) -> ImportResult:
         """CSV import: good rows land, each bad row is reported with its field and reason."""
         body = await request.body()
         if len(body) > MAX_CSV_BYTES:
-            raise DomainError(f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", "file")
+            raise DomainError(
+                f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", "file"
+            )
         try:
             text = body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DomainError("the file is not UTF-8 text", "file") from exc
         plan = parse_organizations_csv(text)
         report = await in_transaction(
-            lambda uow: handlers.import_organizations(plan, store, uow, identity))
+            lambda uow: handlers.import_organizations(plan, store, uow, identity)
+        )
         return ImportResult(
             created=[{"row": row, "id": org_id} for row, org_id in report.created],
-            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors],
+            errors=[
+                ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors
+            ],
         )
 
     # -- clusters ---------------------------------------------------------------------
     @api.post("/clusters", status_code=201, dependencies=[Depends(editor)])
     async def create_cluster(draft: ClusterDraft) -> Cluster:
         return await in_transaction(
-            lambda uow: handlers.register_cluster(draft, store, uow, identity))
+            lambda uow: handlers.register_cluster(draft, store, uow, identity)
+        )
 
     @api.get("/clusters")
     async def list_clusters(
@@ -174,8 +191,10 @@ def membership_api(
     ) -> Page:
         found = await store.list_clusters(after, limit + 1)
         shown = [c for c in found[:limit] if role or c.visibility is Visibility.PUBLIC]
-        return Page(items=[visible(c, role) for c in shown],
-                    next=found[limit - 1].id if len(found) > limit else None)
+        return Page(
+            items=[visible(c, role) for c in shown],
+            next=found[limit - 1].id if len(found) > limit else None,
+        )
 
     @api.get("/clusters/{cluster_id}")
     async def get_cluster(
@@ -189,25 +208,40 @@ def membership_api(
     @api.put("/clusters/{cluster_id}", dependencies=[Depends(editor)])
     async def put_cluster(cluster_id: str, draft: ClusterDraft) -> Cluster:
         return await in_transaction(
-            lambda uow: handlers.revise_cluster(cluster_id, draft, store, uow, identity))
+            lambda uow: handlers.revise_cluster(cluster_id, draft, store, uow, identity)
+        )
 
     @api.delete("/clusters/{cluster_id}", dependencies=[Depends(editor)])
     async def delete_cluster(cluster_id: str) -> Cluster:
         return await in_transaction(
-            lambda uow: handlers.delete_cluster(cluster_id, store, uow, identity))
+            lambda uow: handlers.delete_cluster(cluster_id, store, uow, identity)
+        )
 
     # -- cross-membership -------------------------------------------------------------
     @api.get("/cross-membership")
     async def cross_membership(
-        org: str = Query(..., min_length=2, max_length=200,
-                         description="organisation name, VAT number or website"),
+        org: str = Query(
+            ...,
+            min_length=2,
+            max_length=200,
+            description="organisation name, VAT number or website",
+        ),
     ) -> CrossMembership:
         """Is this organisation a member of any alliance network this node knows?"""
         found = await handlers.cross_membership(org, store, identity)
         return CrossMembership(
-            query=org, member=bool(found),
-            networks=[{"node": m.node, "network": m.network, "organization_id": m.organization_id,
-                       "legal_name": m.legal_name, "country": m.country} for m in found],
+            query=org,
+            member=bool(found),
+            networks=[
+                {
+                    "node": m.node,
+                    "network": m.network,
+                    "organization_id": m.organization_id,
+                    "legal_name": m.legal_name,
+                    "country": m.country,
+                }
+                for m in found
+            ],
         )
 
     @api.get("/replicas")
@@ -216,5 +250,3 @@ def membership_api(
         return await store.replica_counts()
 
     return api
-
-

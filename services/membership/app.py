@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from services.membership.api import membership_api
+from services.membership.store import ensure_indexes
+from services.membership.subscribers import membership_router
 from shared.auth import Role
 from shared.contracts.membership import SERVICE
 from shared.relay import OutboxRelay
 from shared.service import Service, ServiceContext
-
-from services.membership.api import membership_api
-from services.membership.store import ensure_indexes
-from services.membership.subscribers import membership_router
 
 
 def create_service(context: ServiceContext) -> Service:
@@ -27,11 +26,17 @@ def create_service(context: ServiceContext) -> Service:
     return Service(
         name=SERVICE,
         http=membership_api(
-            db, context.identity, context.tokens,
-            editor=context.requires(Role.EDITOR), admin=context.requires(Role.ADMIN),
+            db,
+            context.identity,
+            context.tokens,
+            editor=context.requires(Role.EDITOR),
+            admin=context.requires(Role.ADMIN),
         ),
         bus=membership_router(
-            context.inbound(SERVICE), db, context.identity.node, context.metrics,
+            context.inbound(SERVICE),
+            db,
+            context.identity.node,
+            context.metrics,
             context.settings.consumer_batch,
         ),
         start=start,

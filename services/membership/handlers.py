@@ -48,34 +48,63 @@ def _now() -> datetime:
 
 
 def _announce(
-    uow: UnitOfWork, identity: NodeIdentity, aggregate: str, event: str,
-    payload: Contract, aggregate_id: str, version: int,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
+    aggregate: str,
+    event: str,
+    payload: Contract,
+    aggregate_id: str,
+    version: int,
 ) -> None:
     subject = event_subject(identity.node, contract.SERVICE, aggregate, event)
     uow.record(seal(identity, subject, payload, aggregate_id, version))
 
 
 def _announce_change(
-    uow: UnitOfWork, identity: NodeIdentity, aggregate: str, aggregate_id: str, version: int,
-    before: dict[str, Any] | None, after: dict[str, Any] | None, deleted: bool,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
+    aggregate: str,
+    aggregate_id: str,
+    version: int,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    deleted: bool,
     shared_type: type[Contract],
 ) -> None:
     """Tell the alliance what changed in its view: new, updated, or gone from it."""
     if after is not None:
         event = contract.UPDATED if before is not None else contract.REGISTERED
-        _announce(uow, identity, aggregate, event, shared_type.model_validate(after),
-                  aggregate_id, version)
+        _announce(
+            uow,
+            identity,
+            aggregate,
+            event,
+            shared_type.model_validate(after),
+            aggregate_id,
+            version,
+        )
     elif before is not None:
-        event, reason = (contract.DELETED, "deleted") if deleted else (contract.WITHDRAWN, "withdrawn")
-        _announce(uow, identity, aggregate, event,
-                  contract.Tombstone(id=aggregate_id, reason=reason), aggregate_id, version)
+        event, reason = (
+            (contract.DELETED, "deleted") if deleted else (contract.WITHDRAWN, "withdrawn")
+        )
+        _announce(
+            uow,
+            identity,
+            aggregate,
+            event,
+            contract.Tombstone(id=aggregate_id, reason=reason),
+            aggregate_id,
+            version,
+        )
 
 
 # -- organisations ---------------------------------------------------------------------
 
+
 def _organization_keys(org: Organization) -> dict[str, list[str]]:
-    prefixes = {code[:length] for code in org.nace_codes for length in (2, 4, 5)
-                if len(code) >= length}
+    prefixes = {
+        code[:length] for code in org.nace_codes for length in (2, 4, 5) if len(code) >= length
+    }
     return {
         "match_keys": sorted(match_keys(org.legal_name, org.vat, org.website)),
         "duplicate_keys": sorted(duplicate_keys(org)),
@@ -84,16 +113,31 @@ def _organization_keys(org: Organization) -> dict[str, list[str]]:
 
 
 async def _save_organization(
-    org: Organization, before: dict[str, Any] | None, store: MembershipStore,
-    uow: UnitOfWork, identity: NodeIdentity,
+    org: Organization,
+    before: dict[str, Any] | None,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> None:
     await store.save_organization(org, _organization_keys(org), uow)
-    _announce_change(uow, identity, contract.ORGANIZATION, org.id, org.version, before,
-                     shareable_view(org), org.deleted, contract.OrganizationShared)
+    _announce_change(
+        uow,
+        identity,
+        contract.ORGANIZATION,
+        org.id,
+        org.version,
+        before,
+        shareable_view(org),
+        org.deleted,
+        contract.OrganizationShared,
+    )
 
 
 async def register_organization(
-    draft: OrganizationDraft, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    draft: OrganizationDraft,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> Organization:
     """A new member organisation; refused if a live one has the same VAT or name+country."""
     check_duplicate(draft, await store.live_with_keys(duplicate_keys(draft), uow))
@@ -102,7 +146,9 @@ async def register_organization(
     return org
 
 
-async def _existing_organization(org_id: str, store: MembershipStore, uow: UnitOfWork) -> Organization:
+async def _existing_organization(
+    org_id: str, store: MembershipStore, uow: UnitOfWork
+) -> Organization:
     org = await store.get_organization(org_id, uow)
     if org is None:
         raise NotFound(f"no organisation {org_id!r} on this node", "id")
@@ -110,7 +156,10 @@ async def _existing_organization(org_id: str, store: MembershipStore, uow: UnitO
 
 
 async def revise_organization(
-    org_id: str, draft: OrganizationDraft, store: MembershipStore, uow: UnitOfWork,
+    org_id: str,
+    draft: OrganizationDraft,
+    store: MembershipStore,
+    uow: UnitOfWork,
     identity: NodeIdentity,
 ) -> Organization:
     """Replace an organisation's profile; the alliance sees only what it may."""
@@ -123,7 +172,10 @@ async def revise_organization(
 
 
 async def delete_organization(
-    org_id: str, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    org_id: str,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> Organization:
     """Tombstone an organisation; replicas on other nodes obey the tombstone."""
     org = await _existing_organization(org_id, store, uow)
@@ -142,7 +194,10 @@ class ImportReport:
 
 
 async def import_organizations(
-    plan: CsvImportPlan, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    plan: CsvImportPlan,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> ImportReport:
     """Register every valid row in one transaction; duplicates of live records are reported."""
     created: list[tuple[int, str]] = []
@@ -160,17 +215,33 @@ async def import_organizations(
 
 # -- clusters ----------------------------------------------------------------------------
 
+
 async def _save_cluster(
-    cluster: Cluster, before: dict[str, Any] | None, store: MembershipStore,
-    uow: UnitOfWork, identity: NodeIdentity,
+    cluster: Cluster,
+    before: dict[str, Any] | None,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> None:
     await store.save_cluster(cluster, uow)
-    _announce_change(uow, identity, contract.CLUSTER, cluster.id, cluster.version, before,
-                     cluster_shareable_view(cluster), cluster.deleted, contract.ClusterShared)
+    _announce_change(
+        uow,
+        identity,
+        contract.CLUSTER,
+        cluster.id,
+        cluster.version,
+        before,
+        cluster_shareable_view(cluster),
+        cluster.deleted,
+        contract.ClusterShared,
+    )
 
 
 async def register_cluster(
-    draft: ClusterDraft, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    draft: ClusterDraft,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> Cluster:
     """A new member cluster of this network."""
     cluster = Cluster.register(new_id(identity.node), draft, _now())
@@ -186,7 +257,10 @@ async def _existing_cluster(cluster_id: str, store: MembershipStore, uow: UnitOf
 
 
 async def revise_cluster(
-    cluster_id: str, draft: ClusterDraft, store: MembershipStore, uow: UnitOfWork,
+    cluster_id: str,
+    draft: ClusterDraft,
+    store: MembershipStore,
+    uow: UnitOfWork,
     identity: NodeIdentity,
 ) -> Cluster:
     cluster = await _existing_cluster(cluster_id, store, uow)
@@ -197,7 +271,10 @@ async def revise_cluster(
 
 
 async def delete_cluster(
-    cluster_id: str, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    cluster_id: str,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> Cluster:
     cluster = await _existing_cluster(cluster_id, store, uow)
     before = cluster_shareable_view(cluster)
@@ -208,25 +285,33 @@ async def delete_cluster(
 
 # -- network profile ---------------------------------------------------------------------
 
+
 async def current_profile(store: MembershipStore, identity: NodeIdentity) -> NetworkProfile:
     """The stored profile, or the initial one a fresh node starts with."""
     return await store.get_profile() or NetworkProfile.initial(identity.name, identity.country)
 
 
 async def revise_network_profile(
-    draft: NetworkProfileDraft, store: MembershipStore, uow: UnitOfWork, identity: NodeIdentity,
+    draft: NetworkProfileDraft,
+    store: MembershipStore,
+    uow: UnitOfWork,
+    identity: NodeIdentity,
 ) -> NetworkProfile:
     """The association's public profile is always shared: it is what partners cross-link."""
-    profile = await store.get_profile(uow) or NetworkProfile.initial(identity.name, identity.country)
+    profile = await store.get_profile(uow) or NetworkProfile.initial(
+        identity.name, identity.country
+    )
     profile.revise(draft, _now())
     await store.save_profile(profile, uow)
     payload = contract.NetworkProfileShared.model_validate(profile.model_dump(mode="json"))
-    _announce(uow, identity, contract.NETWORK, contract.UPDATED, payload, identity.node,
-              profile.version)
+    _announce(
+        uow, identity, contract.NETWORK, contract.UPDATED, payload, identity.node, profile.version
+    )
     return profile
 
 
 # -- cross-membership -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Membership:
@@ -253,14 +338,21 @@ async def cross_membership(
     names = await store.network_names()
     for doc in await store.replicas_with_keys(keys):
         data = doc["data"]
-        found.append(Membership(doc["origin"], names.get(doc["origin"], doc["origin"]),
-                                data["id"], data["legal_name"], data["country"]))
+        found.append(
+            Membership(
+                doc["origin"],
+                str(names.get(doc["origin"], doc["origin"])),
+                data["id"],
+                data["legal_name"],
+                data["country"],
+            )
+        )
     return found
 
 
 # -- replicas of other nodes ------------------------------------------------------------
 
-REPLICA_COLLECTIONS = {
+REPLICA_COLLECTIONS: dict[str, tuple[str, type[Contract]]] = {
     contract.ORGANIZATION: (ORGANIZATION_REPLICAS, contract.OrganizationShared),
     contract.CLUSTER: (CLUSTER_REPLICAS, contract.ClusterShared),
     contract.NETWORK: (NETWORK_REPLICAS, contract.NetworkProfileShared),
@@ -279,8 +371,10 @@ def replica_change(envelope: Envelope) -> ReplicaChange:
         return ReplicaChange(collection, envelope, {"data": None, "match_keys": []}, deleted=True)
     if event not in (contract.REGISTERED, contract.UPDATED):
         raise EnvelopeRejected("unknown_event", f"no membership event {event!r}")
-    payload = envelope.payload(shared_type)
+    payload: Contract = envelope.payload(shared_type)
     document: dict[str, Any] = {"data": payload.model_dump(mode="json")}
     if isinstance(payload, contract.OrganizationShared):
-        document["match_keys"] = sorted(match_keys(payload.legal_name, payload.vat, payload.website))
+        document["match_keys"] = sorted(
+            match_keys(payload.legal_name, payload.vat, payload.website)
+        )
     return ReplicaChange(collection, envelope, document)

@@ -73,7 +73,9 @@ class MembershipStore:
         self.db = db
 
     # -- organisations ---------------------------------------------------------------
-    async def get_organization(self, org_id: str, uow: UnitOfWork | None = None) -> Organization | None:
+    async def get_organization(
+        self, org_id: str, uow: UnitOfWork | None = None
+    ) -> Organization | None:
         doc = await self.db.collection(ORGANIZATIONS).find_one(
             {"_id": org_id}, session=uow.session if uow else None
         )

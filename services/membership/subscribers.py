@@ -13,7 +13,11 @@ from shared.store import ReplicaChange, ServiceDatabase, apply_replica_changes
 
 
 def membership_router(
-    inbound: Inbound, db: ServiceDatabase, node: str, metrics: Metrics, batch_size: int,
+    inbound: Inbound,
+    db: ServiceDatabase,
+    node: str,
+    metrics: Metrics,
+    batch_size: int,
     feed_stream: str | None = None,
 ) -> NatsRouter:
     """Subscribe the replica projection to the node's feed (every other origin)."""

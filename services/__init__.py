@@ -1,0 +1,1 @@
+"""The alliance services: membership, events, news, matching; each on its own."""

@@ -1,0 +1,1 @@
+"""Membership service: member clusters, their organisations and the network profile."""

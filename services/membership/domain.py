@@ -1,0 +1,480 @@
+"""Membership domain: organisations, clusters and the network profile, and their rules.
+
+Pure logic: no I/O (beyond the lazily read NACE list) and no messaging or storage imports.
+
+Errors a user can cause (the first three are `shared.errors`' own classes, re-exported so
+every entrypoint maps one hierarchy)::
+
+    DomainError(ValueError)    .field: str | None, .reason: str
+    ├── NotFound               no live aggregate with that id
+    ├── Duplicate              another live organisation of this node has the same key
+    └── Gone
+        └── AggregateDeleted   a deleted aggregate cannot be revised or deleted again
+
+Input that is malformed (bad country, unknown NACE code, unknown field, ...) is refused by
+the draft models themselves with pydantic's ValidationError, which entrypoints show as 422.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import iso3166
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from services.membership.nace import is_valid_nace, normalise_nace
+from shared.contracts.base import Visibility
+from shared.errors import DomainError, Duplicate, Gone, NotFound
+
+__all__ = [
+    "AggregateDeleted",
+    "Cluster",
+    "ClusterDraft",
+    "ContactPerson",
+    "CooperationType",
+    "DomainError",
+    "Duplicate",
+    "MemberCounts",
+    "NetworkProfile",
+    "NetworkProfileDraft",
+    "NotFound",
+    "Organization",
+    "OrganizationDraft",
+    "PartnerLink",
+    "SizeClass",
+    "check_duplicate",
+    "cluster_shareable_view",
+    "duplicate_keys",
+    "match_keys",
+    "normalise_name",
+    "query_keys",
+    "shareable_view",
+]
+
+
+class AggregateDeleted(Gone):
+    """The aggregate was deleted; a deletion is final."""
+
+
+class CooperationType(StrEnum):
+    """Kinds of partnership, from the Enterprise Europe Network's partnering vocabulary."""
+
+    COMMERCIAL_AGREEMENT = "commercial_agreement"
+    COMMERCIAL_AGREEMENT_WITH_TECHNICAL_ASSISTANCE = (
+        "commercial_agreement_with_technical_assistance"
+    )
+    TECHNICAL_COOPERATION = "technical_cooperation"
+    RESEARCH_COOPERATION = "research_cooperation"
+    JOINT_VENTURE = "joint_venture"
+    SUBCONTRACTING = "subcontracting"
+    OUTSOURCING = "outsourcing"
+    LICENSING = "licensing"
+    MANUFACTURING_AGREEMENT = "manufacturing_agreement"
+    SERVICES_AGREEMENT = "services_agreement"
+    ACQUISITION_AGREEMENT = "acquisition_agreement"
+    FINANCIAL_AGREEMENT = "financial_agreement"
+    DISTRIBUTION_SERVICES = "distribution_services"
+
+
+class SizeClass(StrEnum):
+    """EU SME size classes (Recommendation 2003/361), which matching can filter on."""
+
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+# --- field types: normalise first, then check, so stored values are canonical ---------
+
+_VAT_SEPARATORS = re.compile(r"[\s.\-]")
+_VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")
+_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+_T = TypeVar("_T")
+
+
+def _clean(upper: bool = False, lower: bool = False) -> BeforeValidator:
+    """Strip (and re-case) strings before the constraints see them; leave non-strings."""
+
+    def clean(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if upper else value.lower() if lower else value
+
+    return BeforeValidator(clean)
+
+
+def _normalise_vat(value: Any) -> Any:
+    return _VAT_SEPARATORS.sub("", value).upper() if isinstance(value, str) else value
+
+
+def _check_vat(vat: str) -> str:
+    if not _VAT_SHAPE.fullmatch(vat):
+        raise ValueError(f"{vat!r} is not a VAT number: 2-letter prefix and 2-13 letters/digits")
+    return vat
+
+
+def _check_country(code: str) -> str:
+    if code not in iso3166.countries_by_alpha2:
+        raise ValueError(f"unknown ISO 3166-1 alpha-2 country code {code!r}")
+    return code
+
+
+def _normalise_website(value: Any) -> Any:
+    """Canonical http(s) URL: lower-case scheme and host, no credentials, no trailing '/'."""
+    if not isinstance(value, str):
+        return value
+    parts = urlsplit(value.strip())
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not host or re.search(r"\s", host):
+        raise ValueError(f"{value!r} is not an http(s) URL such as https://example.com")
+    if parts.username or parts.password:
+        raise ValueError("a website URL must not contain credentials")
+    host = f"[{host}]" if ":" in host else host  # IPv6 literal
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
+def _normalise_nace_code(value: Any) -> Any:
+    return normalise_nace(value) if isinstance(value, str) else value
+
+
+def _check_nace(code: str) -> str:
+    if not is_valid_nace(code):
+        raise ValueError(f"unknown NACE Rev. 2.1 code {code!r} (use e.g. '62', '62.1' or '62.10')")
+    return code
+
+
+def _unique(items: list[_T]) -> list[_T]:
+    """Drop repeats, keeping the first occurrence's position."""
+    return list(dict.fromkeys(items))
+
+
+Name = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200)
+]
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=4000)]
+Vat = Annotated[
+    str, BeforeValidator(_normalise_vat), StringConstraints(strict=True), AfterValidator(_check_vat)
+]
+CountryCode = Annotated[
+    str,
+    _clean(upper=True),
+    StringConstraints(strict=True, max_length=2),
+    AfterValidator(_check_country),
+]
+Website = Annotated[
+    str, BeforeValidator(_normalise_website), StringConstraints(strict=True, max_length=2000)
+]
+NaceCode = Annotated[
+    str,
+    BeforeValidator(_normalise_nace_code),
+    StringConstraints(strict=True, max_length=20),
+    AfterValidator(_check_nace),
+]
+Keyword = Annotated[
+    str, _clean(lower=True), StringConstraints(strict=True, min_length=1, max_length=80)
+]
+Language = Annotated[str, _clean(lower=True), StringConstraints(strict=True, pattern=r"^[a-z]{2}$")]
+Email = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, max_length=254, pattern=_EMAIL_SHAPE)
+]
+Count = Annotated[int, Field(strict=True, ge=0)]
+NaceCodes = Annotated[list[NaceCode], Field(max_length=50), AfterValidator(_unique)]
+Keywords = Annotated[list[Keyword], Field(max_length=50), AfterValidator(_unique)]
+Names = Annotated[list[Name], Field(max_length=50), AfterValidator(_unique)]
+
+
+class _Input(BaseModel):
+    """Unknown fields are refused so a typo is a clear 422, not silently dropped data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactPerson(_Input):
+    """A person to contact; shared beyond the node only with their consent."""
+
+    name: Name
+    email: Email
+    role: Name | None = None
+    consent: bool = False
+
+
+class PartnerLink(_Input):
+    """A cross-link from a network's profile to a partner network."""
+
+    name: Name
+    url: Website
+    node: Name | None = None
+
+
+class MemberCounts(_Input):
+    """A cluster's membership by kind, as the European Cluster Collaboration Platform asks."""
+
+    smes: Count = 0
+    large_companies: Count = 0
+    research_academia: Count = 0
+    public_bodies: Count = 0
+
+
+class OrganizationDraft(_Input):
+    """What a user submits to register or revise an organisation."""
+
+    legal_name: Name
+    vat: Vat | None = None
+    country: CountryCode
+    city: Name | None = None
+    website: Website | None = None
+    nace_codes: NaceCodes = []
+    technologies: Keywords = []
+    offers: Text = ""
+    needs: Text = ""
+    cooperation_types: Annotated[
+        list[CooperationType], Field(max_length=50), AfterValidator(_unique)
+    ] = []
+    countries_of_interest: Annotated[
+        list[CountryCode], Field(max_length=50), AfterValidator(_unique)
+    ] = []
+    languages: Annotated[list[Language], Field(max_length=50), AfterValidator(_unique)] = []
+    size_class: SizeClass | None = None
+    clusters: Names = []
+    visibility: Visibility = Visibility.ALLIANCE
+    contacts: Annotated[list[ContactPerson], Field(max_length=50)] = []
+
+
+class ClusterDraft(_Input):
+    """What a user submits to register or revise a member cluster."""
+
+    name: Name
+    region: Name | None = None
+    website: Website | None = None
+    sectors: NaceCodes = []
+    members: MemberCounts = MemberCounts()
+    visibility: Visibility = Visibility.ALLIANCE
+
+
+class NetworkProfileDraft(_Input):
+    """What a node's administrator submits to describe the network itself."""
+
+    name: Name
+    country: CountryCode
+    website: Website | None = None
+    logo_url: Website | None = None
+    description: Text = ""
+    services_offered: Names = []
+    partner_links: Annotated[list[PartnerLink], Field(max_length=50)] = []
+
+
+# --- aggregates ------------------------------------------------------------------------
+
+
+class _Aggregate(_Input):
+    """Identity and lifecycle: every change bumps `version` so replicas keep the newest."""
+
+    id: Name
+    version: int = Field(ge=1)
+    deleted: bool = False
+    updated_at: AwareDatetime
+
+    @classmethod
+    def _create(cls, id: str, draft: BaseModel, now: datetime) -> Self:
+        return cls.model_validate({**_fields(draft), "id": id, "version": 1, "updated_at": now})
+
+    def _revise(self, draft: BaseModel, now: datetime) -> None:
+        self._bump(now)
+        for name, value in _fields(draft).items():
+            setattr(self, name, value)
+
+    def delete(self, now: datetime) -> None:
+        """Mark deleted (kept as a tombstone so replicas learn of it); final."""
+        self._bump(now)
+        self.deleted = True
+
+    def _bump(self, now: datetime) -> None:
+        """Refuse changes to a deleted aggregate; count the change and stamp it."""
+        if self.deleted:
+            raise AggregateDeleted(f"{type(self).__name__.lower()} {self.id!r} was deleted")
+        if now.tzinfo is None:  # versions are compared across nodes
+            raise ValueError("`now` must be a timezone-aware datetime")
+        self.version += 1
+        self.updated_at = now
+
+
+def _fields(draft: BaseModel) -> dict[str, Any]:
+    """The draft's field values as they are (already validated, nested models kept)."""
+    return {name: getattr(draft, name) for name in type(draft).model_fields}
+
+
+class Organization(OrganizationDraft, _Aggregate):
+    """A member company or other organisation, as registered at this node."""
+
+    @classmethod
+    def register(cls, id: str, draft: OrganizationDraft, now: datetime) -> Self:
+        """A new organisation at version 1."""
+        return cls._create(id, draft, now)
+
+    def revise(self, draft: OrganizationDraft, now: datetime) -> None:
+        """Replace the profile with the draft; refused once deleted."""
+        self._revise(draft, now)
+
+
+class Cluster(ClusterDraft, _Aggregate):
+    """A member cluster of this node's network."""
+
+    @classmethod
+    def register(cls, id: str, draft: ClusterDraft, now: datetime) -> Self:
+        """A new cluster at version 1."""
+        return cls._create(id, draft, now)
+
+    def revise(self, draft: ClusterDraft, now: datetime) -> None:
+        """Replace the cluster's data with the draft; refused once deleted."""
+        self._revise(draft, now)
+
+
+class NetworkProfile(NetworkProfileDraft, _Aggregate):
+    """The node's own network profile; its id is the node name, so there is one per node."""
+
+    @classmethod
+    def initial(cls, node_name: str, country: str, now: datetime | None = None) -> Self:
+        """The profile a fresh node starts with, before an administrator fills it in."""
+        draft = NetworkProfileDraft(name=node_name, country=country)
+        return cls._create(node_name, draft, now or datetime.fromtimestamp(0, UTC))
+
+    def revise(self, draft: NetworkProfileDraft, now: datetime) -> None:
+        """Replace the profile with the draft."""
+        self._revise(draft, now)
+
+
+def shareable_view(org: Organization) -> dict[str, Any] | None:
+    """What may leave the node: nothing for node-only or deleted; contacts only by consent."""
+    if org.deleted or not org.visibility.leaves_node:
+        return None
+    view = org.model_dump(mode="json")
+    view["contacts"] = [c.model_dump(mode="json") for c in org.contacts if c.consent]
+    return view
+
+
+def cluster_shareable_view(cluster: Cluster) -> dict[str, Any] | None:
+    """What may leave the node about a cluster: nothing for node-only or deleted."""
+    if cluster.deleted or not cluster.visibility.leaves_node:
+        return None
+    return cluster.model_dump(mode="json")
+
+
+# --- keys: cross-membership look-ups and duplicate detection ---------------------------
+
+_LEGAL_FORMS = frozenset(
+    {
+        "srl",
+        "sa",
+        "sas",
+        "gmbh",
+        "ltd",
+        "sp z oo",
+        "sl",
+        "as",
+        "sro",
+        "kft",
+        "ad",
+        "eood",
+        "ood",
+        "uab",
+        "sia",
+        "bv",
+        "spa",
+        "zrt",
+        "nv",
+        "oy",
+        "ab",
+    }
+)
+_PREFIX_FORMS = frozenset({"uab", "sia", "as", "ab"})  # written before the name in LT/LV/EE/SE
+_LONGEST_FORM = max(len(form.split()) for form in _LEGAL_FORMS)
+
+
+def normalise_name(name: str) -> str:
+    """Casefolded, accent- and punctuation-free name without its legal form."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"[.'\u2019]", "", plain)  # "s.r.l." -> "srl", "o'neil" -> "oneil"
+    words = re.sub(r"[\W_]+", " ", plain).split()
+    changed = True
+    while changed and len(words) > 1:
+        changed = False
+        for size in range(min(_LONGEST_FORM, len(words) - 1), 0, -1):
+            if " ".join(words[-size:]) in _LEGAL_FORMS:
+                words, changed = words[:-size], True
+                break
+        if not changed and len(words) > 1 and words[0] in _PREFIX_FORMS:
+            words, changed = words[1:], True
+    return " ".join(words)
+
+
+def _vat_key(vat: str | None) -> str | None:
+    normalised = _normalise_vat(vat) if vat else ""
+    return f"vat:{normalised}" if _VAT_SHAPE.fullmatch(normalised) else None
+
+
+def _web_key(website: str | None) -> str | None:
+    text = (website or "").strip()
+    if not text or re.search(r"\s", text):
+        return None
+    host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+    host = host.removeprefix("www.").rstrip(".")
+    return f"web:{host}" if "." in host else None
+
+
+def match_keys(legal_name: str, vat: str | None, website: str | None) -> set[str]:
+    """Keys under which an organisation can be found from another network's replica."""
+    name = normalise_name(legal_name)
+    keys = {_vat_key(vat), _web_key(website), f"name:{name}" if name else None}
+    return {key for key in keys if key}
+
+
+def query_keys(q: str) -> set[str]:
+    """Read one free query ("RO 123", "acme.ro", "Acme SRL") as every key it may mean."""
+    keys: set[str] = set()
+    vat = _vat_key(q)
+    if vat and any(ch.isdigit() for ch in vat):  # every EU VAT number has digits
+        keys.add(vat)
+    web = _web_key(q)
+    if web:
+        keys.add(web)
+    name = "" if "://" in q or q.strip().lower().startswith("www.") else normalise_name(q)
+    if name:
+        keys.add(f"name:{name}")
+    return keys
+
+
+def duplicate_keys(draft: OrganizationDraft) -> set[str]:
+    """Keys that must be unique among one node's live organisations: VAT, else name+country."""
+    vat = _vat_key(draft.vat)
+    if vat:
+        return {vat}
+    return {f"name:{draft.country}:{normalise_name(draft.legal_name)}"}
+
+
+def check_duplicate(
+    draft: OrganizationDraft, live: Iterable[Organization], own_id: str | None = None
+) -> None:
+    """Raise Duplicate if another live organisation (not `own_id`) shares a duplicate key."""
+    keys = duplicate_keys(draft)
+    for other in live:
+        if other.id != own_id and not other.deleted and keys & duplicate_keys(other):
+            field = "vat" if draft.vat else "legal_name"
+            raise Duplicate(f"organisation {other.id!r} is already registered with it", field)

@@ -1,0 +1,103 @@
+"""Fixtures that start real servers: nats-server and nx-27017 processes on free loopback
+ports, each test's data under its own tmp dir. Nothing here fakes the bus or the store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from pymongo import AsyncMongoClient
+
+from shared.auth import Role, TokenStore
+from shared.envelope import KeyRing
+from shared.host import Endpoints, create_node_app
+from shared.identity import NodeIdentity, create_identity
+from shared.runtime import NatsServer, StoreServer, free_port
+from shared.service import discover_services
+from shared.settings import NodeSettings
+from shared.store import Document, ServiceDatabase
+
+
+@pytest.fixture(scope="session")
+def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
+    """One nx-27017 for the session; tests isolate themselves by database name."""
+    server = StoreServer(tmp_path_factory.mktemp("nx"), port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    """A fresh nats-server with JetStream (domain ``ro``) for one test."""
+    server = NatsServer(tmp_path / "nats", server_name="test-ro", domain="ro", port=free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def mongo(store_server: StoreServer) -> AsyncIterator[AsyncMongoClient[Document]]:
+    client: AsyncMongoClient[Document] = AsyncMongoClient(store_server.url, tz_aware=True)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def database(mongo: AsyncMongoClient[Document]) -> ServiceDatabase:
+    return ServiceDatabase(mongo, f"t_{uuid.uuid4().hex[:12]}")
+
+
+def make_identity(data_dir: Path, node: str = "ro", country: str = "RO") -> NodeIdentity:
+    return create_identity(data_dir, node, f"Network {node.upper()}", country)
+
+
+@pytest.fixture
+def identity(tmp_path: Path) -> NodeIdentity:
+    return make_identity(tmp_path / "identity-ro")
+
+
+class NodeUnderTest:
+    """A whole node app in this process, against the real servers, with tokens."""
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        identity: NodeIdentity,
+        editor: str,
+        admin: str,
+        keyring: KeyRing,
+        app: object,
+    ) -> None:
+        self.client = client
+        self.identity = identity
+        self.editor = {"Authorization": f"Bearer {editor}"}
+        self.admin = {"Authorization": f"Bearer {admin}"}
+        self.keyring = keyring
+        self.app = app
+
+
+@pytest.fixture
+async def node(
+    tmp_path: Path, nats_server: NatsServer, store_server: StoreServer
+) -> AsyncIterator[NodeUnderTest]:
+    data_dir = tmp_path / "node-ro"
+    ident = make_identity(data_dir, node=f"ro{uuid.uuid4().hex[:6]}")
+    settings = NodeSettings(data_dir=data_dir, consumer_batch=100)
+    keyring = KeyRing({ident.node: ident.public_key})
+    tokens = TokenStore(data_dir)
+    editor, admin = tokens.create(Role.EDITOR), tokens.create(Role.ADMIN)
+    app = create_node_app(
+        settings,
+        ident,
+        Endpoints(nats_server.url, store_server.url),
+        discover_services(),
+        keyring=keyring,
+    )
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://node") as client:
+            yield NodeUnderTest(client, ident, editor, admin, keyring, app)
