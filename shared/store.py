@@ -49,6 +49,11 @@ class ServiceDatabase:
     def processed(self) -> AsyncCollection[Document]:
         return self.db[PROCESSED]
 
+    async def prepare(self) -> None:
+        """Create the outbox and processed-id collections up front (see docs/store.md)."""
+        await self.outbox.create_index("created")
+        await self.processed.create_index("origin")
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` after every successful commit (the relay's wake-up)."""
         self._after_commit.append(callback)

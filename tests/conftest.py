@@ -101,3 +101,42 @@ async def node(
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://node") as client:
             yield NodeUnderTest(client, ident, editor, admin, keyring, app)
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        docker.from_env().ping()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def mongodb_url() -> Iterator[str]:
+    """Real MongoDB (single-node replica set, for transactions) through testcontainers."""
+    if not _docker_available():
+        pytest.skip("no Docker engine here: the MongoDB-backed run needs testcontainers")
+    from testcontainers.mongodb import MongoDbContainer
+
+    container = MongoDbContainer("mongo:8").with_command("--replSet rs0 --bind_ip_all")
+    with container:
+        host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
+        container.exec(["mongosh", "--quiet", "--eval",
+                        f"rs.initiate({{_id:'rs0',members:[{{_id:0,host:'localhost:27017'}}]}})"])
+        yield f"mongodb://{host}:{port}/?directConnection=true"
+
+
+@pytest.fixture(params=["nx-27017", pytest.param("mongodb", marks=pytest.mark.mongodb)])
+async def any_database(
+    request: pytest.FixtureRequest, store_server: StoreServer
+) -> AsyncIterator[ServiceDatabase]:
+    """The same store tests against every backend: nx-27017 here, MongoDB where Docker runs."""
+    url = store_server.url if request.param == "nx-27017" else request.getfixturevalue("mongodb_url")
+    client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True)
+    database = ServiceDatabase(client, f"t_{uuid.uuid4().hex[:12]}")
+    await database.prepare()
+    await database.collection("things").create_index("version")
+    yield database
+    await client.close()

@@ -17,6 +17,7 @@ def create_service(context: ServiceContext) -> Service:
     relay = OutboxRelay(db, context.bus, context.metrics, SERVICE, context.settings.outbox_batch)
 
     async def start() -> None:
+        await db.prepare()
         await ensure_indexes(db)
         relay.start()
 
