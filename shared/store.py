@@ -155,7 +155,14 @@ async def apply_replica_changes(
     batch = list(changes)
     ids = [change.event.id for change in batch]
     seen = {doc["_id"] async for doc in database.processed.find({"_id": {"$in": ids}}, {"_id": 1})}
-    fresh = [change for change in batch if change.event.id not in seen]
+    fresh: list[ReplicaChange] = []
+    skipped: list[Envelope] = []
+    for change in batch:
+        if change.event.id in seen:
+            skipped.append(change.event)
+        else:
+            seen.add(change.event.id)
+            fresh.append(change)
     newest: dict[tuple[str, str], ReplicaChange] = {}
     for change in fresh:
         slot = (change.collection, change.key)
@@ -165,7 +172,6 @@ async def apply_replica_changes(
     await _upsert_newer(database, newest.values())
     if fresh:
         await _record_processed(database, fresh)
-    skipped = [change.event for change in batch if change.event.id in seen]
     return ProjectionResult(applied=[change.event for change in fresh], skipped=skipped)
 
 
