@@ -123,8 +123,14 @@ def mongodb_url() -> Iterator[str]:
     container = MongoDbContainer("mongo:8").with_command("--replSet rs0 --bind_ip_all")
     with container:
         host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
-        container.exec(["mongosh", "--quiet", "--eval",
-                        f"rs.initiate({{_id:'rs0',members:[{{_id:0,host:'localhost:27017'}}]}})"])
+        container.exec(
+            [
+                "mongosh",
+                "--quiet",
+                "--eval",
+                "rs.initiate({_id:'rs0',members:[{_id:0,host:'localhost:27017'}]})",
+            ]
+        )
         yield f"mongodb://{host}:{port}/?directConnection=true"
 
 
@@ -133,7 +139,9 @@ async def any_database(
     request: pytest.FixtureRequest, store_server: StoreServer
 ) -> AsyncIterator[ServiceDatabase]:
     """The same store tests against every backend: nx-27017 here, MongoDB where Docker runs."""
-    url = store_server.url if request.param == "nx-27017" else request.getfixturevalue("mongodb_url")
+    url = (
+        store_server.url if request.param == "nx-27017" else request.getfixturevalue("mongodb_url")
+    )
     client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True)
     database = ServiceDatabase(client, f"t_{uuid.uuid4().hex[:12]}")
     await database.prepare()
