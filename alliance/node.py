@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import secrets
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -26,10 +29,13 @@ from shared.runtime import (
     ensure_writable,
     free_port,
     port_is_free,
+    process_runs_in,
 )
 from shared.service import ServiceFactory, discover_services
 from shared.settings import NodeSettings
 
+RUN_FILE = "run.json"
+STALE_CHILD_GRACE_SECONDS = 10.0
 DEFAULT_NAME = "Unnamed cluster network"
 DEFAULT_COUNTRY = "BE"
 
@@ -83,8 +89,30 @@ def select_services(names: list[str] | None) -> dict[str, ServiceFactory]:
     return {name: available[name] for name in names}
 
 
+class Stopped(Exception):
+    """SIGTERM or Ctrl-C arrived: stop what we started and exit 0."""
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
-    """Start everything a node needs, serve until Ctrl-C or SIGTERM, stop what it started."""
+    """Start everything a node needs, serve until Ctrl-C or SIGTERM, stop what it started.
+
+    uvicorn shuts the app down gracefully on SIGINT/SIGTERM and then re-raises the signal
+    to the handler it found; ours turns that into ``Stopped`` so the servers we started
+    are stopped too, and the process exits 0.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop_on_signal)
+    try:
+        _run_node(settings, services)
+    except Stopped:
+        say("stopped")
+
+
+def _run_node(settings: NodeSettings, services: list[str] | None) -> None:
     data_dir = settings.data_dir
     ensure_writable(data_dir)
     with data_dir_lock(data_dir):
@@ -92,6 +120,7 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
             raise RuntimeFailure(f"port {settings.port} on {settings.host} is already in use")
         identity = identity_for(data_dir)
         factories = select_services(services)
+        _wait_for_stale_children(data_dir)
         started: list[NatsServer | StoreServer] = []
         try:
             nats_url = settings.nats_url or _start(
@@ -107,6 +136,7 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
             mongodb_url = settings.mongodb_url or _start(
                 started, StoreServer(data_dir / "store", port=free_port()), "nx-27017 store"
             )
+            _write_run_file(data_dir, nats_url, mongodb_url, started)
             app = create_node_app(settings, identity, Endpoints(nats_url, mongodb_url), factories)
             say(
                 f"node {identity.node} serving http://{settings.host}:{settings.port} "
@@ -124,6 +154,31 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
         finally:
             for server in reversed(started):
                 server.stop()
+            (data_dir / RUN_FILE).unlink(missing_ok=True)
+
+
+def _write_run_file(
+    data_dir: Path, nats_url: str, mongodb_url: str, started: list[NatsServer | StoreServer]
+) -> None:
+    """Where this run's servers listen (for tools and tests) and which pids they have."""
+    pids = [s.child.process.pid for s in started if s.child and s.child.process]
+    info = {"pid": os.getpid(), "nats_url": nats_url, "mongodb_url": mongodb_url, "children": pids}
+    (data_dir / RUN_FILE).write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _wait_for_stale_children(data_dir: Path) -> None:
+    """After a crash the old node's servers are still shutting down; let them finish."""
+    try:
+        pids = json.loads((data_dir / RUN_FILE).read_text()).get("children", [])
+    except (OSError, ValueError):
+        return
+    deadline = time.monotonic() + STALE_CHILD_GRACE_SECONDS
+    for pid in pids:
+        while process_runs_in(pid, data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if process_runs_in(pid, data_dir):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _start(

@@ -1,38 +1,28 @@
-"""The bus: broker factory, stream setup, dead letters, and verified batch consumers.
+"""The bus: broker factory, connection, stream setup and dead letters.
 
-Streams are created here, in infrastructure code, and subscribers bind to them with
-``declare=False`` (a declaring subscriber would add its subject to a sourced stream).
-Consumers pull in batches (the fast path measured in NATS-NOTES); every message is
-verified against the key ring before a handler sees it, and whatever cannot be applied
-goes to the dead-letter stream with its reason, so the consumer never stalls on it.
+Streams are created here, in infrastructure code, never by a subscriber (a declaring
+subscriber would add its subject to a sourced stream). Inbound consumers live in
+``shared.consumer``.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, NatsRouter, PullSub
+from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, StorageType, StreamConfig
+from nats.js.api import StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from shared import subjects
-from shared.envelope import Envelope, EnvelopeRejected, KeyRing
 from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 DEAD_LETTER_MAX_AGE_SECONDS = 30 * 24 * 3600
-PULL_TIMEOUT_SECONDS = 0.2  # FastStream waits this long to fill a batch; longer stalls
 
 
 def create_broker(url: str, metrics: Metrics) -> NatsBroker:
@@ -136,78 +126,3 @@ class DeadLetters:
             },
         )
         self._metrics.dead_letters.labels(self._service, reason).inc()
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """Everything a verified consumer needs besides its handler."""
-
-    keyring: KeyRing
-    dead_letters: DeadLetters
-    metrics: Metrics
-    service: str
-    max_deliver: int
-
-
-def subscribe_verified(
-    router: NatsRouter,
-    inbound: Inbound,
-    *,
-    stream: str,
-    subject: str,
-    durable: str,
-    batch_size: int,
-    decode: Callable[[Envelope], T],
-    apply: Callable[[list[T]], Awaitable[None]],
-    description: str,
-) -> None:
-    """Register a pull-batch consumer that verifies, decodes and applies envelopes.
-
-    ``decode`` raises EnvelopeRejected for a payload the service cannot use; ``apply``
-    gets the good ones and lets failures propagate so the batch is redelivered.
-    """
-
-    async def on_batch(body: list[bytes], message: NatsMessage) -> None:
-        started = time.perf_counter()
-        accepted = await _accepted(message.raw_message, inbound, decode)
-        if accepted:
-            await apply(accepted)
-        inbound.metrics.handler_latency.labels(inbound.service, durable).observe(
-            time.perf_counter() - started
-        )
-
-    router.subscriber(
-        subject,
-        stream=JStream(stream, declare=False),
-        durable=durable,
-        pull_sub=PullSub(batch_size=batch_size, batch=True, timeout=PULL_TIMEOUT_SECONDS),
-        config=ConsumerConfig(max_deliver=-1, ack_wait=60),
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        decoder=_raw_bodies,
-        title=f"{inbound.service}:{durable}",
-        description=description,
-    )(on_batch)
-
-
-async def _raw_bodies(message: NatsMessage) -> Any:
-    """Skip FastStream's JSON decoding: envelopes are verified on their exact bytes."""
-    return message.body
-
-
-async def _accepted(
-    raw: Msg | Sequence[Msg], inbound: Inbound, decode: Callable[[Envelope], T]
-) -> list[T]:
-    messages = raw if isinstance(raw, Sequence) else [raw]
-    accepted: list[T] = []
-    for message in messages:
-        try:
-            if message.metadata.num_delivered > inbound.max_deliver:
-                raise EnvelopeRejected(
-                    "max_deliveries",
-                    f"not applied after {inbound.max_deliver} deliveries",
-                )
-            envelope = inbound.keyring.open(message.data, message.subject)
-            accepted.append(decode(envelope))
-        except EnvelopeRejected as rejected:
-            await inbound.dead_letters.reject(message, rejected.reason, rejected.detail)
-    return accepted

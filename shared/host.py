@@ -67,7 +67,13 @@ def create_node_app(
     )
     services = [factory(context) for factory in factories.values()]
     for service in services:
-        broker.include_router(service.bus)
+        for subject, contract in service.publishes.items():
+            broker.publisher(
+                subject,
+                schema=contract,
+                title=f"{service.name}:{subject}",
+                description=(contract.__doc__ or "").strip(),
+            )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

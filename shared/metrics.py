@@ -73,6 +73,12 @@ class Metrics:
             ["service"],
             registry=r,
         )
+        self.messages_received = Counter(
+            "alliance_bus_messages_received",
+            "Inbound bus messages pulled by a consumer.",
+            ["service", "consumer"],
+            registry=r,
+        )
         self.handler_latency = Histogram(
             "alliance_batch_handler_duration_seconds",
             "Time to apply one pulled batch.",

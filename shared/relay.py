@@ -68,7 +68,8 @@ class OutboxRelay:
         ]
         await asyncio.gather(*acks)
         ids = [doc["_id"] for doc in documents]
-        await self._database.outbox.delete_many({"_id": {"$in": ids}})
+        async with self._database.write_lock:
+            await self._database.outbox.delete_many({"_id": {"$in": ids}})
         self._metrics.outbox_published.labels(self._service).inc(len(ids))
         if len(documents) < self._batch_size:
             self._metrics.outbox_backlog.labels(self._service).set(0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import os
 import re
 import shutil
 import signal
@@ -17,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +62,15 @@ def wait_for_port(
     raise RuntimeFailure(f"{what} did not listen on {host}:{port} within {timeout:.0f}s")
 
 
-def _die_with_parent() -> None:
-    """Runs in the child before exec: receive SIGTERM when the parent dies."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+def _die_with_parent(death_signal: int) -> Callable[[], None]:
+    """Runs in the child before exec: receive ``death_signal`` when the parent dies."""
+
+    def arrange() -> None:
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, int(death_signal))  # PR_SET_PDEATHSIG
+
+    return arrange
 
 
 @dataclass
@@ -76,6 +80,7 @@ class ChildProcess:
     name: str
     argv: Sequence[str]
     log_file: Path
+    death_signal: int = signal.SIGTERM
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -86,7 +91,7 @@ class ChildProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=_die_with_parent(self.death_signal) if sys.platform == "linux" else None,
             )
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -165,6 +170,7 @@ class NatsServer:
         )
 
     def start(self) -> None:
+        self.directory = self.directory.resolve()
         self.directory.mkdir(parents=True, exist_ok=True)
         config = self.directory / "nats.conf"
         config.write_text(self.config_text())
@@ -193,8 +199,20 @@ class StoreServer:
     def url(self) -> str:
         return f"mongodb://{self.host}:{self.port}/?directConnection=true"
 
+    def _clear_stale_pid_file(self) -> None:
+        """A SIGKILLed nx-27017 leaves its pid file, and then refuses to start again."""
+        pid_file = self.directory / "nx.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if not process_runs_in(pid, self.directory):
+            pid_file.unlink(missing_ok=True)
+
     def start(self) -> None:
+        self.directory = self.directory.resolve()
         self.directory.mkdir(parents=True, exist_ok=True)
+        self._clear_stale_pid_file()
         argv = [
             find_nx27017(),
             "--data-dir",
@@ -208,7 +226,11 @@ class StoreServer:
             "--pid-file",
             str(self.directory / "nx.pid"),
         ]
-        self.child = ChildProcess("nx-27017", argv, self.directory / "nx.out")
+        # nx-27017 may linger on SIGTERM while clients are connected; SQLite's WAL makes a
+        # hard stop safe, so an orphaned store is killed outright.
+        self.child = ChildProcess(
+            "nx-27017", argv, self.directory / "nx.out", death_signal=signal.SIGKILL
+        )
         self.child.start()
         assert self.child.process is not None
         wait_for_port(self.host, self.port, self.child.process, "nx-27017", self.child.log_file)
@@ -216,6 +238,21 @@ class StoreServer:
     def stop(self) -> None:
         if self.child:
             self.child.stop()
+
+
+def process_runs_in(pid: int, directory: Path) -> bool:
+    """Is ``pid`` a live (not zombie) process whose command line names ``directory``?
+
+    Guards against acting on a reused pid of an unrelated process.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return str(directory.resolve()) in cmdline.read().decode(errors="replace")
+    except (OSError, IndexError):
+        return False
 
 
 def ensure_writable(directory: Path) -> None:
@@ -227,9 +264,3 @@ def ensure_writable(directory: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise RuntimeFailure(f"data dir {directory} is not writable: {exc.strerror}") from exc
-
-
-def kill_stale(pid_file: Path) -> None:
-    """Stop a child left behind by a crashed node on this data dir (non-Linux safety net)."""
-    with contextlib.suppress(OSError, ValueError):
-        os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)

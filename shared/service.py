@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
 from fastapi import APIRouter
-from faststream.nats import NatsBroker, NatsRouter
+from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient
 
 from shared.auth import RequireRole, Role, TokenStore
-from shared.bus import BusConnection, DeadLetters, Inbound
+from shared.bus import BusConnection, DeadLetters
+from shared.consumer import Inbound
+from shared.contracts.base import Contract
 from shared.envelope import KeyRing
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
@@ -48,6 +50,7 @@ class ServiceContext:
 
     def inbound(self, service: str) -> Inbound:
         return Inbound(
+            bus=self.bus,
             keyring=self.keyring,
             dead_letters=DeadLetters(self.bus, self.identity.node, service, self.metrics),
             metrics=self.metrics,
@@ -58,13 +61,17 @@ class ServiceContext:
 
 @dataclass
 class Service:
-    """A service as the host sees it: HTTP routes, bus subscribers, start and stop."""
+    """A service as the host sees it: HTTP routes, start and stop, what it publishes.
+
+    ``start`` runs once the bus and store are reachable (indexes, relay, consumers);
+    ``publishes`` maps each subject pattern to its contract, for the AsyncAPI document.
+    """
 
     name: str
     http: APIRouter
-    bus: NatsRouter
     start: Callable[[], Awaitable[None]]
     stop: Callable[[], Awaitable[None]]
+    publishes: dict[str, type[Contract]] = field(default_factory=dict)
     health: list[Callable[[], Awaitable[bool]]] = field(default_factory=list)
 
 

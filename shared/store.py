@@ -9,7 +9,8 @@ recorded, so at-least-once delivery becomes effectively-once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -25,6 +26,7 @@ from shared.envelope import Envelope
 
 OUTBOX = "outbox"
 PROCESSED = "processed"
+SCHEMA = "migrations"
 DUPLICATE_KEY = 11000
 
 Document = dict[str, Any]
@@ -37,6 +39,10 @@ class ServiceDatabase:
         self.client = client
         self.db: AsyncDatabase[Document] = client[name]
         self._after_commit: list[Callable[[], None]] = []
+        # nx-27017 runs every transaction of a database on one SQLite connection: two open
+        # at once nest, and a plain write made meanwhile joins the open one. So writes to
+        # one database take turns in this process (docs/store.md).
+        self.write_lock = asyncio.Lock()
 
     def collection(self, name: str) -> AsyncCollection[Document]:
         return self.db[name]
@@ -53,6 +59,20 @@ class ServiceDatabase:
         """Create the outbox and processed-id collections up front (see docs/store.md)."""
         await self.outbox.create_index("created")
         await self.processed.create_index("origin")
+
+    async def migrate(self, name: str, version: int, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` once per database until ``version`` (indexes, data migrations).
+
+        nx-27017 refuses to create an existing text index again once data is stored, and
+        does not list text indexes, so we record what was done instead of re-asking.
+        """
+        done = await self.db[SCHEMA].find_one({"_id": name})
+        if done and done["version"] >= version:
+            return
+        await step()
+        await self.db[SCHEMA].replace_one(
+            {"_id": name}, {"_id": name, "version": version}, upsert=True
+        )
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` after every successful commit (the relay's wake-up)."""
@@ -75,8 +95,13 @@ class UnitOfWork:
         self._events: list[Envelope] = []
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self.database.client.start_session()
-        await self.session.start_transaction()
+        await self.database.write_lock.acquire()
+        try:
+            self.session = self.database.client.start_session()
+            await self.session.start_transaction()
+        except BaseException:
+            self.database.write_lock.release()
+            raise
         return self
 
     async def __aexit__(
@@ -91,6 +116,7 @@ class UnitOfWork:
                 await self.session.abort_transaction()
         finally:
             await self.session.end_session()
+            self.database.write_lock.release()
 
     def collection(self, name: str) -> AsyncCollection[Document]:
         return self.database.collection(name)
@@ -169,9 +195,10 @@ async def apply_replica_changes(
         current = newest.get(slot)
         if current is None or change.event.aggregateversion > current.event.aggregateversion:
             newest[slot] = change
-    await _upsert_newer(database, newest.values())
-    if fresh:
-        await _record_processed(database, fresh)
+    async with database.write_lock:
+        await _upsert_newer(database, newest.values())
+        if fresh:
+            await _record_processed(database, fresh)
     return ProjectionResult(applied=[change.event for change in fresh], skipped=skipped)
 
 

@@ -4,7 +4,6 @@ Reads of ``public`` records need no token; with a token a caller sees everything
 holds. Writes need an editor token, the network profile an admin token.
 """
 
-
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 

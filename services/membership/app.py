@@ -4,28 +4,49 @@ from __future__ import annotations
 
 from services.membership.api import membership_api
 from services.membership.store import ensure_indexes
-from services.membership.subscribers import membership_router
+from services.membership.subscribers import on_remote_membership_events
+from shared import subjects
 from shared.auth import Role
-from shared.contracts.membership import SERVICE
+from shared.contracts import membership as contract
+from shared.contracts.base import Contract
 from shared.relay import OutboxRelay
 from shared.service import Service, ServiceContext
+
+PUBLISHES: dict[str, type[Contract]] = {
+    "organization.registered": contract.OrganizationShared,
+    "organization.updated": contract.OrganizationShared,
+    "organization.deleted": contract.Tombstone,
+    "organization.withdrawn": contract.Tombstone,
+    "cluster.registered": contract.ClusterShared,
+    "cluster.updated": contract.ClusterShared,
+    "cluster.deleted": contract.Tombstone,
+    "cluster.withdrawn": contract.Tombstone,
+    "network.updated": contract.NetworkProfileShared,
+}
 
 
 def create_service(context: ServiceContext) -> Service:
     """Build the membership service for one node process (nothing is opened here)."""
-    db = context.database(SERVICE)
-    relay = OutboxRelay(db, context.bus, context.metrics, SERVICE, context.settings.outbox_batch)
+    db = context.database(contract.SERVICE)
+    settings = context.settings
+    relay = OutboxRelay(db, context.bus, context.metrics, contract.SERVICE, settings.outbox_batch)
+    replicas = on_remote_membership_events(
+        context.inbound(contract.SERVICE), db, context.identity.node, settings.consumer_batch
+    )
 
     async def start() -> None:
         await db.prepare()
         await ensure_indexes(db)
         relay.start()
+        await replicas.start()
 
     async def stop() -> None:
+        await replicas.stop()
         await relay.stop()
 
+    prefix = subjects.service_subjects(contract.SERVICE, "{origin}").removesuffix(">")
     return Service(
-        name=SERVICE,
+        name=contract.SERVICE,
         http=membership_api(
             db,
             context.identity,
@@ -33,13 +54,7 @@ def create_service(context: ServiceContext) -> Service:
             editor=context.requires(Role.EDITOR),
             admin=context.requires(Role.ADMIN),
         ),
-        bus=membership_router(
-            context.inbound(SERVICE),
-            db,
-            context.identity.node,
-            context.metrics,
-            context.settings.consumer_batch,
-        ),
         start=start,
         stop=stop,
+        publishes={prefix + event: payload for event, payload in PUBLISHES.items()},
     )

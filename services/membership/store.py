@@ -25,8 +25,15 @@ NETWORK_REPLICAS = "network_replicas"
 PROFILE_ID = "profile"
 
 
+INDEXES_VERSION = 1
+
+
 async def ensure_indexes(db: ServiceDatabase) -> None:
     """Indexes for the filters the API offers and the cross-membership look-up."""
+    await db.migrate("indexes", INDEXES_VERSION, lambda: _create_indexes(db))
+
+
+async def _create_indexes(db: ServiceDatabase) -> None:
     organizations = db.collection(ORGANIZATIONS)
     for field in ("country", "nace_prefixes", "clusters", "match_keys", "duplicate_keys"):
         await organizations.create_index([(field, ASCENDING)])

@@ -66,7 +66,11 @@ async def test_commit_wakes_the_relay(any_database: ServiceDatabase) -> None:
 async def test_replicas_apply_newer_versions_only(
     any_database: ServiceDatabase, fr: NodeIdentity
 ) -> None:
-    v2, v1, v3 = change(fr, "a1", 2, "two"), change(fr, "a1", 1, "one"), change(fr, "a1", 3, "three")
+    v2, v1, v3 = (
+        change(fr, "a1", 2, "two"),
+        change(fr, "a1", 1, "one"),
+        change(fr, "a1", 3, "three"),
+    )
     first = await apply_replica_changes(any_database, [v2])
     late = await apply_replica_changes(any_database, [v1])
     assert [e.id for e in first.applied] == [v2.event.id]
