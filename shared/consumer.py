@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from nats.aio.msg import Msg
@@ -51,6 +51,16 @@ class Inbound:
     metrics: Metrics
     service: str
     max_deliver: int
+
+
+@dataclass
+class VerifiedBatch(Generic[T]):
+    """One pulled batch after verification: what to apply, and the messages to ack."""
+
+    started: float
+    size: int
+    accepted: list[T] = field(default_factory=list)
+    taken: list[Msg] = field(default_factory=list)
 
 
 class VerifiedConsumer(Generic[T]):
@@ -103,48 +113,63 @@ class VerifiedConsumer(Generic[T]):
         self._task = None
 
     async def _run(self, subscription: object) -> None:
+        """Fetch and verify the next batch while the previous one is being applied.
+
+        Verification is CPU work in this process, applying is I/O in the store; running
+        them side by side keeps both busy. Order within the stream is kept.
+        """
+        ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
+        applier = asyncio.create_task(self._apply_loop(ready), name=f"apply-{self.durable}")
         fetch = subscription.fetch  # type: ignore[attr-defined]
-        while True:
-            try:
-                messages: list[Msg] = await fetch(self.batch_size, timeout=FETCH_TIMEOUT_SECONDS)
-            except (TimeoutError, NatsTimeout):
+        try:
+            while True:
+                try:
+                    messages: list[Msg] = await fetch(
+                        self.batch_size, timeout=FETCH_TIMEOUT_SECONDS
+                    )
+                except (TimeoutError, NatsTimeout):
+                    await self._refresh_pending()
+                    continue
+                except (ConnectionClosedError, ServiceUnavailableError) as exc:
+                    log.warning("consumer %s waiting for the bus: %s", self.durable, exc)
+                    await asyncio.sleep(FETCH_TIMEOUT_SECONDS)
+                    continue
+                await ready.put(await self.verify(messages))
                 await self._refresh_pending()
-                continue
-            except (ConnectionClosedError, ServiceUnavailableError) as exc:
-                log.warning("consumer %s waiting for the bus: %s", self.durable, exc)
-                await asyncio.sleep(FETCH_TIMEOUT_SECONDS)
-                continue
-            await self.handle(messages)
-            await self._refresh_pending()
+        finally:
+            applier.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await applier
+
+    async def _apply_loop(self, ready: asyncio.Queue[VerifiedBatch[T]]) -> None:
+        while True:
+            await self.apply(await ready.get())
 
     async def handle(self, messages: list[Msg]) -> None:
-        """Dead-letter the refused, apply the rest; ack on success, nak on failure."""
-        started = time.perf_counter()
-        accepted: list[T] = []
-        taken: list[Msg] = []
-        for message in messages:
-            decoded = await self._verify(message)
-            if decoded is not None:
-                accepted.append(decoded[0])
-                taken.append(message)
-        try:
-            if accepted:
-                await self._apply(accepted)
-        except Exception:
-            log.exception(
-                "consumer %s failed to apply a batch; it will be redelivered", self.durable
-            )
-            await asyncio.gather(*(m.nak(delay=NAK_DELAY_SECONDS) for m in taken))
-            return
-        await asyncio.gather(*(m.ack() for m in taken))
-        metrics = self.inbound.metrics
-        metrics.messages_received.labels(self.inbound.service, self.durable).inc(len(messages))
-        metrics.handler_latency.labels(self.inbound.service, self.durable).observe(
-            time.perf_counter() - started
-        )
+        """Verify and apply one batch (what the loop does, in one step)."""
+        await self.apply(await self.verify(messages))
 
-    async def _verify(self, message: Msg) -> tuple[T] | None:
-        """The decoded message, or None once it is dead-lettered and acknowledged."""
+    async def verify(self, messages: list[Msg]) -> VerifiedBatch[T]:
+        """Dead-letter (and ack) what must never be applied; decode the rest.
+
+        Opening envelopes is CPU work (Ed25519 releases the GIL), so it runs in a worker
+        thread while the event loop keeps relaying and applying.
+        """
+        batch: VerifiedBatch[T] = VerifiedBatch(time.perf_counter(), len(messages))
+        outcomes = await asyncio.to_thread(self._open_all, messages)
+        for message, outcome in zip(messages, outcomes, strict=True):
+            if isinstance(outcome, EnvelopeRejected):
+                await self.inbound.dead_letters.reject(message, outcome.reason, outcome.detail)
+                await message.ack()
+            else:
+                batch.accepted.append(outcome[0])
+                batch.taken.append(message)
+        return batch
+
+    def _open_all(self, messages: list[Msg]) -> list[tuple[T] | EnvelopeRejected]:
+        return [self._open(message) for message in messages]
+
+    def _open(self, message: Msg) -> tuple[T] | EnvelopeRejected:
         inbound = self.inbound
         try:
             if message.metadata.num_delivered > inbound.max_deliver:
@@ -153,9 +178,25 @@ class VerifiedConsumer(Generic[T]):
                 )
             return (self._decode(inbound.keyring.open(message.data, message.subject)),)
         except EnvelopeRejected as rejected:
-            await inbound.dead_letters.reject(message, rejected.reason, rejected.detail)
-            await message.ack()
-            return None
+            return rejected
+
+    async def apply(self, batch: VerifiedBatch[T]) -> None:
+        """Apply the accepted messages; ack on success, nak (redeliver) on failure."""
+        try:
+            if batch.accepted:
+                await self._apply(batch.accepted)
+        except Exception:
+            log.exception(
+                "consumer %s failed to apply a batch; it will be redelivered", self.durable
+            )
+            await asyncio.gather(*(m.nak(delay=NAK_DELAY_SECONDS) for m in batch.taken))
+            return
+        await asyncio.gather(*(m.ack() for m in batch.taken))
+        metrics = self.inbound.metrics
+        metrics.messages_received.labels(self.inbound.service, self.durable).inc(batch.size)
+        metrics.handler_latency.labels(self.inbound.service, self.durable).observe(
+            time.perf_counter() - batch.started
+        )
 
     async def _refresh_pending(self) -> None:
         now = time.monotonic()

@@ -62,8 +62,7 @@ class Envelope(BaseModel):
 
     def canonical_bytes(self) -> bytes:
         """The signed form: sorted keys, no whitespace, everything but the signature."""
-        body = self.model_dump(mode="json", exclude={"signature"})
-        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        return canonical_form(self.model_dump(mode="json"))
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
@@ -122,9 +121,11 @@ class KeyRing:
     def open(self, raw: bytes, nats_subject: str) -> Envelope:
         """Parse and verify one message, or raise EnvelopeRejected with the reason."""
         try:
-            envelope = Envelope.model_validate_json(raw)
-        except ValidationError as exc:
-            raise EnvelopeRejected("malformed", _first_error(exc)) from exc
+            fields = json.loads(raw)
+            envelope = Envelope.model_validate(fields)
+        except ValueError as exc:  # JSON errors and pydantic's ValidationError
+            detail = _first_error(exc) if isinstance(exc, ValidationError) else "not JSON"
+            raise EnvelopeRejected("malformed", detail) from exc
         subject_origin = origin_of(nats_subject)
         if envelope.origin != subject_origin or envelope.subject != nats_subject:
             raise EnvelopeRejected(
@@ -139,12 +140,22 @@ class KeyRing:
             signature = base64.urlsafe_b64decode(
                 envelope.signature + "=" * (-len(envelope.signature) % 4)
             )
-            key.verify(signature, envelope.canonical_bytes())
+            key.verify(signature, canonical_form(fields))
         except (InvalidSignature, ValueError) as exc:
             raise EnvelopeRejected(
                 "bad_signature", f"event {envelope.id} is not signed by {envelope.origin}"
             ) from exc
         return envelope
+
+
+def canonical_form(fields: dict[str, Any]) -> bytes:
+    """What is signed: every attribute as sent but the signature, keys sorted, compact.
+
+    Verifying the fields as received (not as our model re-serialises them) keeps
+    signatures valid across envelope attributes added by newer versions.
+    """
+    body = {key: value for key, value in fields.items() if key != "signature"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -28,7 +28,7 @@ class NodeSettings(BaseSettings):
     hub_url: str | None = Field(None, validation_alias=AliasChoices("HUB_URL", "ALLIANCE_HUB_URL"))
     hub_credentials: Path | None = None
     log_level: str = "warning"
-    outbox_batch: int = Field(500, ge=1, le=10_000)
-    consumer_batch: int = Field(500, ge=1, le=10_000)
+    outbox_batch: int = Field(1000, ge=1, le=10_000)
+    consumer_batch: int = Field(1000, ge=1, le=10_000)
     max_deliver: int = Field(5, ge=1, le=100)
     duplicate_window_seconds: int = Field(7200, ge=60)

@@ -175,59 +175,89 @@ async def apply_replica_changes(
 ) -> ProjectionResult:
     """Apply a batch idempotently: newer versions win, seen event ids are skipped.
 
-    Order matters for crash safety: replicas are written before the processed-id
-    records, so a crash in between only causes a harmless re-application.
+    Replicas are written before the processed-id records, so a crash in between only
+    causes a harmless re-application (the version condition makes it a no-op). The
+    processed-id insert also tells which events were seen before: its duplicates.
     """
-    batch = list(changes)
-    ids = [change.event.id for change in batch]
-    seen = {doc["_id"] async for doc in database.processed.find({"_id": {"$in": ids}}, {"_id": 1})}
-    fresh: list[ReplicaChange] = []
-    skipped: list[Envelope] = []
-    for change in batch:
-        if change.event.id in seen:
-            skipped.append(change.event)
+    unique: dict[str, ReplicaChange] = {}
+    repeated: list[Envelope] = []
+    for change in changes:
+        if change.event.id in unique:
+            repeated.append(change.event)
         else:
-            seen.add(change.event.id)
-            fresh.append(change)
+            unique[change.event.id] = change
     newest: dict[tuple[str, str], ReplicaChange] = {}
-    for change in fresh:
+    for change in unique.values():
         slot = (change.collection, change.key)
         current = newest.get(slot)
         if current is None or change.event.aggregateversion > current.event.aggregateversion:
             newest[slot] = change
     async with database.write_lock:
         await _upsert_newer(database, newest.values())
-        if fresh:
-            await _record_processed(database, fresh)
-    return ProjectionResult(applied=[change.event for change in fresh], skipped=skipped)
+        seen = await _record_processed(database, list(unique.values())) if unique else set()
+    applied = [change.event for change in unique.values() if change.event.id not in seen]
+    skipped = repeated + [change.event for change in unique.values() if change.event.id in seen]
+    return ProjectionResult(applied=applied, skipped=skipped)
 
 
 async def _upsert_newer(database: ServiceDatabase, changes: Iterable[ReplicaChange]) -> None:
-    by_collection: dict[str, list[UpdateOne]] = {}
-    now = datetime.now(UTC)
+    by_collection: dict[str, list[ReplicaChange]] = {}
     for change in changes:
-        event = change.event
-        fields = {
-            **change.document,
-            "origin": event.origin,
-            "aggregateid": event.aggregateid,
-            "version": event.aggregateversion,
-            "deleted": change.deleted,
-            "event_id": event.id,
-            "applied_at": now,
-        }
-        by_collection.setdefault(change.collection, []).append(
-            UpdateOne(
-                {"_id": change.key, "version": {"$lt": event.aggregateversion}},
-                {"$set": fields},
-                upsert=True,
+        by_collection.setdefault(change.collection, []).append(change)
+    for name, group in by_collection.items():
+        await _write_newer(database.collection(name), group)
+
+
+async def _write_newer(collection: AsyncCollection[Document], changes: list[ReplicaChange]) -> None:
+    """Insert replicas we do not hold, update those we hold at an older version.
+
+    Reading the stored versions first lets new replicas go in as one bulk insert and
+    skips stale events without a write; both are much cheaper than conditional upserts
+    on nx-27017 and no worse on MongoDB. The version condition stays on every update.
+    """
+    stored = {
+        doc["_id"]: doc["version"]
+        async for doc in collection.find({"_id": {"$in": [c.key for c in changes]}}, {"version": 1})
+    }
+    fresh = [c for c in changes if c.key not in stored]
+    newer = [c for c in changes if c.key in stored and c.event.aggregateversion > stored[c.key]]
+    if fresh:
+        try:
+            await collection.insert_many(
+                [{"_id": c.key, **_replica_fields(c)} for c in fresh], ordered=False
             )
+        except BulkWriteError as exc:  # written meanwhile by another process: compare versions
+            _raise_unless_duplicates(exc)
+            newer += [fresh[error["index"]] for error in exc.details["writeErrors"]]
+    if newer:
+        await _bulk_ignoring_duplicates(
+            collection,
+            [
+                UpdateOne(
+                    {"_id": c.key, "version": {"$lt": c.event.aggregateversion}},
+                    {"$set": _replica_fields(c)},
+                    upsert=True,
+                )
+                for c in newer
+            ],
         )
-    for name, operations in by_collection.items():
-        await _bulk_ignoring_duplicates(database.collection(name), operations)
 
 
-async def _record_processed(database: ServiceDatabase, changes: list[ReplicaChange]) -> None:
+def _replica_fields(change: ReplicaChange) -> Document:
+    event = change.event
+    return {
+        **change.document,
+        "origin": event.origin,
+        "aggregateid": event.aggregateid,
+        "version": event.aggregateversion,
+        "deleted": change.deleted,
+        "event_id": event.id,
+        "applied_at": datetime.now(UTC),
+    }
+
+
+async def _record_processed(database: ServiceDatabase, changes: list[ReplicaChange]) -> set[str]:
+    """Record the batch's event ids; returns those that were already recorded."""
     now = datetime.now(UTC)
     records = [
         {
@@ -243,6 +273,8 @@ async def _record_processed(database: ServiceDatabase, changes: list[ReplicaChan
         await database.processed.insert_many(records, ordered=False)
     except BulkWriteError as exc:
         _raise_unless_duplicates(exc)
+        return {records[error["index"]]["_id"] for error in exc.details["writeErrors"]}
+    return set()
 
 
 async def _bulk_ignoring_duplicates(
