@@ -118,8 +118,8 @@ def _run_node(settings: NodeSettings, services: list[str] | None) -> None:
     with data_dir_lock(data_dir):
         if not port_is_free(settings.host, settings.port):
             raise RuntimeFailure(f"port {settings.port} on {settings.host} is already in use")
-        identity = identity_for(data_dir)
         factories = select_services(services)
+        identity = identity_for(data_dir)
         _wait_for_stale_children(data_dir)
         started: list[NatsServer | StoreServer] = []
         try:
