@@ -15,10 +15,13 @@ class DomainError(ValueError):
 
     status = 422
 
-    def __init__(self, reason: str, field: str | None = None) -> None:
+    def __init__(
+        self, reason: str, field: str | None = None, errors: list[dict[str, object]] | None = None
+    ) -> None:
         super().__init__(f"{field}: {reason}" if field else reason)
         self.reason = reason
         self.field = field
+        self.errors = errors  # several problems at once, e.g. every bad column of a header
 
 
 class NotFound(DomainError):

@@ -46,7 +46,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    errors = [{"field": exc.field, "reason": exc.reason}] if exc.field else []
+    errors = exc.errors or ([{"field": exc.field, "reason": exc.reason}] if exc.field else [])
     return problem(exc.status, str(exc), errors)
 
 

@@ -10,7 +10,7 @@ recorded, so at-least-once delivery becomes effectively-once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -55,24 +55,33 @@ class ServiceDatabase:
     def processed(self) -> AsyncCollection[Document]:
         return self.db[PROCESSED]
 
-    async def prepare(self) -> None:
-        """Create the outbox and processed-id collections up front (see docs/store.md)."""
-        await self.outbox.create_index("created")
-        await self.processed.create_index("origin")
+    async def prepare(self, *collections: str) -> None:
+        """Create the outbox, processed-id and the given collections up front.
 
-    async def migrate(self, name: str, version: int, step: Callable[[], Awaitable[None]]) -> None:
-        """Run ``step`` once per database until ``version`` (indexes, data migrations).
+        On nx-27017 a read of a collection that does not exist yet answers early and
+        drops the transaction it was part of (docs/store.md), so every collection a
+        service uses must exist before its first unit of work.
+        """
+        existing = set(await self.db.list_collection_names())
+        for name in (OUTBOX, PROCESSED, SCHEMA, *collections):
+            if name not in existing:
+                await self.db.create_collection(name)
+
+    async def migrate(self, name: str, steps: Sequence[Callable[[], Awaitable[None]]]) -> None:
+        """Run each step once per database, in order (indexes, data migrations).
 
         nx-27017 refuses to create an existing text index again once data is stored, and
-        does not list text indexes, so we record what was done instead of re-asking.
+        does not list text indexes, so we record how many steps ran instead of re-asking.
+        Add a step to change the schema; never edit one that has shipped.
         """
         done = await self.db[SCHEMA].find_one({"_id": name})
-        if done and done["version"] >= version:
-            return
-        await step()
-        await self.db[SCHEMA].replace_one(
-            {"_id": name}, {"_id": name, "version": version}, upsert=True
-        )
+        ran = int(done["steps"]) if done else 0
+        for step in steps[ran:]:
+            await step()
+            ran += 1
+            await self.db[SCHEMA].replace_one(
+                {"_id": name}, {"_id": name, "steps": ran}, upsert=True
+            )
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` after every successful commit (the relay's wake-up)."""

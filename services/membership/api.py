@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from services.membership import handlers
-from services.membership.csv_import import parse_organizations_csv
+from services.membership.csv_import import HEADER_LINE, parse_organizations_csv
 from services.membership.domain import (
     Cluster,
     ClusterDraft,
@@ -56,6 +56,12 @@ class CrossMembership(BaseModel):
     networks: list[dict[str, str]] = Field(default_factory=list)
 
 
+def not_found(record: Organization | Cluster) -> NotFound:
+    """The same answer whether a record is unknown or hidden from this caller."""
+    noun = "organisation" if isinstance(record, Organization) else "cluster"
+    return NotFound(f"no {noun} {record.id!r} on this node", "id")
+
+
 def membership_api(
     db: ServiceDatabase,
     identity: NodeIdentity,
@@ -79,8 +85,9 @@ def membership_api(
         return result
 
     def visible(record: Organization | Cluster, role: Role | None) -> dict[str, Any]:
+        """Anonymous callers see public records only; hidden looks exactly like unknown."""
         if role is None and (record.visibility is not Visibility.PUBLIC or record.deleted):
-            raise NotFound(f"no {type(record).__name__.lower()} {record.id!r} on this node", "id")
+            raise not_found(record)
         view = record.model_dump(mode="json")
         if role is None and isinstance(record, Organization):
             view["contacts"] = [c for c in view["contacts"] if c["consent"]]
@@ -164,6 +171,13 @@ def membership_api(
         except UnicodeDecodeError as exc:
             raise DomainError("the file is not UTF-8 text", "file") from exc
         plan = parse_organizations_csv(text)
+        header = [e for e in plan.errors if e.row == HEADER_LINE and not plan.rows]
+        if header:  # the file itself is unusable: refuse it, naming every problem
+            raise DomainError(
+                f"row 1: {header[0].reason}",
+                "file",
+                errors=[{"row": e.row, "field": e.field, "reason": e.reason} for e in header],
+            )
         report = await in_transaction(
             lambda uow: handlers.import_organizations(plan, store, uow, identity)
         )
@@ -187,10 +201,9 @@ def membership_api(
         after: str | None = Query(None, max_length=80),
         limit: int = Query(50, ge=1, le=500),
     ) -> Page:
-        found = await store.list_clusters(after, limit + 1)
-        shown = [c for c in found[:limit] if role or c.visibility is Visibility.PUBLIC]
+        found = await store.list_clusters(after, limit + 1, public_only=role is None)
         return Page(
-            items=[visible(c, role) for c in shown],
+            items=[visible(c, role) for c in found[:limit]],
             next=found[limit - 1].id if len(found) > limit else None,
         )
 
@@ -218,6 +231,7 @@ def membership_api(
     # -- cross-membership -------------------------------------------------------------
     @api.get("/cross-membership")
     async def cross_membership(
+        role: Annotated[Role | None, Depends(caller)],
         org: str = Query(
             ...,
             min_length=2,
@@ -226,7 +240,9 @@ def membership_api(
         ),
     ) -> CrossMembership:
         """Is this organisation a member of any alliance network this node knows?"""
-        found = await handlers.cross_membership(org, store, identity)
+        found = await handlers.cross_membership(
+            org, store, identity, include_node_only=role is not None
+        )
         return CrossMembership(
             query=org,
             member=bool(found),

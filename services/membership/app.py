@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.membership.api import membership_api
-from services.membership.store import ensure_indexes
+from services.membership.store import prepare_store
 from services.membership.subscribers import on_remote_membership_events
 from shared import subjects
 from shared.auth import Role
@@ -35,8 +35,7 @@ def create_service(context: ServiceContext) -> Service:
     )
 
     async def start() -> None:
-        await db.prepare()
-        await ensure_indexes(db)
+        await prepare_store(db)
         relay.start()
         await replicas.start()
 

@@ -125,8 +125,17 @@ def _parse_rows(reader: Reader, header: list[str], plan: CsvImportPlan) -> None:
     first_line_of_key: dict[str, int] = {}
     count = 0
     line = reader.line_num + 1
-    for cells in reader:
-        start, line = line, reader.line_num + 1
+    while True:
+        start = line
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # one unreadable record must not hide the rows after it
+            line = reader.line_num + 1
+            plan.errors.append(RowError(start, "row", f"unreadable: {exc}"))
+            continue
+        line = reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue
         count += 1

@@ -350,10 +350,12 @@ class NetworkProfile(NetworkProfileDraft, _Aggregate):
     """The node's own network profile; its id is the node name, so there is one per node."""
 
     @classmethod
-    def initial(cls, node_name: str, country: str, now: datetime | None = None) -> Self:
+    def initial(
+        cls, node_id: str, node_name: str, country: str, now: datetime | None = None
+    ) -> Self:
         """The profile a fresh node starts with, before an administrator fills it in."""
         draft = NetworkProfileDraft(name=node_name, country=country)
-        return cls._create(node_name, draft, now or datetime.fromtimestamp(0, UTC))
+        return cls._create(node_id, draft, now or datetime.fromtimestamp(0, UTC))
 
     def revise(self, draft: NetworkProfileDraft, now: datetime) -> None:
         """Replace the profile with the draft."""
@@ -434,7 +436,10 @@ def _web_key(website: str | None) -> str | None:
     text = (website or "").strip()
     if not text or re.search(r"\s", text):
         return None
-    host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+    try:
+        host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+    except ValueError:  # e.g. "acme[ro": not a web address, so no web key
+        return None
     host = host.removeprefix("www.").rstrip(".")
     return f"web:{host}" if "." in host else None
 

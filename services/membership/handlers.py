@@ -288,7 +288,9 @@ async def delete_cluster(
 
 async def current_profile(store: MembershipStore, identity: NodeIdentity) -> NetworkProfile:
     """The stored profile, or the initial one a fresh node starts with."""
-    return await store.get_profile() or NetworkProfile.initial(identity.name, identity.country)
+    return await store.get_profile() or NetworkProfile.initial(
+        identity.node, identity.name, identity.country
+    )
 
 
 async def revise_network_profile(
@@ -299,7 +301,7 @@ async def revise_network_profile(
 ) -> NetworkProfile:
     """The association's public profile is always shared: it is what partners cross-link."""
     profile = await store.get_profile(uow) or NetworkProfile.initial(
-        identity.name, identity.country
+        identity.node, identity.name, identity.country
     )
     profile.revise(draft, _now())
     await store.save_profile(profile, uow)
@@ -325,7 +327,7 @@ class Membership:
 
 
 async def cross_membership(
-    query: str, store: MembershipStore, identity: NodeIdentity
+    query: str, store: MembershipStore, identity: NodeIdentity, include_node_only: bool = False
 ) -> list[Membership]:
     """Which known networks have this organisation (by name, VAT or website) as a member."""
     keys = query_keys(query)
@@ -333,7 +335,7 @@ async def cross_membership(
         raise DomainError("give an organisation name, VAT number or website", "org")
     found = [
         Membership(identity.node, identity.name, doc["_id"], doc["legal_name"], doc["country"])
-        for doc in await store.own_members_with_keys(keys)
+        for doc in await store.own_members_with_keys(keys, include_node_only)
     ]
     names = await store.network_names()
     for doc in await store.replicas_with_keys(keys):

@@ -14,6 +14,7 @@ from typing import Any
 from pymongo import ASCENDING, TEXT
 
 from services.membership.domain import Cluster, NetworkProfile, Organization
+from shared.contracts.base import Visibility
 from shared.store import Document, ServiceDatabase, UnitOfWork
 
 ORGANIZATIONS = "organizations"
@@ -25,12 +26,20 @@ NETWORK_REPLICAS = "network_replicas"
 PROFILE_ID = "profile"
 
 
-INDEXES_VERSION = 1
+COLLECTIONS = (
+    ORGANIZATIONS,
+    CLUSTERS,
+    PROFILE,
+    ORGANIZATION_REPLICAS,
+    CLUSTER_REPLICAS,
+    NETWORK_REPLICAS,
+)
 
 
-async def ensure_indexes(db: ServiceDatabase) -> None:
-    """Indexes for the filters the API offers and the cross-membership look-up."""
-    await db.migrate("indexes", INDEXES_VERSION, lambda: _create_indexes(db))
+async def prepare_store(db: ServiceDatabase) -> None:
+    """Every collection exists, with the indexes for the API's filters and look-ups."""
+    await db.prepare(*COLLECTIONS)
+    await db.migrate("membership", [lambda: _create_indexes(db)])
 
 
 async def _create_indexes(db: ServiceDatabase) -> None:
@@ -61,11 +70,11 @@ def _organization_query(filters: OrganizationFilter) -> Document:
     query: Document = {"deleted": False}
     if filters.sector:
         # a division or group matches every class below it ("62" finds "62.10")
-        query["nace_prefixes"] = filters.sector
+        query["nace_prefixes"] = {"$in": [filters.sector]}  # portable array match, docs/store.md
     if filters.country:
         query["country"] = filters.country.upper()
     if filters.cluster:
-        query["clusters"] = filters.cluster
+        query["clusters"] = {"$in": [filters.cluster]}
     if filters.text:
         query["$text"] = {"$search": filters.text}
     if filters.visibility:
@@ -124,8 +133,12 @@ class MembershipStore:
             {"_id": cluster.id}, doc, upsert=True, session=uow.session
         )
 
-    async def list_clusters(self, after: str | None, limit: int) -> list[Cluster]:
+    async def list_clusters(
+        self, after: str | None, limit: int, public_only: bool = False
+    ) -> list[Cluster]:
         query: Document = {"deleted": False}
+        if public_only:
+            query["visibility"] = Visibility.PUBLIC.value
         if after:
             query["_id"] = {"$gt": after}
         cursor = self.db.collection(CLUSTERS).find(query, sort=[("_id", 1)], limit=limit)
@@ -145,10 +158,13 @@ class MembershipStore:
         )
 
     # -- replicas --------------------------------------------------------------------
-    async def own_members_with_keys(self, keys: set[str]) -> list[Document]:
-        cursor = self.db.collection(ORGANIZATIONS).find(
-            {"match_keys": {"$in": sorted(keys)}, "deleted": False}
-        )
+    async def own_members_with_keys(
+        self, keys: set[str], include_node_only: bool
+    ) -> list[Document]:
+        query: Document = {"match_keys": {"$in": sorted(keys)}, "deleted": False}
+        if not include_node_only:
+            query["visibility"] = {"$in": [Visibility.PUBLIC.value, Visibility.ALLIANCE.value]}
+        cursor = self.db.collection(ORGANIZATIONS).find(query)
         return [doc async for doc in cursor]
 
     async def replicas_with_keys(self, keys: set[str]) -> list[Document]:

@@ -85,7 +85,7 @@ async def test_replicas_apply_newer_versions_only(
 async def test_redelivery_is_harmless(any_database: ServiceDatabase, fr: NodeIdentity) -> None:
     batch = [change(fr, f"a{i}", 1) for i in range(20)]
     await apply_replica_changes(any_database, batch)
-    again = await apply_replica_changes(any_database, batch + [change(fr, "b", 1)])
+    again = await apply_replica_changes(any_database, [*batch, change(fr, "b", 1)])
     assert len(again.skipped) == 20 and len(again.applied) == 1
     assert await any_database.processed.count_documents({}) == 21
     assert await any_database.collection("things").count_documents({}) == 21

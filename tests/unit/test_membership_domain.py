@@ -222,8 +222,13 @@ def test_cluster_lifecycle() -> None:
 
 
 def test_network_profile_starts_from_the_node_name_and_is_revised() -> None:
-    profile = NetworkProfile.initial("ro", "ro")
-    assert (profile.id, profile.name, profile.country, profile.version) == ("ro", "ro", "RO", 1)
+    profile = NetworkProfile.initial("ro-clustero", "CLUSTERO", "ro")
+    assert (profile.id, profile.name, profile.country, profile.version) == (
+        "ro-clustero",
+        "CLUSTERO",
+        "RO",
+        1,
+    )
     link = PartnerLink(name="Clusters Hungary", url="https://Clusters.HU/", node="hu")
     profile.revise(
         NetworkProfileDraft(name="Romanian Clusters", country="RO", partner_links=[link]), NOW
