@@ -1,0 +1,152 @@
+"""The hub's nats-server configuration, rendered from the registry.
+
+One NATS account per admitted node (``NODE_<ID>``): its leaf connection logs in with the
+node's nkey, may publish only under ``alliance.<id>.>``, and reaches exactly one call of
+the hub's JetStream API (creating its feed's consumer on ALLIANCE). Data crosses accounts
+only through the exports and imports below (layout verified in deploy/nats/hub.conf).
+The file is rewritten and the server reloaded (SIGHUP) when the registry changes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from services.hub.domain import AdmittedNode
+from shared import subjects
+
+HUB_USER = "hub"
+
+
+def account(node: str) -> str:
+    return f"NODE_{node.upper()}"
+
+
+def node_deliver(node: str) -> str:
+    """Where the hub's sourcing consumer on NODE_<ID> delivers."""
+    return f"deliver.{node}"
+
+
+def feed_deliver(node: str) -> str:
+    """Where a node's feed consumer on ALLIANCE delivers."""
+    return f"deliver.hub.{node}"
+
+
+def _q(value: str) -> str:
+    return json.dumps(value)
+
+
+def _list(items: list[str], indent: str) -> str:
+    return "[\n" + "".join(f"{indent}  {item}\n" for item in items) + f"{indent}]"
+
+
+@dataclass(frozen=True)
+class HubListeners:
+    host: str
+    client_port: int
+    leaf_port: int
+    monitor_port: int
+    advertise: str  # host:port nodes must use for the leaf link (NATS-NOTES: partitions)
+
+
+def _node_account(entry: AdmittedNode) -> str:
+    node, acc = entry.node, account(entry.node)
+    publish = [
+        subjects.node_subjects(node),
+        f"{node_deliver(node)}.>",
+        "$JS.hub.API.CONSUMER.CREATE.ALLIANCE",
+        "$JS.hub.API.CONSUMER.CREATE.ALLIANCE.>",
+        "$JS.FC.ALLIANCE.>",
+        "_R_.>",
+    ]
+    subscribe = [
+        f"$JS.{node}.API.CONSUMER.>",
+        f"{feed_deliver(node)}.>",
+        f"$JS.FC.{subjects.node_stream(node)}.>",
+        "$JSC.R.>",
+    ]
+    exports = [
+        f"{{ service: {_q(f'$JS.{node}.API.CONSUMER.>')}, accounts: [ALLIANCE] }}",
+        f"{{ service: {_q(f'$JS.FC.{subjects.node_stream(node)}.>')}, accounts: [ALLIANCE] }}",
+        f"{{ stream: {_q(f'{node_deliver(node)}.>')}, accounts: [ALLIANCE] }}",
+    ]
+    imports = [
+        '{ service: { account: ALLIANCE, subject: "$JS.API.CONSUMER.CREATE.ALLIANCE" } }',
+        '{ service: { account: ALLIANCE, subject: "$JS.API.CONSUMER.CREATE.ALLIANCE.>" } }',
+        '{ service: { account: ALLIANCE, subject: "$JS.API.CONSUMER.CREATE.ALLIANCE" }, '
+        'to: "$JS.hub.API.CONSUMER.CREATE.ALLIANCE" }',
+        '{ service: { account: ALLIANCE, subject: "$JS.API.CONSUMER.CREATE.ALLIANCE.>" }, '
+        'to: "$JS.hub.API.CONSUMER.CREATE.ALLIANCE.>" }',
+        '{ service: { account: ALLIANCE, subject: "$JS.FC.ALLIANCE.>" } }',
+        f"{{ stream: {{ account: ALLIANCE, subject: {_q(f'{feed_deliver(node)}.>')} }} }}",
+    ]
+    pub = ", ".join(_q(s) for s in publish)
+    sub = ", ".join(_q(s) for s in subscribe)
+    return (
+        f"  {acc}: {{\n"
+        f"    users: [ {{ nkey: {_q(entry.nkey)}, permissions: {{\n"
+        f"      publish: {{ allow: [{pub}] }}\n"
+        f"      subscribe: {{ allow: [{sub}] }}\n"
+        f"    }} }} ]\n"
+        f"    exports: {_list(exports, '    ')}\n"
+        f"    imports: {_list(imports, '    ')}\n"
+        f"  }}\n"
+    )
+
+
+def _alliance_account(nodes: list[AdmittedNode], hub_password: str) -> str:
+    lines = [
+        "  ALLIANCE: {\n",
+        "    jetstream: enabled\n",
+        f"    users: [ {{ user: {HUB_USER}, password: {_q(hub_password)} }} ]\n",
+    ]
+    # Exports are public and never change when a node is admitted: a reload does not
+    # update an existing account's exports (measured). Only the per-node imports below
+    # decide who gets what, and the hub writes every import itself.
+    exports = [
+        '{ service: "$JS.API.CONSUMER.CREATE.ALLIANCE" }',
+        '{ service: "$JS.API.CONSUMER.CREATE.ALLIANCE.>" }',
+        '{ service: "$JS.FC.ALLIANCE.>" }',
+        '{ stream: "deliver.hub.>" }',
+    ]
+    lines.append(f"    exports: {_list(exports, '    ')}\n")
+    if nodes:
+        imports = []
+        for entry in nodes:
+            node, acc = entry.node, account(entry.node)
+            imports += [
+                f"{{ service: {{ account: {acc}, subject: {_q(f'$JS.{node}.API.CONSUMER.>')} }} }}",
+                f"{{ service: {{ account: {acc}, "
+                f"subject: {_q(f'$JS.FC.{subjects.node_stream(node)}.>')} }} }}",
+                f"{{ stream: {{ account: {acc}, subject: {_q(f'{node_deliver(node)}.>')} }} }}",
+            ]
+        lines.append(f"    imports: {_list(imports, '    ')}\n")
+    lines.append("  }\n")
+    return "".join(lines)
+
+
+def render(
+    listeners: HubListeners,
+    store_dir: str,
+    nodes: list[AdmittedNode],
+    hub_password: str,
+    ping_interval: str = "5s",
+) -> str:
+    """The whole hub configuration for the currently admitted nodes."""
+    accounts = "".join(_node_account(entry) for entry in nodes)
+    return (
+        'server_name: "hub"\n'
+        f'listen: "{listeners.host}:{listeners.client_port}"\n'
+        f'http: "{listeners.host}:{listeners.monitor_port}"\n'
+        f'ping_interval: "{ping_interval}"\n'
+        "ping_max: 3\n"
+        f"jetstream {{\n  domain: {subjects.HUB_DOMAIN}\n  store_dir: {_q(store_dir)}\n}}\n"
+        "leafnodes {\n"
+        f'  listen: "{listeners.host}:{listeners.leaf_port}"\n'
+        f"  advertise: {_q(listeners.advertise)}\n"
+        "}\n"
+        "accounts {\n"
+        f"{_alliance_account(nodes, hub_password)}"
+        f"{accounts}"
+        "}\n"
+    )
