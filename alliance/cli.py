@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from alliance.hub import admit_node, remove_node, run_hub
 from alliance.node import run_node, say
 from shared.auth import Role, TokenStore
 from shared.identity import IdentityError, create_identity, load_identity
@@ -28,8 +29,8 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", help="node data dir 
 Port = Annotated[int | None, typer.Option("--port", help="HTTP port [8080]")]
 
 
-def _settings(data_dir: Path | None, port: int | None) -> NodeSettings:
-    overrides: dict[str, object] = {}
+def _settings(data_dir: Path | None, port: int | None, **more: object) -> NodeSettings:
+    overrides: dict[str, object] = {k: v for k, v in more.items() if v is not None}
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     if port is not None:
@@ -57,9 +58,58 @@ def init(
 
 
 @app.command()
-def up(data_dir: DataDir = None, port: Port = None) -> None:
+def up(
+    data_dir: DataDir = None,
+    port: Port = None,
+    hub_url: Annotated[str | None, typer.Option(help="the hub's leaf URL (nats-leaf://…)")] = None,
+    hub_credentials: Annotated[
+        Path | None, typer.Option(help="credentials file from 'alliance admit'; kept afterwards")
+    ] = None,
+) -> None:
     """Run one complete node: its NATS, its store, every service, HTTP on one port."""
-    run_node(_settings(data_dir, port))
+    run_node(_settings(data_dir, port, hub_url=hub_url, hub_credentials=hub_credentials))
+
+
+@app.command()
+def hub(
+    data_dir: DataDir = None,
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
+    leaf_port: Annotated[int, typer.Option(help="where nodes connect their leaf link")] = 7422,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    advertise: Annotated[
+        str | None, typer.Option(help="host:port nodes use for the leaf link [host:leaf-port]")
+    ] = None,
+) -> None:
+    """Run the alliance hub: its NATS (domain hub), the registry, ALLIANCE, HTTP."""
+    run_hub(data_dir or Path(".alliance-hub"), host, port, leaf_port, advertise)
+
+
+@app.command()
+def admit(
+    request: Annotated[Path, typer.Argument(help="the node's join request (from 'alliance init')")],
+    data_dir: DataDir = None,
+    hub_url: Annotated[str | None, typer.Option(help="leaf URL to hand out")] = None,
+    out: Annotated[Path | None, typer.Option(help="also write the credentials here")] = None,
+) -> None:
+    """Admit a node at the hub and print its leaf credentials (keep them secret)."""
+    credentials = admit_node(data_dir or Path(".alliance-hub"), request, hub_url)
+    if out:
+        credentials.save(out)
+    say(
+        f"admitted {credentials.node}; "
+        "give it these credentials for 'alliance up --hub-credentials'"
+    )
+    print(credentials.model_dump_json(indent=2))
+
+
+@app.command()
+def remove(
+    node: Annotated[str, typer.Argument(help="the node id to remove")],
+    data_dir: DataDir = None,
+) -> None:
+    """Stop accepting a node; every node tombstones its replicas."""
+    entry = remove_node(data_dir or Path(".alliance-hub"), node)
+    say(f"removed {entry.node}; the hub applies it within a second if it is running")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from typing import IO
 
 import uvicorn
 
+from shared.federation import CREDENTIALS_FILE, HubCredentials, leaf_config
 from shared.host import Endpoints, create_node_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
 from shared.runtime import (
@@ -93,7 +94,7 @@ class Stopped(Exception):
     """SIGTERM or Ctrl-C arrived: stop what we started and exit 0."""
 
 
-def _stop_on_signal(signum: int, frame: object) -> None:
+def stop_on_signal(signum: int, frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
@@ -105,11 +106,34 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
     are stopped too, and the process exits 0.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop_on_signal)
+        signal.signal(sig, stop_on_signal)
     try:
         _run_node(settings, services)
     except Stopped:
         say("stopped")
+
+
+def hub_credentials(settings: NodeSettings, identity: NodeIdentity) -> HubCredentials | None:
+    """The hub link: credentials given now are kept in the data dir for later starts."""
+    kept = settings.data_dir / CREDENTIALS_FILE
+    source = settings.hub_credentials or (kept if kept.exists() else None)
+    if source is None:
+        if settings.hub_url:
+            raise RuntimeFailure("--hub-url needs --hub-credentials (from 'alliance admit')")
+        return None
+    try:
+        credentials = HubCredentials.model_validate_json(source.read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeFailure(f"cannot read hub credentials {source}: {exc}") from exc
+    if credentials.node != identity.node:
+        raise RuntimeFailure(
+            f"{source} admits node {credentials.node!r}, but this node is {identity.node!r}"
+        )
+    if settings.hub_url:
+        credentials = credentials.model_copy(update={"hub_url": settings.hub_url})
+    if source != kept:
+        credentials.save(kept)
+    return credentials
 
 
 def _run_node(settings: NodeSettings, services: list[str] | None) -> None:
@@ -120,53 +144,82 @@ def _run_node(settings: NodeSettings, services: list[str] | None) -> None:
             raise RuntimeFailure(f"port {settings.port} on {settings.host} is already in use")
         factories = select_services(services)
         identity = identity_for(data_dir)
-        _wait_for_stale_children(data_dir)
+        hub = hub_credentials(settings, identity)
+        wait_for_stale_children(data_dir)
         started: list[NatsServer | StoreServer] = []
         try:
-            nats_url = settings.nats_url or _start(
-                started,
-                NatsServer(
-                    data_dir / "nats",
-                    server_name=identity.node,
-                    domain=identity.node,
-                    port=free_port(),
-                ),
-                "nats-server",
-            )
-            mongodb_url = settings.mongodb_url or _start(
-                started, StoreServer(data_dir / "store", port=free_port()), "nx-27017 store"
-            )
-            _write_run_file(data_dir, nats_url, mongodb_url, started)
-            app = create_node_app(settings, identity, Endpoints(nats_url, mongodb_url), factories)
+            endpoints = _embedded_servers(settings, identity, hub, started)
+            _write_run_file(data_dir, settings, endpoints, started)
+            app = create_node_app(settings, identity, endpoints, factories, hub=hub)
+            joined = f", joined to {hub.hub_url}" if hub else ""
             say(
                 f"node {identity.node} serving http://{settings.host}:{settings.port} "
-                f"({', '.join(factories)}); Ctrl-C stops it"
+                f"({', '.join(factories)}{joined}); Ctrl-C stops it"
             )
-            uvicorn.Server(
-                uvicorn.Config(
-                    app,
-                    host=settings.host,
-                    port=settings.port,
-                    log_level=settings.log_level,
-                    lifespan="on",
-                )
-            ).run()
+            serve(app, settings.host, settings.port, settings.log_level)
         finally:
             for server in reversed(started):
                 server.stop()
             (data_dir / RUN_FILE).unlink(missing_ok=True)
 
 
+def serve(app: object, host: str, port: int, log_level: str) -> None:
+    """Serve HTTP until SIGINT/SIGTERM (uvicorn then re-raises it: see run_node)."""
+    uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")  # type: ignore[arg-type]
+    ).run()
+
+
+def _embedded_servers(
+    settings: NodeSettings,
+    identity: NodeIdentity,
+    hub: HubCredentials | None,
+    started: list[NatsServer | StoreServer],
+) -> Endpoints:
+    """Start the bus and store this node needs, unless NATS_URL / MONGODB_URL are given."""
+    monitor_url = None
+    nats_url = settings.nats_url
+    if not nats_url:
+        monitor_port = free_port()
+        monitor_url = f"http://127.0.0.1:{monitor_port}"
+        extra = f'http: "127.0.0.1:{monitor_port}"\n' + (leaf_config(hub) if hub else "")
+        nats_url = _start(
+            started,
+            NatsServer(
+                settings.data_dir / "nats",
+                server_name=identity.node,
+                domain=identity.node,
+                port=free_port(),
+                extra_config=extra,
+            ),
+            "nats-server",
+        )
+    mongodb_url = settings.mongodb_url or _start(
+        started, StoreServer(settings.data_dir / "store", port=free_port()), "nx-27017 store"
+    )
+    return Endpoints(nats_url, mongodb_url, monitor_url)
+
+
 def _write_run_file(
-    data_dir: Path, nats_url: str, mongodb_url: str, started: list[NatsServer | StoreServer]
+    data_dir: Path,
+    settings: NodeSettings,
+    endpoints: Endpoints,
+    started: list[NatsServer | StoreServer],
 ) -> None:
     """Where this run's servers listen (for tools and tests) and which pids they have."""
     pids = [s.child.process.pid for s in started if s.child and s.child.process]
-    info = {"pid": os.getpid(), "nats_url": nats_url, "mongodb_url": mongodb_url, "children": pids}
+    info = {
+        "pid": os.getpid(),
+        "http_url": f"http://{settings.host}:{settings.port}",
+        "nats_url": endpoints.nats_url,
+        "mongodb_url": endpoints.mongodb_url,
+        "nats_monitor_url": endpoints.nats_monitor_url,
+        "children": pids,
+    }
     (data_dir / RUN_FILE).write_text(json.dumps(info, indent=2) + "\n")
 
 
-def _wait_for_stale_children(data_dir: Path) -> None:
+def wait_for_stale_children(data_dir: Path) -> None:
     """After a crash the old node's servers are still shutting down; let them finish."""
     try:
         pids = json.loads((data_dir / RUN_FILE).read_text()).get("children", [])

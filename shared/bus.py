@@ -7,7 +7,9 @@ subscriber would add its subject to a sourced stream). Inbound consumers live in
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
@@ -126,3 +128,51 @@ class DeadLetters:
             },
         )
         self._metrics.dead_letters.labels(self._service, reason).inc()
+
+
+class SourceDoctor:
+    """Re-creates stream sources that never became active.
+
+    Measured on nats-server 2.14: a source whose consumer is first requested right after a
+    configuration reload (a node was just admitted) can fail once and is not retried
+    (``active`` stays -1). Removing and re-adding the source makes the server create its
+    consumer again; sourcing resumes where it stood (the stream keeps per-source
+    positions, and duplicates are dropped by ``Nats-Msg-Id``).
+    """
+
+    def __init__(
+        self, js: JetStreamContext, client: NatsClient, stream: str, grace_seconds: float = 5.0
+    ) -> None:
+        self._js = js
+        self._client = client
+        self._stream = stream
+        self._grace = grace_seconds
+        self._first_seen_idle: dict[str, float] = {}
+
+    async def examine(self) -> list[str]:
+        """Bounce the sources idle since their creation for longer than the grace period."""
+        reply = await self._client.request(f"$JS.API.STREAM.INFO.{self._stream}", b"", timeout=2)
+        info = json.loads(reply.data)
+        now = time.monotonic()
+        stuck = []
+        for source in info.get("sources", []):
+            key = f"{source['name']}|{source.get('filter_subject', '')}"
+            if int(source.get("active", -1)) >= 0:
+                self._first_seen_idle.pop(key, None)
+                continue
+            first = self._first_seen_idle.setdefault(key, now)
+            if now - first >= self._grace:
+                stuck.append(key)
+                self._first_seen_idle[key] = now
+        if stuck:
+            await self._bounce(stuck)
+        return stuck
+
+    async def _bounce(self, keys: list[str]) -> None:
+        config = (await self._js.stream_info(self._stream)).config
+        sources = list(config.sources or [])
+        config.sources = [s for s in sources if f"{s.name}|{s.filter_subject or ''}" not in keys]
+        await self._js.update_stream(config)
+        config.sources = sources
+        await self._js.update_stream(config)
+        log.warning("re-created stalled sources of %s: %s", self._stream, ", ".join(keys))

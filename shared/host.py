@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from shared.auth import TokenStore
 from shared.bus import BusConnection, create_broker, ensure_node_streams
 from shared.envelope import KeyRing
+from shared.federation import Federation, HubCredentials
 from shared.http import install_error_handlers, install_metrics
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
@@ -38,6 +39,7 @@ class Endpoints:
 
     nats_url: str
     mongodb_url: str
+    nats_monitor_url: str | None = None  # the embedded server's monitoring endpoint
 
 
 def create_node_app(
@@ -46,6 +48,7 @@ def create_node_app(
     endpoints: Endpoints,
     factories: dict[str, ServiceFactory],
     keyring: KeyRing | None = None,
+    hub: HubCredentials | None = None,
 ) -> FastAPI:
     """Build (without opening anything) the HTTP app, broker and services of one process."""
     metrics = Metrics()
@@ -75,10 +78,14 @@ def create_node_app(
                 description=(contract.__doc__ or "").strip(),
             )
 
+    federation = _federation(context, services, hub, endpoints)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.connect()
         await ensure_node_streams(bus.js, identity.node, settings.duplicate_window_seconds)
+        if federation:  # peers are trusted before any service consumer verifies an event
+            await federation.start()
         await broker.start()
         started: list[Service] = []
         try:
@@ -89,6 +96,8 @@ def create_node_app(
         finally:
             for service in reversed(started):
                 await service.stop()
+            if federation:
+                await federation.stop()
             await broker.stop()
             await bus.close()
             await mongo.close()
@@ -108,9 +117,6 @@ def create_node_app(
     async def healthz() -> Response:
         """200 only when the bus and the store answer."""
         checks = {"bus": bus.connected, "store": await _store_ok(mongo)}
-        for service in services:
-            for check in service.health:
-                checks[service.name] = checks.get(service.name, True) and await check()
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
 
@@ -121,6 +127,30 @@ def create_node_app(
         return Response(spec.to_specification().to_json(), media_type="application/json")
 
     return app
+
+
+def _federation(
+    context: ServiceContext,
+    services: list[Service],
+    hub: HubCredentials | None,
+    endpoints: Endpoints,
+) -> Federation | None:
+    """The node's federation component, when it has joined a hub."""
+    if hub is None:
+        return None
+
+    async def forget_origin(origin: str) -> None:
+        for service in services:
+            await service.forget_origin(origin)
+
+    return Federation(
+        context.inbound("federation"),
+        context.identity.node,
+        context.settings.data_dir,
+        hub,
+        forget_origin,
+        endpoints.nats_monitor_url,
+    )
 
 
 async def _store_ok(mongo: AsyncMongoClient[Document]) -> bool:

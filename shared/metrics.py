@@ -79,6 +79,24 @@ class Metrics:
             ["service", "consumer"],
             registry=r,
         )
+        self.replication_lag_events = Gauge(
+            "alliance_replication_lag_events",
+            "Events of an origin in the hub's ALLIANCE stream not yet in this node's feed.",
+            ["origin"],
+            registry=r,
+        )
+        self.replication_lag_seconds = Gauge(
+            "alliance_replication_lag_seconds",
+            "How long the feed has been behind for an origin (0 when caught up).",
+            ["origin"],
+            registry=r,
+        )
+        self.leaf_link_up = Gauge(
+            "alliance_leaf_link_up",
+            "1 while the leaf link to the hub is connected.",
+            ["remote"],
+            registry=r,
+        )
         self.handler_latency = Histogram(
             "alliance_batch_handler_duration_seconds",
             "Time to apply one pulled batch.",

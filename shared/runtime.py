@@ -154,6 +154,7 @@ class NatsServer:
     port: int
     host: str = "127.0.0.1"
     extra_config: str = ""
+    config: str | None = None  # a complete configuration (the hub's), instead of ours
     child: ChildProcess | None = None
 
     @property
@@ -161,6 +162,8 @@ class NatsServer:
         return f"nats://{self.host}:{self.port}"
 
     def config_text(self) -> str:
+        if self.config is not None:
+            return self.config
         store = (self.directory / "jetstream").resolve()
         return (
             f'server_name: "{self.server_name}"\n'
@@ -184,6 +187,20 @@ class NatsServer:
     def stop(self) -> None:
         if self.child:
             self.child.stop()
+
+    def reload(self, config: str) -> None:
+        """Apply a new configuration without a restart (SIGHUP).
+
+        nats-server 2.14 wires an account added by a reload to its imports only on the
+        next reload (measured: a new leaf account's JetStream imports stay dead), so the
+        signal is sent twice.
+        """
+        self.config = config
+        (self.directory / "nats.conf").write_text(config)
+        if self.child and self.child.process and self.child.process.poll() is None:
+            for _ in range(2):
+                self.child.process.send_signal(signal.SIGHUP)
+                time.sleep(0.3)
 
 
 @dataclass

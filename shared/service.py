@@ -64,7 +64,8 @@ class Service:
     """A service as the host sees it: HTTP routes, start and stop, what it publishes.
 
     ``start`` runs once the bus and store are reachable (indexes, relay, consumers);
-    ``publishes`` maps each subject pattern to its contract, for the AsyncAPI document.
+    ``publishes`` maps each subject pattern to its contract, for the AsyncAPI document;
+    ``forget_origin`` tombstones every replica of a node the hub removed.
     """
 
     name: str
@@ -72,7 +73,11 @@ class Service:
     start: Callable[[], Awaitable[None]]
     stop: Callable[[], Awaitable[None]]
     publishes: dict[str, type[Contract]] = field(default_factory=dict)
-    health: list[Callable[[], Awaitable[bool]]] = field(default_factory=list)
+    forget_origin: Callable[[str], Awaitable[None]] = field(default=lambda origin: _nothing())
+
+
+async def _nothing() -> None:
+    """Default for services that keep no replicas."""
 
 
 ServiceFactory = Callable[[ServiceContext], Service]

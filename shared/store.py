@@ -173,6 +173,21 @@ def replica_key(origin: str, aggregate_id: str) -> str:
     return f"{origin}:{aggregate_id}"
 
 
+async def tombstone_origin(
+    database: ServiceDatabase, collections: Iterable[str], origin: str
+) -> int:
+    """Drop the data of every replica owned by ``origin`` (the hub removed that node)."""
+    tombstoned = 0
+    async with database.write_lock:
+        for name in collections:
+            result = await database.collection(name).update_many(
+                {"origin": origin, "deleted": False},
+                {"$set": {"deleted": True, "data": None, "match_keys": []}},
+            )
+            tombstoned += result.modified_count
+    return tombstoned
+
+
 @dataclass(frozen=True)
 class ProjectionResult:
     applied: list[Envelope]

@@ -51,7 +51,7 @@ class AdmittedNode(BaseModel):
     nkey: str  # public nkey of the node's leaf connection
     admitted_at: datetime
     removed_at: datetime | None = None
-    announced: int = 0  # registry events already published for this entry (0, 1 or 2)
+    pending: list[str] = []  # signed registry events not yet acknowledged by JetStream
 
     @property
     def active(self) -> bool:

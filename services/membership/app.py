@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.membership.api import membership_api
-from services.membership.store import prepare_store
+from services.membership.store import REPLICA_COLLECTIONS, prepare_store
 from services.membership.subscribers import on_remote_membership_events
 from shared import subjects
 from shared.auth import Role
@@ -11,6 +11,7 @@ from shared.contracts import membership as contract
 from shared.contracts.base import Contract
 from shared.relay import OutboxRelay
 from shared.service import Service, ServiceContext
+from shared.store import tombstone_origin
 
 PUBLISHES: dict[str, type[Contract]] = {
     "organization.registered": contract.OrganizationShared,
@@ -43,6 +44,9 @@ def create_service(context: ServiceContext) -> Service:
         await replicas.stop()
         await relay.stop()
 
+    async def forget_origin(origin: str) -> None:
+        await tombstone_origin(db, REPLICA_COLLECTIONS, origin)
+
     prefix = subjects.service_subjects(contract.SERVICE, "{origin}").removesuffix(">")
     return Service(
         name=contract.SERVICE,
@@ -56,4 +60,5 @@ def create_service(context: ServiceContext) -> Service:
         start=start,
         stop=stop,
         publishes={prefix + event: payload for event, payload in PUBLISHES.items()},
+        forget_origin=forget_origin,
     )

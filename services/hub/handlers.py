@@ -1,0 +1,127 @@
+"""Hub use cases: admit and remove nodes, and bring NATS in line with the registry."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import nkeys
+from nats.js import JetStreamContext
+from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
+from nats.js.errors import NotFoundError
+
+from services.hub.domain import AdmittedNode, JoinRequest, Registry
+from services.hub.natsconf import node_deliver
+from services.hub.store import RegistryFile
+from shared import subjects
+from shared.contracts import registry as contract
+from shared.envelope import Envelope
+from shared.envelope import seal as seal_envelope
+from shared.federation import HubCredentials
+from shared.identity import NodeIdentity
+
+HUB_STREAM = subjects.node_stream(contract.HUB_ORIGIN)
+
+
+def _announce(hub: NodeIdentity, entry: AdmittedNode, event: str) -> None:
+    payload: contract.Contract
+    if event == contract.ADMITTED:
+        payload = contract.NodeAdmitted(
+            node=entry.node, name=entry.name, country=entry.country, public_key=entry.public_key
+        )
+    else:
+        payload = contract.NodeRemoved(node=entry.node)
+    subject = subjects.event_subject(contract.HUB_ORIGIN, contract.SERVICE, contract.NODE, event)
+    version = 1 if event == contract.ADMITTED else 2
+    entry.pending.append(
+        seal_envelope(hub, subject, payload, entry.node, version).model_dump_json()
+    )
+
+
+def admit(
+    request: JoinRequest, registry_file: RegistryFile, hub: NodeIdentity, hub_url: str
+) -> HubCredentials:
+    """Admit a node: a registry entry, a leaf nkey, and the signed announcement."""
+    seed = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER)
+    nkey = nkeys.from_seed(seed).public_key.decode()
+    with registry_file.editing() as registry:
+        entry = registry.admit(request, nkey, datetime.now(UTC))
+        _announce(hub, entry, contract.ADMITTED)
+    return HubCredentials(
+        node=request.node,
+        nkey_seed=seed.decode(),
+        hub_url=hub_url,
+        hub_public_key=hub.public_key_b64,
+    )
+
+
+def remove(node: str, registry_file: RegistryFile, hub: NodeIdentity) -> AdmittedNode:
+    """Stop accepting a node; every node tombstones its replicas on the announcement."""
+    with registry_file.editing() as registry:
+        entry = registry.remove(node, datetime.now(UTC))
+        _announce(hub, entry, contract.REMOVED)
+    return entry
+
+
+def alliance_sources(registry: Registry) -> list[StreamSource]:
+    """ALLIANCE sources the hub's own stream and every active node's NODE_<ID>."""
+    sources = [StreamSource(name=HUB_STREAM)]
+    for entry in registry.active():
+        sources.append(
+            StreamSource(
+                name=subjects.node_stream(entry.node),
+                filter_subject=subjects.node_subjects(entry.node),
+                external=ExternalStream(
+                    api=f"$JS.{entry.node}.API", deliver=node_deliver(entry.node)
+                ),
+            )
+        )
+    return sources
+
+
+async def ensure_hub_streams(js: JetStreamContext, duplicate_window: int) -> None:
+    """The hub's own outbound stream (registry events) and ALLIANCE (no own subjects)."""
+    for config in (
+        StreamConfig(
+            name=HUB_STREAM,
+            subjects=[subjects.node_subjects(contract.HUB_ORIGIN)],
+            storage=StorageType.FILE,
+            duplicate_window=duplicate_window,
+        ),
+        StreamConfig(
+            name=subjects.ALLIANCE_STREAM,
+            subjects=[],
+            storage=StorageType.FILE,
+            duplicate_window=duplicate_window,
+            sources=[StreamSource(name=HUB_STREAM)],
+        ),
+    ):
+        try:
+            await js.stream_info(config.name or "")
+        except NotFoundError:
+            await js.add_stream(config)
+
+
+async def sync_alliance_sources(js: JetStreamContext, registry: Registry) -> bool:
+    """Add and drop node sources; True if the stream changed."""
+    config = (await js.stream_info(subjects.ALLIANCE_STREAM)).config
+    wanted = alliance_sources(registry)
+    if [s.name for s in config.sources or []] == [s.name for s in wanted]:
+        return False
+    config.sources = wanted
+    await js.update_stream(config)
+    return True
+
+
+async def publish_pending(js: JetStreamContext, registry_file: RegistryFile) -> int:
+    """Publish the registry's signed events (deduplicated by id), then forget them."""
+    pending = [(e.node, raw) for e in registry_file.load().nodes for raw in e.pending]
+    for _, raw in pending:
+        envelope = Envelope.model_validate_json(raw)
+        await js.publish(envelope.subject, raw.encode(), headers={"Nats-Msg-Id": envelope.id})
+    if pending:
+        published = {raw for _, raw in pending}
+        with registry_file.editing() as registry:
+            for entry in registry.nodes:
+                entry.pending = [raw for raw in entry.pending if raw not in published]
+    return len(pending)
