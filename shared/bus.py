@@ -38,42 +38,39 @@ def create_broker(url: str, metrics: Metrics) -> NatsBroker:
 
 
 async def ensure_node_streams(js: JetStreamContext, node: str, duplicate_window: int) -> None:
-    """The node's outbound, inbound and dead-letter streams; idempotent."""
-    await _ensure_stream(
+    """The node's outbound, dead-letter and inbound (sourced, no subjects) streams."""
+    await ensure_streams(
         js,
-        StreamConfig(
-            name=subjects.node_stream(node),
-            subjects=[subjects.node_subjects(node)],
-            storage=StorageType.FILE,
-            duplicate_window=duplicate_window,
-        ),
-    )
-    await _ensure_stream(
-        js,
-        StreamConfig(
-            name=subjects.dead_letter_stream(node),
-            subjects=[subjects.dead_letter_subjects(node)],
-            storage=StorageType.FILE,
-            max_age=DEAD_LETTER_MAX_AGE_SECONDS,
-        ),
-    )
-    await _ensure_stream(
-        js,
-        StreamConfig(
-            name=subjects.feed_stream(node),
-            subjects=[],
-            storage=StorageType.FILE,
-            duplicate_window=duplicate_window,
-        ),
+        [
+            StreamConfig(
+                name=subjects.node_stream(node),
+                subjects=[subjects.node_subjects(node)],
+                storage=StorageType.FILE,
+                duplicate_window=duplicate_window,
+            ),
+            StreamConfig(
+                name=subjects.dead_letter_stream(node),
+                subjects=[subjects.dead_letter_subjects(node)],
+                storage=StorageType.FILE,
+                max_age=DEAD_LETTER_MAX_AGE_SECONDS,
+            ),
+            StreamConfig(
+                name=subjects.feed_stream(node),
+                subjects=[],
+                storage=StorageType.FILE,
+                duplicate_window=duplicate_window,
+            ),
+        ],
     )
 
 
-async def _ensure_stream(js: JetStreamContext, config: StreamConfig) -> None:
-    assert config.name is not None
-    try:
-        await js.stream_info(config.name)
-    except NotFoundError:
-        await js.add_stream(config)
+async def ensure_streams(js: JetStreamContext, configs: list[StreamConfig]) -> None:
+    """Create the streams that do not exist yet; existing ones are left as they are."""
+    for config in configs:
+        try:
+            await js.stream_info(config.name or "")
+        except NotFoundError:
+            await js.add_stream(config)
 
 
 class BusConnection:

@@ -31,6 +31,7 @@ from nats.js.errors import ServiceUnavailableError
 from shared.bus import BusConnection, DeadLetters
 from shared.envelope import Envelope, EnvelopeRejected, KeyRing
 from shared.metrics import Metrics
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class VerifiedConsumer(Generic[T]):
         self.batch_size = batch_size
         self._decode = decode
         self._apply = apply
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask(f"consumer-{durable}")
         self._pending_checked = 0.0
 
     async def start(self) -> None:
@@ -102,15 +103,10 @@ class VerifiedConsumer(Generic[T]):
             ),
         )
         subscription = await js.pull_subscribe_bind(self.durable, self.stream)
-        self._task = asyncio.create_task(self._run(subscription), name=f"consumer-{self.durable}")
+        self._loop.start(self._run(subscription))
 
     async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        await self._loop.stop()
 
     async def _run(self, subscription: object) -> None:
         """Fetch and verify the next batch while the previous one is being applied.
@@ -119,7 +115,8 @@ class VerifiedConsumer(Generic[T]):
         them side by side keeps both busy. Order within the stream is kept.
         """
         ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
-        applier = asyncio.create_task(self._apply_loop(ready), name=f"apply-{self.durable}")
+        applier = BackgroundTask(f"apply-{self.durable}")
+        applier.start(self._apply_loop(ready))
         fetch = subscription.fetch  # type: ignore[attr-defined]
         try:
             while True:
@@ -137,9 +134,7 @@ class VerifiedConsumer(Generic[T]):
                 await ready.put(await self.verify(messages))
                 await self._refresh_pending()
         finally:
-            applier.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await applier
+            await applier.stop()
 
     async def _apply_loop(self, ready: asyncio.Queue[VerifiedBatch[T]]) -> None:
         while True:

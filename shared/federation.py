@@ -29,6 +29,7 @@ from shared.contracts import registry
 from shared.envelope import Envelope, EnvelopeRejected
 from shared.identity import decode_public_key
 from shared.metrics import Metrics
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class Federation:
             decode=decode_registry_event,
             apply=self._apply,
         )
-        self._state_task: asyncio.Task[None] | None = None
+        self._state = BackgroundTask("federation-state")
         self._doctor: SourceDoctor | None = None
 
     @property
@@ -160,14 +161,11 @@ class Federation:
             keyring.admit(origin, decode_public_key(key))
         await self.sync_feed_sources()
         await self._consumer.start()
-        self._state_task = asyncio.create_task(self._refresh_state(), name="federation-state")
+        self._state.start(self._refresh_state())
 
     async def stop(self) -> None:
         await self._consumer.stop()
-        if self._state_task:
-            self._state_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._state_task
+        await self._state.stop()
 
     def origins(self) -> list[str]:
         return [registry.HUB_ORIGIN, *self._peers.load()]

@@ -14,6 +14,7 @@ import logging
 from shared.bus import BusConnection
 from shared.metrics import Metrics
 from shared.store import ServiceDatabase
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +39,14 @@ class OutboxRelay:
         self._service = service
         self._batch_size = batch_size
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask(f"outbox-relay-{service}")
         database.on_commit(self._wake.set)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
+        self._loop.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+        await self._loop.stop()
 
     async def publish_pending(self) -> int:
         """Publish one batch in id order; returns how many were published."""

@@ -30,6 +30,7 @@ from shared.http import install_error_handlers, install_metrics
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
 from shared.runtime import NatsServer
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 0.5
@@ -143,13 +144,12 @@ def create_hub_app(runtime: HubRuntime, identity: NodeIdentity) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.connect()
         await handlers.ensure_hub_streams(bus.js, DUPLICATE_WINDOW_SECONDS)
-        task = asyncio.create_task(loop(), name="hub-reconcile")
+        reconciler = BackgroundTask("hub-reconcile")
+        reconciler.start(loop())
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await reconciler.stop()
             await bus.close()
 
     app = FastAPI(title="European Clusters Alliance hub", version="0.1.0", lifespan=lifespan)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import nkeys
 from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
-from nats.js.errors import NotFoundError
 
 from services.hub.domain import AdmittedNode, JoinRequest, Registry
 from services.hub.natsconf import node_deliver
 from services.hub.store import RegistryFile
 from shared import subjects
+from shared.bus import ensure_streams
 from shared.contracts import registry as contract
 from shared.envelope import Envelope
 from shared.envelope import seal as seal_envelope
@@ -81,25 +81,24 @@ def alliance_sources(registry: Registry) -> list[StreamSource]:
 
 async def ensure_hub_streams(js: JetStreamContext, duplicate_window: int) -> None:
     """The hub's own outbound stream (registry events) and ALLIANCE (no own subjects)."""
-    for config in (
-        StreamConfig(
-            name=HUB_STREAM,
-            subjects=[subjects.node_subjects(contract.HUB_ORIGIN)],
-            storage=StorageType.FILE,
-            duplicate_window=duplicate_window,
-        ),
-        StreamConfig(
-            name=subjects.ALLIANCE_STREAM,
-            subjects=[],
-            storage=StorageType.FILE,
-            duplicate_window=duplicate_window,
-            sources=[StreamSource(name=HUB_STREAM)],
-        ),
-    ):
-        try:
-            await js.stream_info(config.name or "")
-        except NotFoundError:
-            await js.add_stream(config)
+    await ensure_streams(
+        js,
+        [
+            StreamConfig(
+                name=HUB_STREAM,
+                subjects=[subjects.node_subjects(contract.HUB_ORIGIN)],
+                storage=StorageType.FILE,
+                duplicate_window=duplicate_window,
+            ),
+            StreamConfig(
+                name=subjects.ALLIANCE_STREAM,
+                subjects=[],
+                storage=StorageType.FILE,
+                duplicate_window=duplicate_window,
+                sources=[StreamSource(name=HUB_STREAM)],
+            ),
+        ],
+    )
 
 
 async def sync_alliance_sources(js: JetStreamContext, registry: Registry) -> bool:
