@@ -120,6 +120,24 @@ def create_node_app(
         status = 200 if all(checks.values()) else 503
         return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
 
+    @app.get("/api/federation", tags=["ops"])
+    async def federation_state() -> dict[str, object]:
+        """This node's link to the hub and how far behind each other origin it is."""
+        if federation is None:
+            return {"node": identity.node, "joined": False, "origins": []}
+        rows = await federation.replication_state()
+        return {
+            "node": identity.node,
+            "joined": True,
+            "leaf_link_up": await federation.leaf_connected()
+            if endpoints.nats_monitor_url
+            else None,
+            "origins": [
+                {"origin": origin, "lag_events": lag, "behind_seconds": behind}
+                for origin, lag, behind in rows
+            ],
+        }
+
     @app.get("/asyncapi.json", tags=["ops"])
     async def asyncapi() -> Response:
         """The AsyncAPI document of this process's bus subscribers and publishers."""
