@@ -1,4 +1,4 @@
-"""``alliance``: init, up, service, token. One clear line and exit code 2 on a mistake."""
+"""``alliance``: init, up, hub, admit, demo, status… One clear line and exit 2 on a mistake."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
+from alliance.demo import run_demo
 from alliance.hub import admit_node, remove_node, run_hub
 from alliance.node import run_node, say
+from alliance.status import status as status_report
 from shared.auth import Role, TokenStore
 from shared.identity import IdentityError, create_identity, load_identity
 from shared.runtime import RuntimeFailure
@@ -132,6 +134,35 @@ def token_create(
     settings = _settings(data_dir, None)
     load_identity(settings.data_dir)  # a token belongs to an initialised node
     print(TokenStore(settings.data_dir).create(role, label))
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="where the hub and the three nodes keep their data")
+    ] = Path(".alliance-demo"),
+    base_port: Annotated[
+        int,
+        typer.Option(
+            "--base-port",
+            min=1,
+            max=65532,
+            help="the hub's HTTP port; the nodes take the next three",
+        ),
+    ] = 8000,
+) -> None:
+    """Run a hub and the three founding networks with sample data, until Ctrl-C."""
+    run_demo(data_dir, base_port)
+
+
+@app.command()
+def status(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="data dir of a running node or hub")
+    ] = Path(".alliance"),
+) -> None:
+    """Show the sync state of a running hub (its nodes) or node (its origins)."""
+    print(status_report(data_dir))
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from shared.metrics import Metrics
 log = logging.getLogger(__name__)
 
 DEAD_LETTER_MAX_AGE_SECONDS = 30 * 24 * 3600
+DRAIN_SECONDS = 5  # a stop waits at most this long for in-flight messages
 
 
 def create_broker(url: str, metrics: Metrics) -> NatsBroker:
@@ -86,7 +87,9 @@ class BusConnection:
         self._js: JetStreamContext | None = None
 
     async def connect(self) -> None:
-        await self.client.connect(self.url, max_reconnect_attempts=-1, name="alliance")
+        await self.client.connect(
+            self.url, max_reconnect_attempts=-1, name="alliance", drain_timeout=DRAIN_SECONDS
+        )
         self._js = self.client.jetstream(publish_async_max_pending=4000)
 
     @property

@@ -25,6 +25,7 @@ from typing import Generic, TypeVar
 from nats.aio.msg import Msg
 from nats.errors import ConnectionClosedError
 from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import ServiceUnavailableError
 
@@ -86,6 +87,7 @@ class VerifiedConsumer(Generic[T]):
         self._decode = decode
         self._apply = apply
         self._loop = BackgroundTask(f"consumer-{durable}")
+        self._subscription: JetStreamContext.PullSubscription | None = None
         self._pending_checked = 0.0
 
     async def start(self) -> None:
@@ -102,11 +104,16 @@ class VerifiedConsumer(Generic[T]):
                 max_ack_pending=self.batch_size * 4,
             ),
         )
-        subscription = await js.pull_subscribe_bind(self.durable, self.stream)
-        self._loop.start(self._run(subscription))
+        self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
+        self._loop.start(self._run(self._subscription))
 
     async def stop(self) -> None:
+        """Stop pulling and drop the subscription, so the connection drains at once."""
         await self._loop.stop()
+        if self._subscription is not None:
+            with contextlib.suppress(Exception):
+                await self._subscription.unsubscribe()
+            self._subscription = None
 
     async def _run(self, subscription: object) -> None:
         """Fetch and verify the next batch while the previous one is being applied.

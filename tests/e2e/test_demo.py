@@ -1,0 +1,171 @@
+"""`alliance demo` and `alliance status` as real processes: a hub and three nodes that
+replicate each other's sample data, report their sync state, and stop without leftovers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import random
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from alliance.sample_data import NODES
+from shared.runtime import port_is_free
+from tests.support import ALLIANCE, pid_alive, run_cli, wait_until_gone
+
+pytestmark = pytest.mark.e2e
+
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 60.0
+HOST = "127.0.0.1"
+
+
+def free_base_port() -> int:
+    """A port P with P..P+3 (HTTP) and P+100 (the hub's leaf port) all free."""
+    for _ in range(200):
+        base = random.randint(20_000, 60_000)
+        if all(port_is_free(HOST, port) for port in (*range(base, base + 4), base + 100)):
+            return base
+    raise AssertionError("no free block of ports found")
+
+
+def one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {stderr!r}"
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+class DemoRun:
+    """`alliance demo` in its own process, its output collected line by line."""
+
+    def __init__(self, data_dir: Path, base_port: int) -> None:
+        self.data_dir = data_dir
+        self.base_port = base_port
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.process = subprocess.Popen(
+            [ALLIANCE, "demo", "--data-dir", str(data_dir), "--base-port", str(base_port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        self.pids: set[int] = set()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, prefix: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.process.wait(5)
+                raise AssertionError(
+                    f"demo exited ({self.process.returncode}) before {prefix!r}:\n{self.output}"
+                )
+            self.lines.append(line)
+            if line.startswith(prefix):
+                return line
+        raise AssertionError(f"no {prefix!r} within {timeout:.0f}s:\n{self.output}")
+
+    def record_pids(self) -> None:
+        """Every process the demo's children run, from their run.json files."""
+        for name in ("hub", *NODES):
+            run = json.loads((self.data_dir / name / "run.json").read_text())
+            self.pids.update([int(run["pid"]), *(int(pid) for pid in run["children"])])
+
+    def cleanup(self) -> None:
+        """Teardown: whatever the test did, nothing the demo started outlives it."""
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            self.record_pids()
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        for pid in self.pids:
+            if pid_alive(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[DemoRun]:
+    run = DemoRun(tmp_path / "demo", free_base_port())
+    yield run
+    run.cleanup()
+
+
+def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
+    started = time.monotonic()
+    ready = demo.wait_for("ready", READY_TIMEOUT)
+    took = time.monotonic() - started
+    print(f"demo ready after {took:.1f}s: {ready}")
+    urls = {name: f"http://{HOST}:{demo.base_port + 1 + i}" for i, name in enumerate(NODES)}
+    assert f"http://{HOST}:{demo.base_port} " in demo.output + " "
+    for name, url in urls.items():
+        assert any(line.startswith(name) and url in line for line in demo.lines), demo.output
+    demo.record_pids()
+
+    for name, url in urls.items():
+        replicas = httpx.get(f"{url}/api/membership/replicas", timeout=10).json()
+        others = set(NODES) - {name}
+        assert all(replicas.get(other, 0) > 0 for other in others), (name, replicas)
+
+    hub = run_cli("status", "--data-dir", str(demo.data_dir / "hub"), timeout=30)
+    assert hub.returncode == 0, hub.stderr
+    assert "lag events" in hub.stdout
+    for name in NODES:
+        row = next(line for line in hub.stdout.splitlines() if line.startswith(name))
+        assert row.split().count("yes") == 2, hub.stdout  # active and connected
+
+    node = run_cli("status", "--data-dir", str(demo.data_dir / NODES[0]), timeout=30)
+    assert node.returncode == 0, node.stderr
+    assert "events behind" in node.stdout
+    for other in NODES[1:]:
+        row = next(line for line in node.stdout.splitlines() if line.startswith(other))
+        assert int(row.split()[-1]) > 0, node.stdout  # applied events of that origin
+    assert "leaf link: hub up" in node.stdout
+    assert "dead letters: 0" in node.stdout
+
+    demo.process.send_signal(signal.SIGTERM)
+    assert demo.process.wait(STOP_TIMEOUT) == 0, demo.output
+    demo.wait_for("stopped", 5)
+    assert wait_until_gone(sorted(demo.pids)), [pid for pid in demo.pids if pid_alive(pid)]
+
+
+def test_demo_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    base = free_base_port()
+    with socket.socket() as busy:
+        busy.bind((HOST, base + 2))
+        busy.listen()
+        answer = run_cli("demo", "--data-dir", str(tmp_path / "demo"), "--base-port", str(base))
+    assert answer.returncode == 2
+    assert f"port {base + 2}" in one_line(answer.stderr)
+
+
+def test_status_of_a_dir_where_nothing_runs_is_one_line(tmp_path: Path) -> None:
+    answer = run_cli("status", "--data-dir", str(tmp_path))
+    assert answer.returncode == 2
+    assert "nothing is running" in one_line(answer.stderr)
