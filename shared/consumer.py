@@ -40,7 +40,7 @@ T = TypeVar("T")
 FETCH_TIMEOUT_SECONDS = 1.0
 PENDING_REFRESH_SECONDS = 5.0
 NAK_DELAY_SECONDS = 1.0
-ACK_WAIT_SECONDS = 60.0
+ACK_WAIT_SECONDS = 15.0  # a batch applies in ~1 s; after a crash, redelivery waits this long
 
 
 @dataclass(frozen=True)

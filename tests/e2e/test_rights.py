@@ -1,0 +1,234 @@
+"""What a client on one node's NATS server can and cannot do to the alliance.
+
+A hub and two nodes (``ro``, ``fr``) as real processes. An intruder is a plain nats-py
+client on ro's server: it may publish there, but not as another node, not to the hub's
+stream administration, and not with a signature that is not ro's. Data a node keeps to
+itself never reaches the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import nats
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeout
+
+from shared import subjects
+from shared.contracts import membership as contract
+from shared.contracts import registry
+from shared.contracts.base import Visibility
+from shared.envelope import Envelope, KeyRing, seal
+from shared.identity import NodeIdentity, load_identity
+from tests.federation import Federation, federation_of, metric_value, poll, read_stream
+
+pytestmark = pytest.mark.e2e
+
+REGISTERED = "membership.organization.registered"
+
+
+@pytest.fixture(scope="module")
+def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
+    with federation_of(tmp_path_factory.mktemp("rights"), nodes=("ro", "fr")) as started:
+        yield started
+
+
+def organization_event(signer: NodeIdentity, origin: str, name: str) -> Envelope:
+    """A well-formed organization.registered envelope of ``origin``, signed by ``signer``."""
+    aggregate = f"{origin}-{uuid.uuid4().hex}"
+    payload = contract.OrganizationShared(
+        id=aggregate,
+        legal_name=name,
+        country="RO",
+        visibility=Visibility.ALLIANCE,
+        updated_at=datetime.now(UTC).isoformat(),
+    )
+    subject = subjects.event_subject(origin, "membership", "organization", "registered")
+    return seal(signer, subject, payload, aggregate, 1)
+
+
+async def publish_core(url: str, subject: str, data: bytes, msg_id: str) -> None:
+    client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+    try:
+        await client.publish(subject, data, headers={"Nats-Msg-Id": msg_id})
+        await client.flush()
+    finally:
+        await client.close()
+
+
+def marker_reaches(federation: Federation, writer: str, reader: str) -> None:
+    """A legitimate write on ``writer`` is replicated on ``reader``: the path is live."""
+    before = set(federation.members[writer].created)
+    answer = federation.create_org(writer, "Marker")
+    assert answer.status_code == 201, answer.text
+    marker = set(federation.members[writer].created) - before
+    poll(
+        lambda: marker <= federation.replica_ids(reader).get(writer, set()),
+        60,
+        f"{writer}'s marker on {reader}",
+    )
+
+
+def alliance_ids(federation: Federation) -> set[str]:
+    return {event.id for event in federation.alliance_events()}
+
+
+def test_a_node_cannot_publish_as_another_node(federation: Federation) -> None:
+    ro, fr = federation.members["ro"], federation.members["fr"]
+    # correctly signed by fr: were it delivered, fr's peers would accept it
+    impostor = organization_event(load_identity(fr.data_dir), "fr", "Impostor Robotics")
+    KeyRing({"fr": load_identity(fr.data_dir).public_key}).open(
+        impostor.to_bytes(), impostor.subject
+    )
+    asyncio.run(publish_core(ro.nats_url, impostor.subject, impostor.to_bytes(), impostor.id))
+    # nor as the hub: a registry event removing fr, from ro's server
+    fake_hub = NodeIdentity("hub", "Fake hub", "EU", Ed25519PrivateKey.generate())
+    subject = subjects.event_subject("hub", registry.SERVICE, registry.NODE, registry.REMOVED)
+    removal = seal(fake_hub, subject, registry.NodeRemoved(node="fr"), "fr", 2)
+    asyncio.run(publish_core(ro.nats_url, removal.subject, removal.to_bytes(), removal.id))
+
+    marker_reaches(federation, "ro", "fr")
+    marker_reaches(federation, "fr", "ro")
+    assert not {impostor.id, removal.id} & alliance_ids(federation)
+    assert impostor.id not in {e.id for e in federation.stream_events("fr")}
+    assert impostor.id not in {e.id for e in federation.stream_events("ro")}
+    assert impostor.id not in set(federation.processed_ids("ro"))
+    assert impostor.aggregateid not in federation.replica_ids("ro").get("fr", set())
+    assert "fr" in federation.replica_counts("ro")  # ro still trusts fr
+    assert "fr" in json.loads((ro.data_dir / "peers.json").read_text())
+
+
+async def hub_api_attempts(url: str) -> dict[str, str]:
+    """What ro's server answers to the hub's stream administration, per operation."""
+    client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+    config = {"name": subjects.ALLIANCE_STREAM, "subjects": ["alliance.>"], "max_msgs": 1}
+    outcome: dict[str, str] = {}
+    try:
+        for operation, body in (
+            ("DELETE", b""),
+            ("PURGE", b"{}"),
+            ("UPDATE", json.dumps(config).encode()),
+        ):
+            subject = f"$JS.{subjects.HUB_DOMAIN}.API.STREAM.{operation}.ALLIANCE"
+            try:
+                reply = await client.request(subject, body, timeout=3)
+            except NoRespondersError:
+                outcome[operation] = "no responders"
+            except (TimeoutError, NatsTimeout):
+                outcome[operation] = "timeout"
+            else:
+                outcome[operation] = reply.data.decode(errors="replace")
+    finally:
+        await client.close()
+    return outcome
+
+
+async def alliance_config(url: str) -> tuple[list[str], list[str]]:
+    client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+    try:
+        config = (await client.jetstream().stream_info(subjects.ALLIANCE_STREAM)).config
+    finally:
+        await client.close()
+    return list(config.subjects or []), sorted(s.name for s in config.sources or [])
+
+
+def test_a_node_cannot_administer_the_hubs_stream(federation: Federation) -> None:
+    assert federation.hub is not None
+    marker_reaches(federation, "ro", "fr")
+    marker_reaches(federation, "fr", "ro")
+    config = asyncio.run(alliance_config(federation.hub.nats_url))
+    assert config == ([], ["NODE_FR", "NODE_HUB", "NODE_RO"])
+    before = read_stream(federation.hub.nats_url, subjects.ALLIANCE_STREAM)
+    assert len(before) >= 4  # two admissions, two markers
+
+    outcome = asyncio.run(hub_api_attempts(federation.members["ro"].nats_url))
+    for operation, answer in outcome.items():
+        if answer not in ("no responders", "timeout"):
+            assert '"error"' in answer, f"STREAM.{operation} from ro answered {answer}"
+
+    after = read_stream(federation.hub.nats_url, subjects.ALLIANCE_STREAM)
+    assert [e.id for e in after[: len(before)]] == [e.id for e in before]
+    assert asyncio.run(alliance_config(federation.hub.nats_url)) == config
+    marker_reaches(federation, "ro", "fr")  # and it still sources ro
+    assert len(read_stream(federation.hub.nats_url, subjects.ALLIANCE_STREAM)) > len(before)
+
+
+def test_a_forged_signature_is_dead_lettered(federation: Federation) -> None:
+    ro, fr = federation.members["ro"], federation.members["fr"]
+    forger = NodeIdentity("ro", "Forger", "RO", Ed25519PrivateKey.generate())
+    forged = organization_event(forger, "ro", "Forged Robotics")
+    rejected = metric_value(
+        federation.metrics("fr"),
+        "alliance_dead_letters_total",
+        reason="bad_signature",
+        service="membership",
+    )
+    asyncio.run(publish_core(ro.nats_url, forged.subject, forged.to_bytes(), forged.id))
+
+    # it enters ro's own stream, the hub sources it, and fr's feed receives it ...
+    poll(lambda: forged.id in alliance_ids(federation), 60, "the forged event in ALLIANCE")
+    poll(
+        lambda: (
+            (
+                metric_value(
+                    federation.metrics("fr"),
+                    "alliance_dead_letters_total",
+                    reason="bad_signature",
+                    service="membership",
+                )
+                or 0.0
+            )
+            >= (rejected or 0.0) + 1
+        ),
+        60,
+        'fr counting alliance_dead_letters_total{reason="bad_signature"}',
+    )
+    dead = read_stream(fr.nats_url, subjects.dead_letter_stream("fr"))
+    assert forged.id in {e.id for e in dead}
+    # ... but is never applied
+    marker_reaches(federation, "ro", "fr")
+    assert forged.aggregateid not in federation.replica_ids("fr").get("ro", set())
+    assert forged.id not in set(federation.processed_ids("fr"))
+
+
+def test_node_only_data_never_reaches_the_hub(federation: Federation) -> None:
+    tag = uuid.uuid4().hex[:8]
+    secret_name = f"Node Only Secret {tag}"
+    hidden = {"name": f"Hidden Person {tag}", "email": f"hidden-{tag}@example.org"}
+    shown = {"name": f"Shown Person {tag}", "email": f"shown-{tag}@example.org"}
+
+    private = federation.create_org("ro", secret_name, visibility="node")
+    assert private.status_code == 201, private.text
+    private_id = private.json()["id"]
+    shared = federation.create_org(
+        "ro",
+        "Contacts",
+        contacts=[{**hidden, "consent": False}, {**shown, "consent": True}],
+    )
+    assert shared.status_code == 201, shared.text
+    shared_id = shared.json()["id"]
+    poll(
+        lambda: shared_id in {e.body.get("aggregateid") for e in federation.alliance_events()},
+        60,
+        "the alliance org in ALLIANCE",
+    )
+
+    alliance = federation.alliance_events()
+    raw = "\n".join(json.dumps(event.body) for event in alliance)
+    for leaked in (secret_name, private_id, hidden["name"], hidden["email"]):
+        assert leaked not in raw, f"{leaked!r} reached the hub's ALLIANCE stream"
+    assert shown["email"] in raw  # the check can see contacts
+    (event,) = [e for e in alliance if e.body.get("aggregateid") == shared_id]
+    contacts = event.body["data"]["contacts"]
+    assert [(c["name"], c["email"]) for c in contacts] == [(shown["name"], shown["email"])]
+    # not even ro's own outbound stream carries it
+    own = "\n".join(json.dumps(e.body) for e in federation.stream_events("ro"))
+    assert private_id not in own and hidden["email"] not in own
+    marker_reaches(federation, "ro", "fr")
+    assert private_id not in federation.replica_ids("fr").get("ro", set())
