@@ -119,6 +119,8 @@ def create_hub_app(runtime: HubRuntime, identity: NodeIdentity) -> FastAPI:
 
     doctor: list[SourceDoctor] = []
 
+    connected: set[str] = set()
+
     async def publish_state() -> None:
         if not doctor:
             doctor.append(SourceDoctor(bus.js, bus.client, subjects.ALLIANCE_STREAM))
@@ -126,6 +128,15 @@ def create_hub_app(runtime: HubRuntime, identity: NodeIdentity) -> FastAPI:
         for origin, state in (await sync_state(bus, monitor_url)).items():
             metrics.replication_lag_events.labels(origin).set(state["lag_events"])
             metrics.leaf_link_up.labels(origin).set(1 if state["connected"] else 0)
+            if state["connected"] and origin not in connected:
+                # A leaf reconnecting restarts stalled sources only in its own account;
+                # ALLIANCE lives in the hub's, so its source would wait out a 30 s+ backoff
+                # (nats-server 2.14, measured by bench/federation_catchup.py).
+                await doctor[0].restart(subjects.node_stream(origin))
+            if state["connected"]:
+                connected.add(origin)
+            else:
+                connected.discard(origin)
 
     async def loop() -> None:
         seen = -1.0

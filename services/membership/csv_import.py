@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from services.membership.domain import OrganizationDraft, duplicate_keys
+from services.membership.domain import (
+    OrganizationDraft,
+)
+from services.membership.keys import (
+    duplicate_keys,
+)
 
 if TYPE_CHECKING:
     from _csv import Reader

@@ -1,5 +1,7 @@
 """Membership domain: organisations, clusters and the network profile, and their rules.
 
+The keys under which an organisation is recognised across networks are in keys.py.
+
 Pure logic: no I/O (beyond the lazily read NACE list) and no messaging or storage imports.
 
 Errors a user can cause (the first three are `shared.errors`' own classes, re-exported so
@@ -18,8 +20,6 @@ the draft models themselves with pydantic's ValidationError, which entrypoints s
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
@@ -56,12 +56,7 @@ __all__ = [
     "OrganizationDraft",
     "PartnerLink",
     "SizeClass",
-    "check_duplicate",
     "cluster_shareable_view",
-    "duplicate_keys",
-    "match_keys",
-    "normalise_name",
-    "query_keys",
     "shareable_view",
 ]
 
@@ -102,7 +97,7 @@ class SizeClass(StrEnum):
 # --- field types: normalise first, then check, so stored values are canonical ---------
 
 _VAT_SEPARATORS = re.compile(r"[\s.\-]")
-_VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")
+VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")
 _EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 _T = TypeVar("_T")
 
@@ -119,12 +114,12 @@ def _clean(upper: bool = False, lower: bool = False) -> BeforeValidator:
     return BeforeValidator(clean)
 
 
-def _normalise_vat(value: Any) -> Any:
+def normalise_vat(value: Any) -> Any:
     return _VAT_SEPARATORS.sub("", value).upper() if isinstance(value, str) else value
 
 
 def _check_vat(vat: str) -> str:
-    if not _VAT_SHAPE.fullmatch(vat):
+    if not VAT_SHAPE.fullmatch(vat):
         raise ValueError(f"{vat!r} is not a VAT number: 2-letter prefix and 2-13 letters/digits")
     return vat
 
@@ -170,7 +165,7 @@ Name = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=4000)]
 Vat = Annotated[
-    str, BeforeValidator(_normalise_vat), StringConstraints(strict=True), AfterValidator(_check_vat)
+    str, BeforeValidator(normalise_vat), StringConstraints(strict=True), AfterValidator(_check_vat)
 ]
 CountryCode = Annotated[
     str,
@@ -376,110 +371,3 @@ def cluster_shareable_view(cluster: Cluster) -> dict[str, Any] | None:
     if cluster.deleted or not cluster.visibility.leaves_node:
         return None
     return cluster.model_dump(mode="json")
-
-
-# --- keys: cross-membership look-ups and duplicate detection ---------------------------
-
-_LEGAL_FORMS = frozenset(
-    {
-        "srl",
-        "sa",
-        "sas",
-        "gmbh",
-        "ltd",
-        "sp z oo",
-        "sl",
-        "as",
-        "sro",
-        "kft",
-        "ad",
-        "eood",
-        "ood",
-        "uab",
-        "sia",
-        "bv",
-        "spa",
-        "zrt",
-        "nv",
-        "oy",
-        "ab",
-    }
-)
-_PREFIX_FORMS = frozenset({"uab", "sia", "as", "ab"})  # written before the name in LT/LV/EE/SE
-_LONGEST_FORM = max(len(form.split()) for form in _LEGAL_FORMS)
-
-
-def normalise_name(name: str) -> str:
-    """Casefolded, accent- and punctuation-free name without its legal form."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = re.sub(r"[.'\u2019]", "", plain)  # "s.r.l." -> "srl", "o'neil" -> "oneil"
-    words = re.sub(r"[\W_]+", " ", plain).split()
-    changed = True
-    while changed and len(words) > 1:
-        changed = False
-        for size in range(min(_LONGEST_FORM, len(words) - 1), 0, -1):
-            if " ".join(words[-size:]) in _LEGAL_FORMS:
-                words, changed = words[:-size], True
-                break
-        if not changed and len(words) > 1 and words[0] in _PREFIX_FORMS:
-            words, changed = words[1:], True
-    return " ".join(words)
-
-
-def _vat_key(vat: str | None) -> str | None:
-    normalised = _normalise_vat(vat) if vat else ""
-    return f"vat:{normalised}" if _VAT_SHAPE.fullmatch(normalised) else None
-
-
-def _web_key(website: str | None) -> str | None:
-    text = (website or "").strip()
-    if not text or re.search(r"\s", text):
-        return None
-    try:
-        host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
-    except ValueError:  # e.g. "acme[ro": not a web address, so no web key
-        return None
-    host = host.removeprefix("www.").rstrip(".")
-    return f"web:{host}" if "." in host else None
-
-
-def match_keys(legal_name: str, vat: str | None, website: str | None) -> set[str]:
-    """Keys under which an organisation can be found from another network's replica."""
-    name = normalise_name(legal_name)
-    keys = {_vat_key(vat), _web_key(website), f"name:{name}" if name else None}
-    return {key for key in keys if key}
-
-
-def query_keys(q: str) -> set[str]:
-    """Read one free query ("RO 123", "acme.ro", "Acme SRL") as every key it may mean."""
-    keys: set[str] = set()
-    vat = _vat_key(q)
-    if vat and any(ch.isdigit() for ch in vat):  # every EU VAT number has digits
-        keys.add(vat)
-    web = _web_key(q)
-    if web:
-        keys.add(web)
-    name = "" if "://" in q or q.strip().lower().startswith("www.") else normalise_name(q)
-    if name:
-        keys.add(f"name:{name}")
-    return keys
-
-
-def duplicate_keys(draft: OrganizationDraft) -> set[str]:
-    """Keys that must be unique among one node's live organisations: VAT, else name+country."""
-    vat = _vat_key(draft.vat)
-    if vat:
-        return {vat}
-    return {f"name:{draft.country}:{normalise_name(draft.legal_name)}"}
-
-
-def check_duplicate(
-    draft: OrganizationDraft, live: Iterable[Organization], own_id: str | None = None
-) -> None:
-    """Raise Duplicate if another live organisation (not `own_id`) shares a duplicate key."""
-    keys = duplicate_keys(draft)
-    for other in live:
-        if other.id != own_id and not other.deleted and keys & duplicate_keys(other):
-            field = "vat" if draft.vat else "legal_name"
-            raise Duplicate(f"organisation {other.id!r} is already registered with it", field)

@@ -20,12 +20,14 @@ from services.membership.domain import (
     NotFound,
     Organization,
     OrganizationDraft,
-    check_duplicate,
     cluster_shareable_view,
+    shareable_view,
+)
+from services.membership.keys import (
+    check_duplicate,
     duplicate_keys,
     match_keys,
     query_keys,
-    shareable_view,
 )
 from services.membership.store import (
     CLUSTER_REPLICAS,

@@ -22,13 +22,15 @@ from services.membership.domain import (
     Organization,
     OrganizationDraft,
     PartnerLink,
-    check_duplicate,
     cluster_shareable_view,
+    shareable_view,
+)
+from services.membership.keys import (
+    check_duplicate,
     duplicate_keys,
     match_keys,
     normalise_name,
     query_keys,
-    shareable_view,
 )
 from services.membership.nace import is_valid_nace, nace_title, normalise_nace
 from shared import errors

@@ -13,6 +13,8 @@ from services.membership.domain import (
     ClusterDraft,
     NetworkProfileDraft,
     OrganizationDraft,
+)
+from services.membership.keys import (
     normalise_name,
 )
 from services.membership.nace import is_valid_nace

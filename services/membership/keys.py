@@ -1,0 +1,124 @@
+"""Keys under which an organisation is recognised: cross-membership and duplicates.
+
+An organisation is the same across networks when its VAT number, its website host, or
+its name without legal form match. Pure rules, no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from services.membership.domain import (
+    VAT_SHAPE,
+    Duplicate,
+    Organization,
+    OrganizationDraft,
+    normalise_vat,
+)
+
+_LEGAL_FORMS = frozenset(
+    {
+        "srl",
+        "sa",
+        "sas",
+        "gmbh",
+        "ltd",
+        "sp z oo",
+        "sl",
+        "as",
+        "sro",
+        "kft",
+        "ad",
+        "eood",
+        "ood",
+        "uab",
+        "sia",
+        "bv",
+        "spa",
+        "zrt",
+        "nv",
+        "oy",
+        "ab",
+    }
+)
+_PREFIX_FORMS = frozenset({"uab", "sia", "as", "ab"})  # written before the name in LT/LV/EE/SE
+_LONGEST_FORM = max(len(form.split()) for form in _LEGAL_FORMS)
+
+
+def normalise_name(name: str) -> str:
+    """Casefolded, accent- and punctuation-free name without its legal form."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"[.'\u2019]", "", plain)  # "s.r.l." -> "srl", "o'neil" -> "oneil"
+    words = re.sub(r"[\W_]+", " ", plain).split()
+    changed = True
+    while changed and len(words) > 1:
+        changed = False
+        for size in range(min(_LONGEST_FORM, len(words) - 1), 0, -1):
+            if " ".join(words[-size:]) in _LEGAL_FORMS:
+                words, changed = words[:-size], True
+                break
+        if not changed and len(words) > 1 and words[0] in _PREFIX_FORMS:
+            words, changed = words[1:], True
+    return " ".join(words)
+
+
+def _vat_key(vat: str | None) -> str | None:
+    normalised = normalise_vat(vat) if vat else ""
+    return f"vat:{normalised}" if VAT_SHAPE.fullmatch(normalised) else None
+
+
+def _web_key(website: str | None) -> str | None:
+    text = (website or "").strip()
+    if not text or re.search(r"\s", text):
+        return None
+    try:
+        host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+    except ValueError:  # e.g. "acme[ro": not a web address, so no web key
+        return None
+    host = host.removeprefix("www.").rstrip(".")
+    return f"web:{host}" if "." in host else None
+
+
+def match_keys(legal_name: str, vat: str | None, website: str | None) -> set[str]:
+    """Keys under which an organisation can be found from another network's replica."""
+    name = normalise_name(legal_name)
+    keys = {_vat_key(vat), _web_key(website), f"name:{name}" if name else None}
+    return {key for key in keys if key}
+
+
+def query_keys(q: str) -> set[str]:
+    """Read one free query ("RO 123", "acme.ro", "Acme SRL") as every key it may mean."""
+    keys: set[str] = set()
+    vat = _vat_key(q)
+    if vat and any(ch.isdigit() for ch in vat):  # every EU VAT number has digits
+        keys.add(vat)
+    web = _web_key(q)
+    if web:
+        keys.add(web)
+    name = "" if "://" in q or q.strip().lower().startswith("www.") else normalise_name(q)
+    if name:
+        keys.add(f"name:{name}")
+    return keys
+
+
+def duplicate_keys(draft: OrganizationDraft) -> set[str]:
+    """Keys that must be unique among one node's live organisations: VAT, else name+country."""
+    vat = _vat_key(draft.vat)
+    if vat:
+        return {vat}
+    return {f"name:{draft.country}:{normalise_name(draft.legal_name)}"}
+
+
+def check_duplicate(
+    draft: OrganizationDraft, live: Iterable[Organization], own_id: str | None = None
+) -> None:
+    """Raise Duplicate if another live organisation (not `own_id`) shares a duplicate key."""
+    keys = duplicate_keys(draft)
+    for other in live:
+        if other.id != own_id and not other.deleted and keys & duplicate_keys(other):
+            field = "vat" if draft.vat else "legal_name"
+            raise Duplicate(f"organisation {other.id!r} is already registered with it", field)
