@@ -1,0 +1,722 @@
+"""Catch-up after a cut leaf link: a hub and two nodes, against raw JetStream sourcing.
+
+Prints one JSON line. Everything runs as real processes on 127.0.0.1, started the way an
+operator would (``alliance hub``, ``alliance init`` / ``admit`` / ``up``):
+
+- federation: node ro's leaf link to the hub runs through a small TCP proxy in this
+  process. With the link cut, N signed organisation changes are committed to ro's
+  membership outbox (the documents ``shared.store.outbox_document`` makes, inserted in
+  batches) and ro's outbox relay publishes them into NODE_RO. Then the link is restored,
+  and we time how long until the hub's ALLIANCE stream holds all N, and until node fr has
+  applied all N to its replicas (its ``alliance_projection_applied_total`` counter; checked
+  against fr's processed ids at the end);
+- raw: three plain nats-servers laid out like hub, ro and fr (JetStream domains, leaf
+  links, the same ping/reconnect settings, no accounts): NODE_RO receives the same N
+  message bodies while its leaf link is cut (through the same kind of proxy, for as long
+  as the federation's link was cut), ALLIANCE on the hub sources it, FEED_FR on fr sources
+  ALLIANCE. After restoring, we time until ALLIANCE (one hop) and FEED_FR (two hops) hold
+  all N.
+
+ratio = seconds until fr applied all ÷ seconds of raw two-hop sourcing (target ≤ 2);
+ratio_hub_only = seconds until the hub had all ÷ raw one-hop seconds. Usage:
+    python bench/federation_catchup.py [--events 50000] [--keep] [--trace]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nats
+from nats.aio.client import Client as NatsClient
+from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
+from pymongo import AsyncMongoClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shared import subjects
+from shared.contracts.membership import OrganizationShared
+from shared.envelope import Envelope, seal
+from shared.identity import NodeIdentity, load_identity
+from shared.runtime import NatsServer, free_port, process_runs_in
+from shared.store import outbox_document
+
+ALLIANCE = str(Path(sys.executable).with_name("alliance"))
+INSERT_BATCH = 1000
+RAW_WINDOW = 500
+SECTORS = ["62.10", "26.11", "28.41", "72.11", "29.10", "20.59", "30.30", "71.12"]
+# The same link settings the product uses (shared/federation.py, services/hub/natsconf.py).
+HUB_PING = 'ping_interval: "5s"\nping_max: 3\n'
+APPLIED = re.compile(r"^alliance_projection_applied_total\{([^}]*)\}\s+(\S+)$", re.MULTILINE)
+
+
+def say(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+# -- the link that can be cut ---------------------------------------------------------
+
+
+class LinkProxy:
+    """A TCP forwarder on 127.0.0.1 whose connections can all be cut, then allowed again.
+
+    While cut, new connections are accepted and reset at once, like a peer that is gone.
+    It runs its own asyncio loop in a thread, so the measuring loop does not slow it.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self.port = free_port()
+        self.connections = 0
+        self._target = target_port
+        self._cut = False
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="link-proxy")
+        self._thread.daemon = True
+
+    def _call(self, coroutine: Awaitable[None]) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)  # type: ignore[arg-type]
+
+    def start(self) -> LinkProxy:
+        self._thread.start()
+        self._call(self._listen())
+        return self
+
+    def cut(self) -> None:
+        self._call(self._set_cut(True))
+
+    def restore(self) -> None:
+        self._call(self._set_cut(False))
+
+    def close(self) -> None:
+        if not self._thread.is_alive():
+            return
+        with contextlib.suppress(Exception):
+            self._call(self._shutdown())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def _set_cut(self, cut: bool) -> None:
+        self._cut = cut
+        if cut:
+            for writer in list(self._writers):
+                writer.transport.abort()
+
+    async def _shutdown(self) -> None:
+        await self._set_cut(True)
+        if self._server:
+            self._server.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._cut:
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.connections += 1
+        self._writers |= {writer, up_writer}
+        try:
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        finally:
+            for side in (writer, up_writer):
+                self._writers.discard(side)
+                side.transport.abort()
+
+    @staticmethod
+    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(1 << 16):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.transport.abort()
+
+
+# -- processes -------------------------------------------------------------------------
+
+
+def cli(*args: str) -> str:
+    done = subprocess.run(
+        [ALLIANCE, *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+    if done.returncode:
+        raise RuntimeError(f"alliance {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+class AllianceProcess:
+    """``alliance hub`` or ``alliance up`` in its own process, stopped with SIGTERM."""
+
+    def __init__(self, name: str, data_dir: Path, http_port: int, args: list[str]) -> None:
+        self.name = name
+        self.data_dir = data_dir
+        self.url = f"http://127.0.0.1:{http_port}"
+        self.argv = [ALLIANCE, *args, "--data-dir", str(data_dir), "--port", str(http_port)]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.children: list[int] = []
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        return dict(json.loads((self.data_dir / "run.json").read_text()))
+
+    def launch(self) -> None:
+        with open(self.data_dir.parent / f"{self.name}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+
+    async def start(self, limit: float = 90) -> AllianceProcess:
+        """Launch, and wait until /healthz answers 200."""
+        self.launch()
+        assert self.process is not None
+        deadline = time.monotonic() + limit
+        async with httpx.AsyncClient(timeout=1) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"{self.name} exited; see {self.name}.log")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.url}/healthz")).status_code == 200:
+                        self.children = [int(p) for p in self.run_info["children"]]
+                        return self
+                await asyncio.sleep(0.2)
+        raise RuntimeError(f"{self.name} not healthy within {limit:.0f}s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            asked = time.perf_counter()
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+                say(f"{self.name} stopped {time.perf_counter() - asked:.1f}s after SIGTERM")
+            except subprocess.TimeoutExpired:
+                say(f"{self.name} still running 30s after SIGTERM; killed")
+                self.process.kill()
+                self.process.wait()
+        for pid in self.children:  # they die with their parent; make sure
+            if process_runs_in(pid, self.data_dir):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def peak_rss_mb(pid: int | None) -> float | None:
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+async def until(
+    what: str, check: Callable[[], Awaitable[bool]], limit: float, interval: float = 0.05
+) -> float:
+    """Seconds until ``check`` holds (polled every ``interval``)."""
+    started = time.perf_counter()
+    while not await check():
+        if time.perf_counter() - started > limit:
+            raise TimeoutError(f"{what}: not reached within {limit:.0f}s")
+        await asyncio.sleep(interval)
+    return time.perf_counter() - started
+
+
+@contextlib.asynccontextmanager
+async def tracing(
+    enabled: bool, label: str, probe: Callable[[], Awaitable[str]]
+) -> AsyncIterator[None]:
+    """With --trace: one progress line per second on stderr while the block runs."""
+    if not enabled:
+        yield
+        return
+    started = time.perf_counter()
+
+    async def report() -> None:
+        while True:
+            await asyncio.sleep(1)
+            try:
+                say(f"{label} +{time.perf_counter() - started:.0f}s {await probe()}")
+            except Exception as exc:
+                say(f"{label}: {exc!r}")
+
+    task = asyncio.create_task(report())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def source_state(client: NatsClient, stream: str) -> str:
+    """lag/active of a stream's sources, as the server reports them."""
+    reply = await client.request(f"$JS.API.STREAM.INFO.{stream}", b"", timeout=5)
+    sources = json.loads(reply.data).get("sources") or []
+    return " ".join(
+        f"{s['name']}[{s.get('filter_subject', '')}] lag={s.get('lag')} "
+        f"active={int(s.get('active', -1)) / 1e9:.1f}s"
+        for s in sources
+    )
+
+
+async def stream_count(client: NatsClient, stream: str, subject_filter: str) -> int:
+    """Messages of ``stream`` on subjects matching the filter (one STREAM.INFO request)."""
+    request = json.dumps({"subjects_filter": subject_filter}).encode()
+    reply = await client.request(f"$JS.API.STREAM.INFO.{stream}", request, timeout=5)
+    state = json.loads(reply.data).get("state", {})
+    return sum(int(n) for n in (state.get("subjects") or {}).values())
+
+
+# -- the events ------------------------------------------------------------------------
+
+
+def organisation_changes(ro: NodeIdentity, count: int) -> list[Envelope]:
+    """Realistic registered-organisation events of node ro, one aggregate each."""
+    subject = subjects.event_subject(ro.node, "membership", "organization", "registered")
+    return [
+        seal(
+            ro,
+            subject,
+            OrganizationShared(
+                id=f"ro-bench-{i}",
+                legal_name=f"Mecanica Precisă {i} SRL",
+                vat=f"RO{i:09d}",
+                country="RO",
+                city="Cluj-Napoca",
+                website=f"https://mecanica-{i}.example.ro",
+                nace_codes=[SECTORS[i % len(SECTORS)]],
+                technologies=["robotics", "composites"],
+                offers="Precision machining of aerospace parts",
+                needs="Partners for additive manufacturing",
+                cooperation_types=["technical_cooperation"],
+                countries_of_interest=["FR", "ES"],
+                languages=["ro", "en"],
+                size_class="small",
+                visibility="alliance",
+                updated_at="2026-11-22T00:00:00Z",
+            ),
+            f"ro-bench-{i}",
+            1,
+        )
+        for i in range(count)
+    ]
+
+
+async def applied_from_ro(http: httpx.AsyncClient, node_url: str) -> int:
+    text = (await http.get(f"{node_url}/metrics")).text
+    total = 0.0
+    for labels, value in APPLIED.findall(text):
+        if 'origin="ro"' in labels and 'service="membership"' in labels:
+            total += float(value)
+    return int(total)
+
+
+# -- the federation leg ----------------------------------------------------------------
+
+
+async def federation_leg(
+    work: Path, count: int, limit: float, rss: dict[str, float | None], trace: bool
+) -> dict[str, Any]:
+    hub_dir, ro_dir = work / "hub", work / "ro"
+    leaf_port = free_port()
+    proxy = LinkProxy(leaf_port).start()
+    hub = AllianceProcess(
+        "hub",
+        hub_dir,
+        free_port(),
+        ["hub", "--leaf-port", str(leaf_port), "--advertise", f"127.0.0.1:{proxy.port}"],
+    )
+    processes: list[AllianceProcess] = [hub]
+    try:
+        say("starting the hub…")
+        await hub.start()
+        for node, name, country in (("ro", "CLUSTERO", "RO"), ("fr", "France Clusters", "FR")):
+            data_dir = work / node
+            cli(
+                "init",
+                "--node",
+                node,
+                "--name",
+                name,
+                "--country",
+                country,
+                "--data-dir",
+                str(data_dir),
+            )
+            direct = [] if node == "ro" else ["--hub-url", f"nats-leaf://127.0.0.1:{leaf_port}"]
+            cli(
+                "admit",
+                str(data_dir / "join-request.json"),
+                "--data-dir",
+                str(hub_dir),
+                "--out",
+                str(work / f"{node}-credentials.json"),
+                *direct,
+            )
+        token = cli("token", "create", "--role", "editor", "--data-dir", str(ro_dir)).strip()
+        ro_node, fr_node = (
+            AllianceProcess(
+                node, work / node, free_port(), ["up", "--hub-credentials", str(credentials)]
+            )
+            for node, credentials in (
+                ("ro", work / "ro-credentials.json"),
+                ("fr", work / "fr-credentials.json"),
+            )
+        )
+        processes += [ro_node, fr_node]
+        say("starting nodes ro and fr…")
+        await asyncio.gather(ro_node.start(), fr_node.start())
+
+        ro = load_identity(ro_dir)
+        say(f"sealing {count} organisation changes of ro…")
+        envelopes = await asyncio.to_thread(organisation_changes, ro, count)
+
+        hub_info = hub.run_info
+        password = (hub_dir / "hub-nats-password").read_text().strip()
+        hub_nats = await nats.connect(
+            hub_info["nats_url"], user="hub", password=password, max_reconnect_attempts=-1
+        )
+        ro_nats = await nats.connect(ro_node.run_info["nats_url"], max_reconnect_attempts=-1)
+        fr_nats = await nats.connect(fr_node.run_info["nats_url"], max_reconnect_attempts=-1)
+        ro_mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            ro_node.run_info["mongodb_url"], tz_aware=True
+        )
+        fr_mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            fr_node.run_info["mongodb_url"], tz_aware=True
+        )
+        http = httpx.AsyncClient(timeout=10)
+        try:
+
+            async def both_connected() -> bool:
+                with contextlib.suppress(httpx.HTTPError, ValueError):
+                    nodes = (await http.get(f"{hub.url}/api/hub/nodes")).json()
+                    sync = {n["node"]: n.get("sync") or {} for n in nodes}
+                    return all(sync.get(n, {}).get("connected") for n in ("ro", "fr"))
+                return False
+
+            await until("hub sees ro and fr connected", both_connected, 120, 0.3)
+            probe = await http.post(
+                f"{ro_node.url}/api/membership/organizations",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"legal_name": "Sonda Federației SRL", "country": "RO"},
+            )
+            probe.raise_for_status()
+
+            async def probe_arrived() -> bool:
+                with contextlib.suppress(httpx.HTTPError, ValueError):
+                    replicas = (await http.get(f"{fr_node.url}/api/membership/replicas")).json()
+                    return int(replicas.get("ro", 0)) >= 1
+                return False
+
+            ready = await until("fr has ro's probe write", probe_arrived, 120, 0.2)
+            say(f"federation ready (probe reached fr in {ready:.2f}s); cutting ro's link")
+
+            node_stream = subjects.node_stream("ro")
+            ro_subjects = subjects.node_subjects("ro")
+            node_before = await stream_count(ro_nats, node_stream, ro_subjects)
+            hub_before = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
+            fr_before = await applied_from_ro(http, fr_node.url)
+
+            proxy.cut()
+            cut_at = time.perf_counter()
+            documents = [outbox_document(envelope) for envelope in envelopes]
+            outbox = ro_mongo["ro_membership"]["outbox"]
+
+            async def fill_progress() -> str:
+                in_outbox = await outbox.count_documents({})
+                in_stream = await stream_count(ro_nats, node_stream, ro_subjects) - node_before
+                return f"outbox={in_outbox} NODE_RO={in_stream}"
+
+            async def node_stream_full() -> bool:
+                return await stream_count(ro_nats, node_stream, ro_subjects) >= node_before + count
+
+            fill_started = time.perf_counter()
+            async with tracing(trace, "fill", fill_progress):
+                for start in range(0, len(documents), INSERT_BATCH):
+                    await outbox.insert_many(documents[start : start + INSERT_BATCH])
+                outbox_seconds = time.perf_counter() - fill_started
+                await until("NODE_RO holds every change", node_stream_full, limit, 0.05)
+            fill_seconds = time.perf_counter() - fill_started
+            leaked = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
+            assert leaked == hub_before, f"{leaked - hub_before} events crossed the cut link"
+            say(f"NODE_RO has all {count} after {fill_seconds:.2f}s; restoring the link")
+
+            async def hub_full() -> bool:
+                got = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
+                return got >= hub_before + count
+
+            async def fr_full() -> bool:
+                with contextlib.suppress(httpx.HTTPError):
+                    return await applied_from_ro(http, fr_node.url) >= fr_before + count
+                return False
+
+            async def catchup_progress() -> str:
+                at_hub = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
+                in_feed = await stream_count(fr_nats, subjects.feed_stream("fr"), ro_subjects)
+                applied = await applied_from_ro(http, fr_node.url)
+                sources = await source_state(hub_nats, subjects.ALLIANCE_STREAM)
+                return (
+                    f"hub={at_hub - hub_before} FEED_FR={in_feed - hub_before} "
+                    f"fr_applied={applied - fr_before} | hub sources: {sources}"
+                )
+
+            cut_seconds = time.perf_counter() - cut_at
+            proxy.restore()
+            async with tracing(trace, "catch-up", catchup_progress):
+                hub_seconds, fr_seconds = await asyncio.gather(
+                    until("hub ALLIANCE holds all of ro's changes", hub_full, limit, 0.05),
+                    until("fr applied all of ro's changes", fr_full, limit, 0.1),
+                )
+            say(f"hub caught up in {hub_seconds:.2f}s, fr applied all in {fr_seconds:.2f}s")
+
+            processed = await fr_mongo["fr_membership"]["processed"].count_documents(
+                {"origin": "ro"}
+            )
+            hub_total = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
+            left = await outbox.count_documents({})
+            assert processed == count + 1, f"fr recorded {processed} of {count + 1} as applied"
+            assert hub_total == hub_before + count, f"hub holds {hub_total - hub_before} of {count}"
+            assert left == 0, f"{left} changes still in ro's outbox"
+
+            for proc in processes:
+                assert proc.process is not None
+                rss[f"{proc.name}_mb"] = peak_rss_mb(proc.process.pid)
+                kinds = ["nats", "store"]
+                for kind, pid in zip(kinds, proc.children, strict=False):
+                    rss[f"{proc.name}_{kind}_mb"] = peak_rss_mb(pid)
+        finally:
+            await http.aclose()
+            await ro_mongo.close()
+            await fr_mongo.close()
+            await hub_nats.close()
+            await ro_nats.close()
+            await fr_nats.close()
+    finally:
+        for proc in reversed(processes):
+            proc.stop()
+        proxy.close()
+    return {
+        "envelopes": [(e.subject, e.to_bytes(), e.id) for e in envelopes],
+        "cut_seconds": cut_seconds,
+        "outbox_insert_seconds": outbox_seconds,
+        "fill_seconds": fill_seconds,
+        "hub_seconds": hub_seconds,
+        "fr_seconds": fr_seconds,
+        "probe_seconds": ready,
+        "reconnects_through_proxy": proxy.connections,
+    }
+
+
+# -- the raw JetStream leg -------------------------------------------------------------
+
+
+async def raw_leg(
+    work: Path,
+    bodies: list[tuple[str, bytes, str]],
+    cut_seconds: float,
+    limit: float,
+    rss: dict[str, float | None],
+    trace: bool,
+) -> dict[str, float]:
+    """Raw sourcing of the same bodies: NODE_RO → ALLIANCE (hub) → FEED_FR, after a cut."""
+    leaf_port = free_port()
+    proxy = LinkProxy(leaf_port).start()
+    hub = NatsServer(
+        work / "raw-hub",
+        "hub",
+        subjects.HUB_DOMAIN,
+        free_port(),
+        extra_config=HUB_PING
+        + f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n'
+        + f'  advertise: "127.0.0.1:{proxy.port}"\n}}\n',
+    )
+
+    def leaf(port: int) -> str:
+        return (
+            HUB_PING + 'leafnodes {\n  reconnect: "1s"\n'
+            f'  remotes: [ {{ url: "nats-leaf://127.0.0.1:{port}" }} ]\n}}\n'
+        )
+
+    ro = NatsServer(work / "raw-ro", "ro", "ro", free_port(), extra_config=leaf(proxy.port))
+    fr = NatsServer(work / "raw-fr", "fr", "fr", free_port(), extra_config=leaf(leaf_port))
+    servers = [hub, ro, fr]
+    clients: list[NatsClient] = []
+    try:
+        for server in servers:
+            server.start()
+        hub_c, ro_c, fr_c = [await nats.connect(s.url) for s in servers]
+        clients += [hub_c, ro_c, fr_c]
+        ro_js = ro_c.jetstream(publish_async_max_pending=4000)
+        node_stream = subjects.node_stream("ro")
+        feed_stream = subjects.feed_stream("fr")
+        ro_subjects = subjects.node_subjects("ro")
+        await ro_js.add_stream(
+            StreamConfig(
+                name=node_stream,
+                subjects=[ro_subjects],
+                storage=StorageType.FILE,
+                duplicate_window=7200,
+            )
+        )
+        await hub_c.jetstream().add_stream(
+            StreamConfig(
+                name=subjects.ALLIANCE_STREAM,
+                subjects=[],
+                storage=StorageType.FILE,
+                duplicate_window=7200,
+                sources=[
+                    StreamSource(
+                        name=node_stream,
+                        filter_subject=ro_subjects,
+                        external=ExternalStream(api="$JS.ro.API", deliver="deliver.ro"),
+                    )
+                ],
+            )
+        )
+        await fr_c.jetstream().add_stream(
+            StreamConfig(
+                name=feed_stream,
+                subjects=[],
+                storage=StorageType.FILE,
+                duplicate_window=7200,
+                sources=[
+                    StreamSource(
+                        name=subjects.ALLIANCE_STREAM,
+                        filter_subject=ro_subjects,
+                        external=ExternalStream(api="$JS.hub.API", deliver="deliver.hub.fr"),
+                    )
+                ],
+            )
+        )
+        probe_subject, probe_body, _ = bodies[0]
+        await ro_js.publish(probe_subject, probe_body, headers={"Nats-Msg-Id": "raw-probe"})
+
+        async def probe_arrived() -> bool:
+            return await stream_count(fr_c, feed_stream, ro_subjects) >= 1
+
+        await until("raw probe reaches FEED_FR", probe_arrived, 120, 0.1)
+        say("raw servers ready; cutting the raw ro link")
+
+        proxy.cut()
+        cut_at = time.perf_counter()
+        publish_started = time.perf_counter()
+        for start in range(0, len(bodies), RAW_WINDOW):
+            acks = [
+                await ro_js.publish_async(subject, body, headers={"Nats-Msg-Id": msg_id})
+                for subject, body, msg_id in bodies[start : start + RAW_WINDOW]
+            ]
+            await asyncio.gather(*acks)
+        publish_seconds = time.perf_counter() - publish_started
+        count = len(bodies)
+        assert await stream_count(ro_c, node_stream, ro_subjects) == count + 1
+        assert await stream_count(hub_c, subjects.ALLIANCE_STREAM, ro_subjects) == 1
+        # keep the link cut as long as the federation's was: source retries back off
+        await asyncio.sleep(max(0.0, cut_seconds - (time.perf_counter() - cut_at)))
+
+        async def hub_full() -> bool:
+            return await stream_count(hub_c, subjects.ALLIANCE_STREAM, ro_subjects) >= count + 1
+
+        async def fr_full() -> bool:
+            return await stream_count(fr_c, feed_stream, ro_subjects) >= count + 1
+
+        raw_cut = time.perf_counter() - cut_at
+        say(f"restoring the raw link after {raw_cut:.2f}s")
+
+        async def progress() -> str:
+            at_hub = await stream_count(hub_c, subjects.ALLIANCE_STREAM, ro_subjects)
+            in_feed = await stream_count(fr_c, feed_stream, ro_subjects)
+            sources = await source_state(hub_c, subjects.ALLIANCE_STREAM)
+            return f"hub={at_hub - 1} FEED_FR={in_feed - 1} | hub sources: {sources}"
+
+        proxy.restore()
+        async with tracing(trace, "raw catch-up", progress):
+            hub_seconds, fr_seconds = await asyncio.gather(
+                until("raw ALLIANCE holds all", hub_full, limit, 0.05),
+                until("raw FEED_FR holds all", fr_full, limit, 0.05),
+            )
+        say(f"raw: hub had all in {hub_seconds:.2f}s, fr's feed in {fr_seconds:.2f}s")
+        for server in servers:
+            assert server.child and server.child.process
+            rss[f"raw_{server.server_name}_nats_mb"] = peak_rss_mb(server.child.process.pid)
+    finally:
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.close()
+        for server in reversed(servers):
+            server.stop()
+        proxy.close()
+    return {
+        "hub_seconds": hub_seconds,
+        "two_hop_seconds": fr_seconds,
+        "publish_seconds": publish_seconds,
+        "cut_seconds": raw_cut,
+    }
+
+
+async def main(count: int, limit: float, keep: bool, trace: bool) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-catchup-"))
+    rss: dict[str, float | None] = {}
+    try:
+        fed = await federation_leg(work, count, limit, rss, trace)
+        raw = await raw_leg(work, fed.pop("envelopes"), fed["cut_seconds"], limit, rss, trace)
+    finally:
+        if keep:
+            say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    rss["bench_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return {
+        "bench": "federation_catchup",
+        "events": count,
+        "seconds_to_fill_node_stream": round(fed["fill_seconds"], 3),
+        "seconds_outbox_insert": round(fed["outbox_insert_seconds"], 3),
+        "seconds_link_cut": round(fed["cut_seconds"], 3),
+        "seconds_hub_caught_up": round(fed["hub_seconds"], 3),
+        "seconds_second_node_applied": round(fed["fr_seconds"], 3),
+        "raw_sourcing_seconds": {
+            "hub_hop": round(raw["hub_seconds"], 3),
+            "two_hops": round(raw["two_hop_seconds"], 3),
+        },
+        "raw_publish_seconds": round(raw["publish_seconds"], 3),
+        "ratio": round(fed["fr_seconds"] / raw["two_hop_seconds"], 3),
+        "ratio_hub_only": round(fed["hub_seconds"] / raw["hub_seconds"], 3),
+        "target_ratio": 2,
+        "ro_leaf_connections_via_proxy": fed["reconnects_through_proxy"],
+        "peak_rss_mb": rss,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per wait")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, data)")
+    parser.add_argument("--trace", action="store_true", help="progress every second (stderr)")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.events, args.timeout, args.keep, args.trace))))
