@@ -168,6 +168,17 @@ class SourceDoctor:
             await self._bounce(stuck)
         return stuck
 
+    async def restart(self, source_name: str) -> None:
+        """Re-create one source now (e.g. its leaf link just came back)."""
+        config = (await self._js.stream_info(self._stream)).config
+        keys = [
+            f"{s.name}|{s.filter_subject or ''}"
+            for s in config.sources or []
+            if s.name == source_name
+        ]
+        if keys:
+            await self._bounce(keys)
+
     async def _bounce(self, keys: list[str]) -> None:
         config = (await self._js.stream_info(self._stream)).config
         sources = list(config.sources or [])
