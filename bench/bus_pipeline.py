@@ -50,32 +50,33 @@ SETTINGS = NodeSettings()  # the pipeline runs with the batch sizes a node ships
 SECTORS = ["62.10", "26.11", "28.41", "72.11", "29.10", "20.59", "30.30", "71.12"]
 
 
-def organisation_changes(fr: NodeIdentity, count: int, round_no: int) -> list[Envelope]:
-    """Realistic registered-organisation events, one aggregate each."""
-    subject = subjects.event_subject("fr", "membership", "organization", "registered")
+def organisation_changes(owner: NodeIdentity, count: int, batch: int = 0) -> list[Envelope]:
+    """Realistic registered-organisation events of one node, one aggregate each."""
+    subject = subjects.event_subject(owner.node, "membership", "organization", "registered")
+    country = owner.country
     return [
         seal(
-            fr,
+            owner,
             subject,
             OrganizationShared(
-                id=f"fr-r{round_no}-{i}",
-                legal_name=f"Société Mécanique {round_no}-{i} SAS",
-                vat=f"FR{round_no:02d}{i:09d}",
-                country="FR",
-                city="Toulouse",
-                website=f"https://meca-{round_no}-{i}.example.fr",
+                id=f"{owner.node}-b{batch}-{i}",
+                legal_name=f"Mecatronica {batch}-{i} Cluster Member",
+                vat=f"{country}{batch:02d}{i:09d}",
+                country=country,
+                city="Cluj-Napoca",
+                website=f"https://meca-{batch}-{i}.example.eu",
                 nace_codes=[SECTORS[i % len(SECTORS)]],
                 technologies=["robotics", "composites"],
                 offers="Precision machining of aerospace parts",
                 needs="Partners for additive manufacturing",
                 cooperation_types=["technical_cooperation"],
                 countries_of_interest=["RO", "ES"],
-                languages=["fr", "en"],
+                languages=["en"],
                 size_class="small",
                 visibility="alliance",
                 updated_at="2026-11-22T00:00:00Z",
             ),
-            f"fr-r{round_no}-{i}",
+            f"{owner.node}-b{batch}-{i}",
             1,
         )
         for i in range(count)

@@ -36,7 +36,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -51,16 +50,17 @@ from pymongo import AsyncMongoClient
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared import subjects
-from shared.contracts.membership import OrganizationShared
-from shared.envelope import Envelope, seal
-from shared.identity import NodeIdentity, load_identity
+from shared.identity import load_identity
 from shared.runtime import NatsServer, free_port, process_runs_in
 from shared.store import outbox_document
+from tests.tcp_proxy import TcpProxy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bus_pipeline import organisation_changes
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 INSERT_BATCH = 1000
 RAW_WINDOW = 500
-SECTORS = ["62.10", "26.11", "28.41", "72.11", "29.10", "20.59", "30.30", "71.12"]
 # The same link settings the product uses (shared/federation.py, services/hub/natsconf.py).
 HUB_PING = 'ping_interval: "5s"\nping_max: 3\n'
 APPLIED = re.compile(r"^alliance_projection_applied_total\{([^}]*)\}\s+(\S+)$", re.MULTILINE)
@@ -68,96 +68,6 @@ APPLIED = re.compile(r"^alliance_projection_applied_total\{([^}]*)\}\s+(\S+)$", 
 
 def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
-
-
-# -- the link that can be cut ---------------------------------------------------------
-
-
-class LinkProxy:
-    """A TCP forwarder on 127.0.0.1 whose connections can all be cut, then allowed again.
-
-    While cut, new connections are accepted and reset at once, like a peer that is gone.
-    It runs its own asyncio loop in a thread, so the measuring loop does not slow it.
-    """
-
-    def __init__(self, target_port: int) -> None:
-        self.port = free_port()
-        self.connections = 0
-        self._target = target_port
-        self._cut = False
-        self._writers: set[asyncio.StreamWriter] = set()
-        self._server: asyncio.Server | None = None
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="link-proxy")
-        self._thread.daemon = True
-
-    def _call(self, coroutine: Awaitable[None]) -> None:
-        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)  # type: ignore[arg-type]
-
-    def start(self) -> LinkProxy:
-        self._thread.start()
-        self._call(self._listen())
-        return self
-
-    def cut(self) -> None:
-        self._call(self._set_cut(True))
-
-    def restore(self) -> None:
-        self._call(self._set_cut(False))
-
-    def close(self) -> None:
-        if not self._thread.is_alive():
-            return
-        with contextlib.suppress(Exception):
-            self._call(self._shutdown())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-
-    async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-
-    async def _set_cut(self, cut: bool) -> None:
-        self._cut = cut
-        if cut:
-            for writer in list(self._writers):
-                writer.transport.abort()
-
-    async def _shutdown(self) -> None:
-        await self._set_cut(True)
-        if self._server:
-            self._server.close()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._cut:
-            writer.transport.abort()
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.connections += 1
-        self._writers |= {writer, up_writer}
-        try:
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-        finally:
-            for side in (writer, up_writer):
-                self._writers.discard(side)
-                side.transport.abort()
-
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(1 << 16):
-                writer.write(data)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            writer.transport.abort()
-
-
-# -- processes -------------------------------------------------------------------------
 
 
 def cli(*args: str) -> str:
@@ -293,41 +203,6 @@ async def stream_count(client: NatsClient, stream: str, subject_filter: str) -> 
     return sum(int(n) for n in (state.get("subjects") or {}).values())
 
 
-# -- the events ------------------------------------------------------------------------
-
-
-def organisation_changes(ro: NodeIdentity, count: int) -> list[Envelope]:
-    """Realistic registered-organisation events of node ro, one aggregate each."""
-    subject = subjects.event_subject(ro.node, "membership", "organization", "registered")
-    return [
-        seal(
-            ro,
-            subject,
-            OrganizationShared(
-                id=f"ro-bench-{i}",
-                legal_name=f"Mecanica Precisă {i} SRL",
-                vat=f"RO{i:09d}",
-                country="RO",
-                city="Cluj-Napoca",
-                website=f"https://mecanica-{i}.example.ro",
-                nace_codes=[SECTORS[i % len(SECTORS)]],
-                technologies=["robotics", "composites"],
-                offers="Precision machining of aerospace parts",
-                needs="Partners for additive manufacturing",
-                cooperation_types=["technical_cooperation"],
-                countries_of_interest=["FR", "ES"],
-                languages=["ro", "en"],
-                size_class="small",
-                visibility="alliance",
-                updated_at="2026-11-22T00:00:00Z",
-            ),
-            f"ro-bench-{i}",
-            1,
-        )
-        for i in range(count)
-    ]
-
-
 async def applied_from_ro(http: httpx.AsyncClient, node_url: str) -> int:
     text = (await http.get(f"{node_url}/metrics")).text
     total = 0.0
@@ -345,7 +220,7 @@ async def federation_leg(
 ) -> dict[str, Any]:
     hub_dir, ro_dir = work / "hub", work / "ro"
     leaf_port = free_port()
-    proxy = LinkProxy(leaf_port).start()
+    proxy = TcpProxy(leaf_port).start()
     hub = AllianceProcess(
         "hub",
         hub_dir,
@@ -529,7 +404,7 @@ async def federation_leg(
         "hub_seconds": hub_seconds,
         "fr_seconds": fr_seconds,
         "probe_seconds": ready,
-        "reconnects_through_proxy": proxy.connections,
+        "reconnects_through_proxy": proxy.accepted,
     }
 
 
@@ -546,7 +421,7 @@ async def raw_leg(
 ) -> dict[str, float]:
     """Raw sourcing of the same bodies: NODE_RO → ALLIANCE (hub) → FEED_FR, after a cut."""
     leaf_port = free_port()
-    proxy = LinkProxy(leaf_port).start()
+    proxy = TcpProxy(leaf_port).start()
     hub = NatsServer(
         work / "raw-hub",
         "hub",
