@@ -228,38 +228,6 @@ class HubProcess:
 # -- the nodes ------------------------------------------------------------------------------
 
 
-class JoinedNode(NodeProcess):
-    """`alliance up` with the options an operator gives on the first start after admission."""
-
-    def __init__(self, data_dir: Path, port: int, options: list[str], track: list[NodeProcess]):
-        super().__init__(data_dir, port, track=track)
-        self.options = options
-
-    def start(self, timeout: float = 60) -> JoinedNode:
-        # NodeProcess.start runs `alliance up --data-dir D --port P`; ours adds options.
-        log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "a")  # noqa: SIM115
-        argv = [ALLIANCE, "up", "--data-dir", str(self.data_dir), "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [*argv, *self.options],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=self.env,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"alliance up exited: see {log.name}"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"node on port {self.port} not healthy in {timeout}s")
-
-
 @dataclass
 class Member:
     """One node of the federation, with what the test wrote on it."""
@@ -355,7 +323,7 @@ class Federation:
                 options += ["--hub-url", f"nats-leaf://{self.proxy.address}"]
             else:
                 options += ["--hub-url", self.hub.leaf_url]
-        process = JoinedNode(member.data_dir, member.port, options, track=self._processes)
+        process = NodeProcess(member.data_dir, member.port, track=self._processes, options=options)
         member.process = process
         process.start()
         with contextlib.suppress(OSError, ValueError, KeyError):

@@ -32,9 +32,11 @@ class NodeProcess:
         port: int,
         env: dict[str, str] | None = None,
         track: list[NodeProcess] | None = None,
+        options: list[str] | None = None,
     ) -> None:
         if track is not None:
             track.append(self)
+        self.options = options or []  # e.g. --hub-credentials on the first start
         self.data_dir = data_dir
         self.port = port
         self.env = {**os.environ, **(env or {})}
@@ -44,7 +46,15 @@ class NodeProcess:
     def start(self, timeout: float = 60) -> NodeProcess:
         log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "a")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [ALLIANCE, "up", "--data-dir", str(self.data_dir), "--port", str(self.port)],
+            [
+                ALLIANCE,
+                "up",
+                "--data-dir",
+                str(self.data_dir),
+                "--port",
+                str(self.port),
+                *self.options,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
