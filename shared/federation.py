@@ -127,6 +127,7 @@ class Federation:
         credentials: HubCredentials,
         forget_origin: Callable[[str], Awaitable[None]],
         monitor_url: str | None = None,
+        process: str = "node",
     ) -> None:
         self._inbound = inbound
         self._node = node
@@ -138,7 +139,8 @@ class Federation:
             inbound,
             stream=subjects.feed_stream(node),
             subject=f"{subjects.ROOT}.{registry.HUB_ORIGIN}.{registry.SERVICE}.>",
-            durable=subjects.durable_name(node, "federation", "registry"),
+            # every process keeps its own key ring, so each reads the whole registry
+            durable=subjects.durable_name(node, "federation", f"registry-{process}"),
             batch_size=100,
             decode=decode_registry_event,
             apply=self._apply,

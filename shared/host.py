@@ -168,6 +168,7 @@ def _federation(
         hub,
         forget_origin,
         endpoints.nats_monitor_url,
+        "-".join(sorted(service.name for service in services)) or "node",
     )
 
 
