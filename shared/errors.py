@@ -34,7 +34,3 @@ class Duplicate(DomainError):
 
 class Gone(DomainError):
     status = 410
-
-
-class Forbidden(DomainError):
-    status = 403
