@@ -12,7 +12,6 @@ Ctrl-C or SIGTERM stops every process the demo started (terminate, wait, kill) a
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import shutil
@@ -34,7 +33,13 @@ from alliance.node import Stopped, data_dir_lock, say, stop_on_signal
 from services.hub.store import RegistryFile
 from shared.auth import Role, TokenStore
 from shared.identity import create_identity, has_identity, load_identity
-from shared.runtime import RuntimeFailure, ensure_writable, free_port, port_is_free
+from shared.runtime import (
+    RuntimeFailure,
+    die_with_parent,
+    ensure_writable,
+    free_port,
+    port_is_free,
+)
 
 HOST = "127.0.0.1"
 HUB = "hub"
@@ -72,12 +77,6 @@ def alliance_command() -> list[str]:
     return [sys.executable, "-c", "from alliance.cli import main; main()"]
 
 
-def _die_with_parent() -> None:
-    """Runs in a child before exec: SIGTERM it if the demo itself dies (even SIGKILLed)."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))
-
-
 @dataclass
 class Child:
     """One ``alliance`` process the demo started; its output goes to ``log_file``."""
@@ -101,7 +100,7 @@ class Child:
                 stdin=subprocess.DEVNULL,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent(signal.SIGTERM) if sys.platform == "linux" else None,
             )
 
     def running(self) -> bool:

@@ -62,7 +62,7 @@ def wait_for_port(
     raise RuntimeFailure(f"{what} did not listen on {host}:{port} within {timeout:.0f}s")
 
 
-def _die_with_parent(death_signal: int) -> Callable[[], None]:
+def die_with_parent(death_signal: int) -> Callable[[], None]:
     """Runs in the child before exec: receive ``death_signal`` when the parent dies."""
 
     def arrange() -> None:
@@ -91,7 +91,7 @@ class ChildProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                preexec_fn=_die_with_parent(self.death_signal) if sys.platform == "linux" else None,
+                preexec_fn=die_with_parent(self.death_signal) if sys.platform == "linux" else None,
             )
 
     def stop(self, timeout: float = 10.0) -> None:
