@@ -138,18 +138,22 @@ class VerifiedConsumer(Generic[T]):
                     log.warning("consumer %s waiting for the bus: %s", self.durable, exc)
                     await asyncio.sleep(FETCH_TIMEOUT_SECONDS)
                     continue
-                await ready.put(await self.verify(messages))
+                try:
+                    await ready.put(await self.verify(messages))
+                except Exception:  # e.g. the dead-letter publish timed out: unacked, so
+                    log.exception("consumer %s could not verify a batch", self.durable)
+                    await asyncio.sleep(FETCH_TIMEOUT_SECONDS)  # they come back later
                 await self._refresh_pending()
         finally:
             await applier.stop()
 
     async def _apply_loop(self, ready: asyncio.Queue[VerifiedBatch[T]]) -> None:
         while True:
-            await self.apply(await ready.get())
-
-    async def handle(self, messages: list[Msg]) -> None:
-        """Verify and apply one batch (what the loop does, in one step)."""
-        await self.apply(await self.verify(messages))
+            batch = await ready.get()
+            try:
+                await self.apply(batch)
+            except Exception:  # acks lost with the connection: JetStream redelivers
+                log.exception("consumer %s could not settle a batch", self.durable)
 
     async def verify(self, messages: list[Msg]) -> VerifiedBatch[T]:
         """Dead-letter (and ack) what must never be applied; decode the rest.
