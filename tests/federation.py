@@ -36,8 +36,8 @@ from alliance.hub import admit_node
 from shared import subjects
 from shared.auth import Role, TokenStore
 from shared.identity import create_identity
-from shared.runtime import free_port, process_runs_in
-from tests.support import ALLIANCE, NodeProcess, pid_alive, run_cli, wait_until_gone
+from shared.runtime import process_runs_in
+from tests.support import ALLIANCE, NodeProcess, pid_alive, run_cli, spare_port, wait_until_gone
 from tests.tcp_proxy import TcpProxy
 
 COUNTRIES = {"ro": "RO", "fr": "FR", "es": "ES", "de": "DE", "it": "IT", "pl": "PL"}
@@ -141,8 +141,8 @@ class HubProcess:
 
     def __init__(self, data_dir: Path, advertise: str | None = None) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
-        self.leaf_port = free_port()
+        self.port = spare_port()
+        self.leaf_port = spare_port()
         self.advertise = advertise
         self.process: subprocess.Popen[str] | None = None
         self.pids: set[int] = set()  # every child pid any run of this hub reported
@@ -310,7 +310,7 @@ class Federation:
         request.write_text(json.dumps(identity.join_request()) + "\n")
         token = TokenStore(data_dir).create(Role.EDITOR)
         admit_node(self.hub.data_dir, request, None).save(self.root / f"{name}-credentials.json")
-        return Member(name, data_dir, free_port(), token)
+        return Member(name, data_dir, spare_port(), token)
 
     def start_node(self, name: str) -> Member:
         """First start with the admission's options; later starts as an operator restarts."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -13,7 +14,25 @@ from pathlib import Path
 
 import httpx
 
+from shared.runtime import port_is_free
+
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
+# Ports handed to a process that binds them later come from below the kernel's ephemeral
+# range (32768+): the servers our nodes start ask the kernel for free ports, and would
+# otherwise take such a port first now and then ("port … is already in use").
+SPARE_PORTS = (20_000, 32_000)
+_handed_out: set[int] = set()
+
+
+def spare_port(block: int = 1) -> int:
+    """A free port P (with P..P+block-1 free too) that no other test was given."""
+    for _ in range(500):
+        port = random.randrange(SPARE_PORTS[0], SPARE_PORTS[1] - block)
+        ports = range(port, port + block)
+        if not _handed_out.intersection(ports) and all(port_is_free("127.0.0.1", p) for p in ports):
+            _handed_out.update(ports)
+            return port
+    raise AssertionError("no spare port left")
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

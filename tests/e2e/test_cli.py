@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.runtime import free_port
-from tests.support import NodeProcess, run_cli
+from tests.support import NodeProcess, run_cli, spare_port
 
 pytestmark = pytest.mark.e2e
 
@@ -84,22 +83,22 @@ def test_port_in_use_is_one_line(tmp_path: Path) -> None:
 def test_unwritable_data_dir_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    answer = run_cli("up", "--data-dir", str(blocker / "node"), "--port", str(free_port()))
+    answer = run_cli("up", "--data-dir", str(blocker / "node"), "--port", str(spare_port()))
     assert answer.returncode == 2
     assert "not writable" in one_line(answer.stderr)
 
 
 def test_unknown_service_is_one_line(tmp_path: Path) -> None:
-    answer = run_cli("service", "billing", "--data-dir", str(tmp_path), "--port", str(free_port()))
+    answer = run_cli("service", "billing", "--data-dir", str(tmp_path), "--port", str(spare_port()))
     assert answer.returncode == 2
     assert "unknown service billing" in one_line(answer.stderr)
 
 
 def test_second_start_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
-    first = NodeProcess(tmp_path / "n", free_port())
+    first = NodeProcess(tmp_path / "n", spare_port())
     try:
         first.start()
-        second = run_cli("up", "--data-dir", str(tmp_path / "n"), "--port", str(free_port()))
+        second = run_cli("up", "--data-dir", str(tmp_path / "n"), "--port", str(spare_port()))
         assert second.returncode == 2
         assert "another alliance process is using" in one_line(second.stderr)
     finally:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import queue
-import random
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from alliance.sample_data import NODES
 from shared.runtime import port_is_free
-from tests.support import ALLIANCE, pid_alive, run_cli, wait_until_gone
+from tests.support import ALLIANCE, pid_alive, run_cli, spare_port, wait_until_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +32,8 @@ HOST = "127.0.0.1"
 def free_base_port() -> int:
     """A port P with P..P+3 (HTTP) and P+100 (the hub's leaf port) all free."""
     for _ in range(200):
-        base = random.randint(20_000, 60_000)
-        if all(port_is_free(HOST, port) for port in (*range(base, base + 4), base + 100)):
+        base = spare_port(block=4)
+        if port_is_free(HOST, base + 100):
             return base
     raise AssertionError("no free block of ports found")
 

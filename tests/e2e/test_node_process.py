@@ -15,9 +15,8 @@ import pytest
 
 from shared.envelope import KeyRing
 from shared.identity import load_identity
-from shared.runtime import free_port
 from shared.subjects import node_stream
-from tests.support import NodeProcess, run_cli, wait_until_gone
+from tests.support import NodeProcess, run_cli, spare_port, wait_until_gone
 
 pytestmark = pytest.mark.e2e
 
@@ -94,7 +93,7 @@ def test_up_serves_signs_persists_and_stops_cleanly(
 ) -> None:
     data_dir = tmp_path / "ro"
     token = init_node(data_dir)
-    node = NodeProcess(data_dir, free_port(), track=nodes).start()
+    node = NodeProcess(data_dir, spare_port(), track=nodes).start()
     created = create_orgs(node.url, token, 5, "Persisted")
     wait_for_empty_outbox(node.url)
     identity = load_identity(data_dir)
@@ -108,7 +107,7 @@ def test_up_serves_signs_persists_and_stops_cleanly(
     assert wait_until_gone(children), "SIGTERM left child processes running"
     assert not (data_dir / "run.json").exists()
 
-    again = NodeProcess(data_dir, free_port(), track=nodes).start()
+    again = NodeProcess(data_dir, spare_port(), track=nodes).start()
     listed = httpx.get(
         f"{again.url}/api/membership/organizations", headers={"Authorization": f"Bearer {token}"}
     ).json()
@@ -121,13 +120,13 @@ def test_sigkill_right_after_writes_loses_and_duplicates_nothing(
 ) -> None:
     data_dir = tmp_path / "ro"
     token = init_node(data_dir)
-    node = NodeProcess(data_dir, free_port(), track=nodes).start()
+    node = NodeProcess(data_dir, spare_port(), track=nodes).start()
     created = create_orgs(node.url, token, 40, "Crash")
     children = node.children()
     node.kill()  # no chance to drain the outbox
     assert wait_until_gone(children), "children outlived a SIGKILLed node"
 
-    restarted = NodeProcess(data_dir, free_port(), track=nodes).start()
+    restarted = NodeProcess(data_dir, spare_port(), track=nodes).start()
     wait_for_empty_outbox(restarted.url)
     identity = load_identity(data_dir)
     keyring = KeyRing({identity.node: identity.public_key})
