@@ -7,15 +7,12 @@ reachable), so ``alliance admit`` can issue credentials while the hub is down.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from alliance.node import (
-    RUN_FILE,
     Stopped,
     data_dir_lock,
     say,
@@ -32,7 +29,15 @@ from shared.contracts.registry import HUB_ORIGIN
 from shared.errors import DomainError
 from shared.federation import HubCredentials
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import NatsServer, RuntimeFailure, ensure_writable, free_port, port_is_free
+from shared.runtime import (
+    RUN_FILE,
+    NatsServer,
+    RuntimeFailure,
+    ensure_writable,
+    free_port,
+    port_is_free,
+    write_run_info,
+)
 from shared.subjects import HUB_DOMAIN
 
 HUB_FILE = "hub.json"
@@ -90,15 +95,14 @@ def _run_hub(data_dir: Path, host: str, port: int, leaf_port: int, advertise: st
         nats.start()
         try:
             assert nats.child and nats.child.process
-            run = {
-                "pid": os.getpid(),
-                "http_url": f"http://{host}:{port}",
-                "nats_url": nats.url,
-                "leaf_url": place.leaf_url,
-                "nats_monitor_url": f"http://{host}:{listeners.monitor_port}",
-                "children": [nats.child.process.pid],
-            }
-            (data_dir / RUN_FILE).write_text(json.dumps(run, indent=2) + "\n")
+            write_run_info(
+                data_dir,
+                http_url=f"http://{host}:{port}",
+                nats_url=nats.url,
+                leaf_url=place.leaf_url,
+                nats_monitor_url=f"http://{host}:{listeners.monitor_port}",
+                children=[nats.child.process.pid],
+            )
             say(f"hub serving http://{host}:{port}; nodes join at {place.leaf_url}")
             serve(create_hub_app(runtime, identity), host, port, "warning")
         finally:

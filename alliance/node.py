@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import secrets
 import signal
@@ -24,6 +23,7 @@ from shared.federation import CREDENTIALS_FILE, HubCredentials, leaf_config
 from shared.host import Endpoints, create_node_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
 from shared.runtime import (
+    RUN_FILE,
     NatsServer,
     RuntimeFailure,
     StoreServer,
@@ -31,11 +31,12 @@ from shared.runtime import (
     free_port,
     port_is_free,
     process_runs_in,
+    read_run_info,
+    write_run_info,
 )
 from shared.service import ServiceFactory, discover_services
 from shared.settings import NodeSettings
 
-RUN_FILE = "run.json"
 STALE_CHILD_GRACE_SECONDS = 10.0
 DEFAULT_NAME = "Unnamed cluster network"
 DEFAULT_COUNTRY = "BE"
@@ -63,13 +64,14 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
         handle.close()
 
 
-def identity_for(data_dir: Path) -> NodeIdentity:
-    """The node's identity, created with defaults on an empty data dir."""
+def identity_for(settings: NodeSettings) -> NodeIdentity:
+    """The node's identity, created on an empty data dir from settings or defaults."""
+    data_dir = settings.data_dir
     if has_identity(data_dir):
         return load_identity(data_dir)
-    node = os.environ.get("ALLIANCE_NODE") or f"node-{secrets.token_hex(3)}"
-    name = os.environ.get("ALLIANCE_NAME") or DEFAULT_NAME
-    country = os.environ.get("ALLIANCE_COUNTRY") or DEFAULT_COUNTRY
+    node = settings.node or f"node-{secrets.token_hex(3)}"
+    name = settings.name or DEFAULT_NAME
+    country = settings.country or DEFAULT_COUNTRY
     identity = create_identity(data_dir, node, name, country)
     say(
         f"initialised a new node '{node}' ({name}, {country}) in {data_dir}; "
@@ -143,7 +145,7 @@ def _run_node(settings: NodeSettings, services: list[str] | None) -> None:
         if not port_is_free(settings.host, settings.port):
             raise RuntimeFailure(f"port {settings.port} on {settings.host} is already in use")
         factories = select_services(services)
-        identity = identity_for(data_dir)
+        identity = identity_for(settings)
         hub = hub_credentials(settings, identity)
         wait_for_stale_children(data_dir)
         started: list[NatsServer | StoreServer] = []
@@ -207,22 +209,20 @@ def _write_run_file(
     started: list[NatsServer | StoreServer],
 ) -> None:
     """Where this run's servers listen (for tools and tests) and which pids they have."""
-    pids = [s.child.process.pid for s in started if s.child and s.child.process]
-    info = {
-        "pid": os.getpid(),
-        "http_url": f"http://{settings.host}:{settings.port}",
-        "nats_url": endpoints.nats_url,
-        "mongodb_url": endpoints.mongodb_url,
-        "nats_monitor_url": endpoints.nats_monitor_url,
-        "children": pids,
-    }
-    (data_dir / RUN_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    write_run_info(
+        data_dir,
+        http_url=f"http://{settings.host}:{settings.port}",
+        nats_url=endpoints.nats_url,
+        mongodb_url=endpoints.mongodb_url,
+        nats_monitor_url=endpoints.nats_monitor_url,
+        children=[s.child.process.pid for s in started if s.child and s.child.process],
+    )
 
 
 def wait_for_stale_children(data_dir: Path) -> None:
     """After a crash the old node's servers are still shutting down; let them finish."""
     try:
-        pids = json.loads((data_dir / RUN_FILE).read_text()).get("children", [])
+        pids = read_run_info(data_dir).get("children", [])
     except (OSError, ValueError):
         return
     deadline = time.monotonic() + STALE_CHILD_GRACE_SECONDS

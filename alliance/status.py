@@ -8,7 +8,6 @@ Where to ask comes from the ``run.json`` the running process wrote.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,9 +17,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from alliance.hub import HUB_FILE
-from alliance.node import RUN_FILE
 from shared.identity import has_identity, load_identity
-from shared.runtime import RuntimeFailure
+from shared.runtime import RUN_FILE, RuntimeFailure, read_run_info
 
 TIMEOUT_SECONDS = 5.0
 
@@ -36,8 +34,7 @@ def status(data_dir: Path) -> str:
 
 def _http_url(data_dir: Path) -> str:
     try:
-        run = json.loads((data_dir / RUN_FILE).read_text())
-        return str(run["http_url"])
+        return str(read_run_info(data_dir)["http_url"])
     except FileNotFoundError as exc:
         raise RuntimeFailure(
             f"nothing is running in {data_dir} (no {RUN_FILE}); "

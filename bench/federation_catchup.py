@@ -51,8 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared import subjects
 from shared.identity import load_identity
-from shared.runtime import NatsServer, free_port, process_runs_in
-from shared.store import outbox_document
+from shared.runtime import NatsServer, free_port, process_runs_in, read_run_info
+from shared.store import database_name, outbox_document
 from tests.tcp_proxy import TcpProxy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -92,7 +92,7 @@ class AllianceProcess:
 
     @property
     def run_info(self) -> dict[str, Any]:
-        return dict(json.loads((self.data_dir / "run.json").read_text()))
+        return read_run_info(self.data_dir)
 
     def launch(self) -> None:
         with open(self.data_dir.parent / f"{self.name}.log", "ab") as log:
@@ -321,7 +321,7 @@ async def federation_leg(
             proxy.cut()
             cut_at = time.perf_counter()
             documents = [outbox_document(envelope) for envelope in envelopes]
-            outbox = ro_mongo["ro_membership"]["outbox"]
+            outbox = ro_mongo[database_name("ro", "membership")]["outbox"]
 
             async def fill_progress() -> str:
                 in_outbox = await outbox.count_documents({})
@@ -370,9 +370,9 @@ async def federation_leg(
                 )
             say(f"hub caught up in {hub_seconds:.2f}s, fr applied all in {fr_seconds:.2f}s")
 
-            processed = await fr_mongo["fr_membership"]["processed"].count_documents(
-                {"origin": "ro"}
-            )
+            processed = await fr_mongo[database_name("fr", "membership")][
+                "processed"
+            ].count_documents({"origin": "ro"})
             hub_total = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
             left = await outbox.count_documents({})
             assert processed == count + 1, f"fr recorded {processed} of {count + 1} as applied"

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 
+import httpx
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from nats.aio.client import Client as NatsClient
@@ -130,60 +132,100 @@ class DeadLetters:
         self._metrics.dead_letters.labels(self._service, reason).inc()
 
 
+@dataclass(frozen=True)
+class SourceState:
+    """One source of a stream as the server reports it."""
+
+    name: str
+    filter_subject: str
+    lag: int  # messages not yet sourced
+    active_seconds: float | None  # since the source was last active; None: never was
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.filter_subject}"
+
+    @property
+    def origin(self) -> str | None:
+        return subjects.origin_of(self.filter_subject)
+
+
+async def source_states(bus: BusConnection, stream: str) -> list[SourceState]:
+    """The sources of ``stream``, from the raw STREAM.INFO reply.
+
+    nats-py's ``StreamSourceInfo`` drops ``filter_subject``, which tells the sources of
+    one stream (ALLIANCE, once per origin) apart, so the reply is read as JSON.
+    """
+    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{stream}", b"", timeout=2)
+    states = []
+    for source in json.loads(reply.data).get("sources", []):
+        active = int(source.get("active", -1))
+        states.append(
+            SourceState(
+                name=source["name"],
+                filter_subject=source.get("filter_subject") or "",
+                lag=int(source.get("lag", 0)),
+                active_seconds=active / 1e9 if active >= 0 else None,
+            )
+        )
+    return states
+
+
+async def leaf_accounts(monitor_url: str) -> set[str] | None:
+    """Accounts with a connected leaf link, from a server's /leafz; None if it won't say."""
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            leafz = (await client.get(f"{monitor_url}/leafz")).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return {str(leaf.get("account")) for leaf in leafz.get("leafs") or []}
+
+
 class SourceDoctor:
-    """Re-creates stream sources that never became active.
+    """Re-creates stream sources that stopped trying.
 
     Measured on nats-server 2.14: a source whose consumer is first requested right after a
     configuration reload (a node was just admitted) can fail once and is not retried
-    (``active`` stays -1). Removing and re-adding the source makes the server create its
+    (``active`` stays -1); and a leaf link coming back restarts stalled sources only in
+    the leaf's own account. Removing and re-adding the source makes the server create its
     consumer again; sourcing resumes where it stood (the stream keeps per-source
     positions, and duplicates are dropped by ``Nats-Msg-Id``).
     """
 
-    def __init__(
-        self, js: JetStreamContext, client: NatsClient, stream: str, grace_seconds: float = 5.0
-    ) -> None:
-        self._js = js
-        self._client = client
+    def __init__(self, bus: BusConnection, stream: str, grace_seconds: float = 5.0) -> None:
+        self._bus = bus
         self._stream = stream
         self._grace = grace_seconds
         self._first_seen_idle: dict[str, float] = {}
 
-    async def examine(self) -> list[str]:
-        """Bounce the sources idle since their creation for longer than the grace period."""
-        reply = await self._client.request(f"$JS.API.STREAM.INFO.{self._stream}", b"", timeout=2)
-        info = json.loads(reply.data)
+    async def heal(self, states: list[SourceState]) -> list[str]:
+        """Re-create the sources never active for longer than the grace period."""
         now = time.monotonic()
         stuck = []
-        for source in info.get("sources", []):
-            key = f"{source['name']}|{source.get('filter_subject', '')}"
-            if int(source.get("active", -1)) >= 0:
-                self._first_seen_idle.pop(key, None)
+        for state in states:
+            if state.active_seconds is not None:
+                self._first_seen_idle.pop(state.key, None)
                 continue
-            first = self._first_seen_idle.setdefault(key, now)
+            first = self._first_seen_idle.setdefault(state.key, now)
             if now - first >= self._grace:
-                stuck.append(key)
-                self._first_seen_idle[key] = now
+                stuck.append(state.key)
+                self._first_seen_idle[state.key] = now
         if stuck:
             await self._bounce(stuck)
         return stuck
 
-    async def restart(self, source_name: str) -> None:
+    async def restart(self, states: list[SourceState], source_name: str) -> None:
         """Re-create one source now (e.g. its leaf link just came back)."""
-        config = (await self._js.stream_info(self._stream)).config
-        keys = [
-            f"{s.name}|{s.filter_subject or ''}"
-            for s in config.sources or []
-            if s.name == source_name
-        ]
+        keys = [state.key for state in states if state.name == source_name]
         if keys:
             await self._bounce(keys)
 
     async def _bounce(self, keys: list[str]) -> None:
-        config = (await self._js.stream_info(self._stream)).config
+        js = self._bus.js
+        config = (await js.stream_info(self._stream)).config
         sources = list(config.sources or [])
         config.sources = [s for s in sources if f"{s.name}|{s.filter_subject or ''}" not in keys]
-        await self._js.update_stream(config)
+        await js.update_stream(config)
         config.sources = sources
-        await self._js.update_stream(config)
+        await js.update_stream(config)
         log.warning("re-created stalled sources of %s: %s", self._stream, ", ".join(keys))

@@ -18,12 +18,11 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
 from nats.js.api import ExternalStream, StreamSource
 from pydantic import BaseModel
 
 from shared import subjects
-from shared.bus import BusConnection, SourceDoctor
+from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
 from shared.consumer import Inbound, VerifiedConsumer
 from shared.contracts import registry
 from shared.envelope import Envelope, EnvelopeRejected
@@ -146,7 +145,7 @@ class Federation:
             apply=self._apply,
         )
         self._state = BackgroundTask("federation-state")
-        self._doctor: SourceDoctor | None = None
+        self._doctor = SourceDoctor(inbound.bus, subjects.feed_stream(node))
 
     @property
     def bus(self) -> BusConnection:
@@ -207,13 +206,10 @@ class Federation:
             await asyncio.sleep(STATE_REFRESH_SECONDS)
 
     async def _publish_state(self) -> None:
-        """Replication lag per origin (from the feed's sources) and the leaf link's state."""
-        if self._doctor is None:
-            self._doctor = SourceDoctor(
-                self.bus.js, self.bus.client, subjects.feed_stream(self._node)
-            )
-        await self._doctor.examine()
-        for origin, lag, behind_seconds in await self.replication_state():
+        """Heal stalled feed sources; export lag per origin and the leaf link's state."""
+        states = await source_states(self.bus, subjects.feed_stream(self._node))
+        await self._doctor.heal(states)
+        for origin, lag, behind_seconds in replication_rows(states):
             self.metrics.replication_lag_events.labels(origin).set(lag)
             self.metrics.replication_lag_seconds.labels(origin).set(behind_seconds)
         if self._monitor_url:
@@ -223,24 +219,20 @@ class Federation:
 
     async def replication_state(self) -> list[tuple[str, int, float]]:
         """(origin, events behind, seconds behind) for every sourced origin."""
-        reply = await self.bus.client.request(
-            f"$JS.API.STREAM.INFO.{subjects.feed_stream(self._node)}", b"", timeout=2
-        )
-        info = json.loads(reply.data)
-        state = []
-        for source in info.get("sources", []):
-            origin = subjects.origin_of(source.get("filter_subject", "")) or source["name"]
-            lag = int(source.get("lag", 0))
-            idle = int(source.get("active", -1))
-            behind = idle / 1e9 if lag and idle >= 0 else 0.0
-            state.append((origin, lag, behind))
-        return state
+        return replication_rows(await source_states(self.bus, subjects.feed_stream(self._node)))
 
     async def leaf_connected(self) -> bool:
         assert self._monitor_url is not None
-        try:
-            async with httpx.AsyncClient(timeout=2) as client:
-                leafz = (await client.get(f"{self._monitor_url}/leafz")).json()
-        except (httpx.HTTPError, ValueError):
-            return False
-        return int(leafz.get("leafnodes", 0)) > 0
+        return bool(await leaf_accounts(self._monitor_url))
+
+
+def replication_rows(states: list[SourceState]) -> list[tuple[str, int, float]]:
+    """(origin, events behind, seconds behind): behind counts only while events wait."""
+    return [
+        (
+            state.origin or state.name,
+            state.lag,
+            state.active_seconds if state.lag and state.active_seconds is not None else 0.0,
+        )
+        for state in states
+    ]

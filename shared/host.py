@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -138,11 +139,15 @@ def create_node_app(
             ],
         }
 
+    @functools.cache
+    def asyncapi_document() -> str:
+        spec = AsyncAPI(broker, title=f"Alliance node {identity.node} bus", version="0.1.0")
+        return spec.to_specification().to_json()
+
     @app.get("/asyncapi.json", tags=["ops"])
     async def asyncapi() -> Response:
-        """The AsyncAPI document of this process's bus subscribers and publishers."""
-        spec = AsyncAPI(broker, title=f"Alliance node {identity.node} bus", version="0.1.0")
-        return Response(spec.to_specification().to_json(), media_type="application/json")
+        """The AsyncAPI document of the contracts this process publishes (built once)."""
+        return Response(asyncapi_document(), media_type="application/json")
 
     return app
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
+import os
 import re
 import shutil
 import signal
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MIN_NATS_VERSION = (2, 10)
 READY_TIMEOUT_SECONDS = 30.0
@@ -270,6 +273,23 @@ def process_runs_in(pid: int, directory: Path) -> bool:
             return str(directory.resolve()) in cmdline.read().decode(errors="replace")
     except (OSError, IndexError):
         return False
+
+
+RUN_FILE = "run.json"
+
+
+def write_run_info(data_dir: Path, **info: object) -> None:
+    """Say where this process's servers listen and which children it runs.
+
+    Tools (``alliance status``), tests and the next start (to let a crashed run's servers
+    finish) read it; it is removed on a clean stop.
+    """
+    (data_dir / RUN_FILE).write_text(json.dumps({"pid": os.getpid(), **info}, indent=2) + "\n")
+
+
+def read_run_info(data_dir: Path) -> dict[str, Any]:
+    """What the process running in ``data_dir`` wrote (OSError/ValueError if nothing)."""
+    return dict(json.loads((data_dir / RUN_FILE).read_text()))
 
 
 def ensure_writable(directory: Path) -> None:

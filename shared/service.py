@@ -23,7 +23,7 @@ from shared.envelope import KeyRing
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
 from shared.settings import NodeSettings
-from shared.store import Document, ServiceDatabase
+from shared.store import Document, ServiceDatabase, database_name
 
 SERVICE_GROUP = "alliance.services"
 
@@ -43,7 +43,7 @@ class ServiceContext:
 
     def database(self, service: str) -> ServiceDatabase:
         """Each service owns one database, named after the node and the service."""
-        return ServiceDatabase(self.mongo, f"{self.identity.node.replace('-', '_')}_{service}")
+        return ServiceDatabase(self.mongo, database_name(self.identity.node, service))
 
     def requires(self, role: Role) -> RequireRole:
         return RequireRole(self.tokens, role)

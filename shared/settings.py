@@ -17,6 +17,10 @@ class NodeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ALLIANCE_", extra="ignore")
 
     data_dir: Path = Path(".alliance")
+    # identity used when `alliance up` meets an empty data dir (`alliance init` sets it too)
+    node: str | None = None
+    name: str | None = None
+    country: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     nats_url: str | None = Field(

@@ -32,6 +32,11 @@ DUPLICATE_KEY = 11000
 Document = dict[str, Any]
 
 
+def database_name(node: str, service: str) -> str:
+    """Each service of each node owns one database (dashes are not welcome in its name)."""
+    return f"{node.replace('-', '_')}_{service}"
+
+
 class ServiceDatabase:
     """One service's own database; no other service reads or writes it."""
 

@@ -36,7 +36,8 @@ from alliance.hub import admit_node
 from shared import subjects
 from shared.auth import Role, TokenStore
 from shared.identity import create_identity
-from shared.runtime import process_runs_in
+from shared.runtime import process_runs_in, read_run_info
+from shared.store import database_name
 from tests.support import ALLIANCE, NodeProcess, pid_alive, run_cli, spare_port, wait_until_gone
 from tests.tcp_proxy import TcpProxy
 
@@ -153,7 +154,7 @@ class HubProcess:
 
     @property
     def run_info(self) -> dict[str, Any]:
-        return dict(json.loads((self.data_dir / "run.json").read_text()))
+        return read_run_info(self.data_dir)
 
     @property
     def password(self) -> str:
@@ -248,7 +249,7 @@ class Member:
 
     @property
     def run_info(self) -> dict[str, Any]:
-        return dict(json.loads((self.data_dir / "run.json").read_text()))
+        return read_run_info(self.data_dir)
 
     @property
     def nats_url(self) -> str:
@@ -260,7 +261,7 @@ class Member:
 
     @property
     def database(self) -> str:
-        return f"{self.node.replace('-', '_')}_membership"
+        return database_name(self.node, "membership")
 
     @property
     def headers(self) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import signal
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.runtime import port_is_free
+from shared.runtime import port_is_free, read_run_info
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 # Ports handed to a process that binds them later come from below the kernel's ephemeral
@@ -93,7 +92,7 @@ class NodeProcess:
 
     @property
     def run_info(self) -> dict[str, object]:
-        return dict(json.loads((self.data_dir / "run.json").read_text()))
+        return read_run_info(self.data_dir)
 
     def children(self) -> list[int]:
         return [int(pid) for pid in self.run_info["children"]]  # type: ignore[attr-defined]

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import Gauge
@@ -25,7 +23,7 @@ from services.hub import handlers
 from services.hub.natsconf import HUB_USER, HubListeners, account, render
 from services.hub.store import RegistryFile
 from shared import subjects
-from shared.bus import BusConnection, SourceDoctor
+from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
 from shared.http import install_error_handlers, install_metrics
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
@@ -51,25 +49,23 @@ class HubRuntime:
         return render(self.listeners, store, registry_file.load().active(), self.password)
 
 
-async def sync_state(bus: BusConnection, monitor_url: str) -> dict[str, dict[str, Any]]:
+def node_sync(states: list[SourceState], leafs: set[str] | None) -> dict[str, dict[str, Any]]:
     """Per node: leaf link connected, events not yet sourced, seconds since last activity."""
-    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{subjects.ALLIANCE_STREAM}", b"", 2)
-    sources = json.loads(reply.data).get("sources", [])
-    async with httpx.AsyncClient(timeout=2) as client:
-        leafz = (await client.get(f"{monitor_url}/leafz")).json()
-    connected = {leaf.get("account") for leaf in leafz.get("leafs") or []}
-    state: dict[str, dict[str, Any]] = {}
-    for source in sources:
-        origin = subjects.origin_of(source.get("filter_subject", "") or "")
-        if not origin:
-            continue
-        active = int(source.get("active", -1))
-        state[origin] = {
-            "connected": account(origin) in connected,
-            "lag_events": int(source.get("lag", 0)),
-            "last_active_seconds": active / 1e9 if active >= 0 else None,
+    return {
+        state.origin: {
+            "connected": account(state.origin) in (leafs or set()),
+            "lag_events": state.lag,
+            "last_active_seconds": state.active_seconds,
         }
-    return state
+        for state in states
+        if state.origin
+    }
+
+
+async def sync_state(bus: BusConnection, monitor_url: str) -> dict[str, dict[str, Any]]:
+    """The hub's view of every node's sync, read now."""
+    states = await source_states(bus, subjects.ALLIANCE_STREAM)
+    return node_sync(states, await leaf_accounts(monitor_url))
 
 
 def hub_api(registry_file: RegistryFile, bus: BusConnection, monitor_url: str) -> APIRouter:
@@ -117,22 +113,20 @@ def create_hub_app(runtime: HubRuntime, identity: NodeIdentity) -> FastAPI:
         admitted.labels("active").set(len(registry.active()))
         admitted.labels("removed").set(len(registry.nodes) - len(registry.active()))
 
-    doctor: list[SourceDoctor] = []
-
+    doctor = SourceDoctor(bus, subjects.ALLIANCE_STREAM)
     connected: set[str] = set()
 
     async def publish_state() -> None:
-        if not doctor:
-            doctor.append(SourceDoctor(bus.js, bus.client, subjects.ALLIANCE_STREAM))
-        await doctor[0].examine()
-        for origin, state in (await sync_state(bus, monitor_url)).items():
+        states = await source_states(bus, subjects.ALLIANCE_STREAM)
+        await doctor.heal(states)
+        for origin, state in node_sync(states, await leaf_accounts(monitor_url)).items():
             metrics.replication_lag_events.labels(origin).set(state["lag_events"])
             metrics.leaf_link_up.labels(origin).set(1 if state["connected"] else 0)
             if state["connected"] and origin not in connected:
                 # A leaf reconnecting restarts stalled sources only in its own account;
                 # ALLIANCE lives in the hub's, so its source would wait out a 30 s+ backoff
                 # (nats-server 2.14, measured by bench/federation_catchup.py).
-                await doctor[0].restart(subjects.node_stream(origin))
+                await doctor.restart(states, subjects.node_stream(origin))
             if state["connected"]:
                 connected.add(origin)
             else:

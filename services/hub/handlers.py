@@ -114,12 +114,12 @@ async def sync_alliance_sources(js: JetStreamContext, registry: Registry) -> boo
 
 async def publish_pending(js: JetStreamContext, registry_file: RegistryFile) -> int:
     """Publish the registry's signed events (deduplicated by id), then forget them."""
-    pending = [(e.node, raw) for e in registry_file.load().nodes for raw in e.pending]
-    for _, raw in pending:
+    pending = [raw for entry in registry_file.load().nodes for raw in entry.pending]
+    for raw in pending:
         envelope = Envelope.model_validate_json(raw)
         await js.publish(envelope.subject, raw.encode(), headers={"Nats-Msg-Id": envelope.id})
     if pending:
-        published = {raw for _, raw in pending}
+        published = set(pending)
         with registry_file.editing() as registry:
             for entry in registry.nodes:
                 entry.pending = [raw for raw in entry.pending if raw not in published]

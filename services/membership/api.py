@@ -4,7 +4,7 @@ Reads of ``public`` records need no token; with a token a caller sees everything
 holds. Writes need an editor token, the network profile an admin token.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -17,7 +17,6 @@ from services.membership.domain import (
     ClusterDraft,
     NetworkProfile,
     NetworkProfileDraft,
-    NotFound,
     Organization,
     OrganizationDraft,
 )
@@ -30,6 +29,7 @@ from shared.store import ServiceDatabase, UnitOfWork
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 T = TypeVar("T")
+R = TypeVar("R", Organization, Cluster)
 
 
 class Page(BaseModel):
@@ -56,10 +56,12 @@ class CrossMembership(BaseModel):
     networks: list[dict[str, str]] = Field(default_factory=list)
 
 
-def not_found(record: Organization | Cluster) -> NotFound:
-    """The same answer whether a record is unknown or hidden from this caller."""
-    noun = "organisation" if isinstance(record, Organization) else "cluster"
-    return NotFound(f"no {noun} {record.id!r} on this node", "id")
+def page(found: Sequence[R], limit: int, view: Callable[[R], dict[str, Any]]) -> Page:
+    """One page from ``limit + 1`` records read: the extra one tells there is a next."""
+    return Page(
+        items=[view(record) for record in found[:limit]],
+        next=found[limit - 1].id if len(found) > limit else None,
+    )
 
 
 def membership_api(
@@ -87,7 +89,8 @@ def membership_api(
     def visible(record: Organization | Cluster, role: Role | None) -> dict[str, Any]:
         """Anonymous callers see public records only; hidden looks exactly like unknown."""
         if role is None and (record.visibility is not Visibility.PUBLIC or record.deleted):
-            raise not_found(record)
+            noun = "organisation" if isinstance(record, Organization) else "cluster"
+            raise handlers.not_found(noun, record.id)
         view = record.model_dump(mode="json")
         if role is None and isinstance(record, Organization):
             view["contacts"] = [c for c in view["contacts"] if c["consent"]]
@@ -130,17 +133,13 @@ def membership_api(
             visibility=None if role else [Visibility.PUBLIC.value],
         )
         found = await store.list_organizations(filters, after, limit + 1)
-        items = [visible(org, role) for org in found[:limit]]
-        return Page(items=items, next=found[limit - 1].id if len(found) > limit else None)
+        return page(found, limit, lambda org: visible(org, role))
 
     @api.get("/organizations/{org_id}")
     async def get_organization(
         org_id: str, role: Annotated[Role | None, Depends(caller)]
     ) -> dict[str, Any]:
-        org = await store.get_organization(org_id)
-        if org is None:
-            raise NotFound(f"no organisation {org_id!r} on this node", "id")
-        return visible(org, role)
+        return visible(await handlers.existing_organization(org_id, store), role)
 
     @api.put("/organizations/{org_id}", dependencies=[Depends(editor)])
     async def put_organization(org_id: str, draft: OrganizationDraft) -> Organization:
@@ -202,19 +201,13 @@ def membership_api(
         limit: int = Query(50, ge=1, le=500),
     ) -> Page:
         found = await store.list_clusters(after, limit + 1, public_only=role is None)
-        return Page(
-            items=[visible(c, role) for c in found[:limit]],
-            next=found[limit - 1].id if len(found) > limit else None,
-        )
+        return page(found, limit, lambda cluster: visible(cluster, role))
 
     @api.get("/clusters/{cluster_id}")
     async def get_cluster(
         cluster_id: str, role: Annotated[Role | None, Depends(caller)]
     ) -> dict[str, Any]:
-        cluster = await store.get_cluster(cluster_id)
-        if cluster is None:
-            raise NotFound(f"no cluster {cluster_id!r} on this node", "id")
-        return visible(cluster, role)
+        return visible(await handlers.existing_cluster(cluster_id, store), role)
 
     @api.put("/clusters/{cluster_id}", dependencies=[Depends(editor)])
     async def put_cluster(cluster_id: str, draft: ClusterDraft) -> Cluster:

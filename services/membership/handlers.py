@@ -148,12 +148,17 @@ async def register_organization(
     return org
 
 
-async def _existing_organization(
-    org_id: str, store: MembershipStore, uow: UnitOfWork
+def not_found(noun: str, aggregate_id: str) -> NotFound:
+    """One answer for unknown records, also for ones hidden from the caller."""
+    return NotFound(f"no {noun} {aggregate_id!r} on this node", "id")
+
+
+async def existing_organization(
+    org_id: str, store: MembershipStore, uow: UnitOfWork | None = None
 ) -> Organization:
     org = await store.get_organization(org_id, uow)
     if org is None:
-        raise NotFound(f"no organisation {org_id!r} on this node", "id")
+        raise not_found("organisation", org_id)
     return org
 
 
@@ -165,7 +170,7 @@ async def revise_organization(
     identity: NodeIdentity,
 ) -> Organization:
     """Replace an organisation's profile; the alliance sees only what it may."""
-    org = await _existing_organization(org_id, store, uow)
+    org = await existing_organization(org_id, store, uow)
     check_duplicate(draft, await store.live_with_keys(duplicate_keys(draft), uow), own_id=org_id)
     before = shareable_view(org)
     org.revise(draft, _now())
@@ -180,7 +185,7 @@ async def delete_organization(
     identity: NodeIdentity,
 ) -> Organization:
     """Tombstone an organisation; replicas on other nodes obey the tombstone."""
-    org = await _existing_organization(org_id, store, uow)
+    org = await existing_organization(org_id, store, uow)
     before = shareable_view(org)
     org.delete(_now())
     await _save_organization(org, before, store, uow, identity)
@@ -251,10 +256,12 @@ async def register_cluster(
     return cluster
 
 
-async def _existing_cluster(cluster_id: str, store: MembershipStore, uow: UnitOfWork) -> Cluster:
+async def existing_cluster(
+    cluster_id: str, store: MembershipStore, uow: UnitOfWork | None = None
+) -> Cluster:
     cluster = await store.get_cluster(cluster_id, uow)
     if cluster is None:
-        raise NotFound(f"no cluster {cluster_id!r} on this node", "id")
+        raise not_found("cluster", cluster_id)
     return cluster
 
 
@@ -265,7 +272,7 @@ async def revise_cluster(
     uow: UnitOfWork,
     identity: NodeIdentity,
 ) -> Cluster:
-    cluster = await _existing_cluster(cluster_id, store, uow)
+    cluster = await existing_cluster(cluster_id, store, uow)
     before = cluster_shareable_view(cluster)
     cluster.revise(draft, _now())
     await _save_cluster(cluster, before, store, uow, identity)
@@ -278,7 +285,7 @@ async def delete_cluster(
     uow: UnitOfWork,
     identity: NodeIdentity,
 ) -> Cluster:
-    cluster = await _existing_cluster(cluster_id, store, uow)
+    cluster = await existing_cluster(cluster_id, store, uow)
     before = cluster_shareable_view(cluster)
     cluster.delete(_now())
     await _save_cluster(cluster, before, store, uow, identity)

@@ -4,7 +4,6 @@ replicate each other's sample data, report their sync state, and stop without le
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import queue
 import signal
@@ -19,7 +18,7 @@ import httpx
 import pytest
 
 from alliance.sample_data import NODES
-from shared.runtime import port_is_free
+from shared.runtime import port_is_free, read_run_info
 from tests.support import ALLIANCE, pid_alive, run_cli, spare_port, wait_until_gone
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +92,7 @@ class DemoRun:
     def record_pids(self) -> None:
         """Every process the demo's children run, from their run.json files."""
         for name in ("hub", *NODES):
-            run = json.loads((self.data_dir / name / "run.json").read_text())
+            run = read_run_info(self.data_dir / name)
             self.pids.update([int(run["pid"]), *(int(pid) for pid in run["children"])])
 
     def cleanup(self) -> None:
