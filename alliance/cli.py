@@ -11,12 +11,13 @@ import typer
 
 from alliance.demo import run_demo
 from alliance.hub import admit_node, remove_node, run_hub
-from alliance.node import run_node, say
+from alliance.node import run_node
+from alliance.process import say
 from alliance.status import status as status_report
 from shared.auth import Role, TokenStore
 from shared.identity import IdentityError, create_identity, load_identity
 from shared.runtime import RuntimeFailure
-from shared.settings import NodeSettings
+from shared.settings import HubSettings, NodeSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -75,15 +76,19 @@ def up(
 @app.command()
 def hub(
     data_dir: DataDir = None,
-    port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
-    leaf_port: Annotated[int, typer.Option(help="where nodes connect their leaf link")] = 7422,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="HTTP port [8000]")] = None,
+    leaf_port: Annotated[
+        int | None, typer.Option(help="where nodes connect their leaf link [7422]")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on [127.0.0.1]")] = None,
     advertise: Annotated[
         str | None, typer.Option(help="host:port nodes use for the leaf link [host:leaf-port]")
     ] = None,
 ) -> None:
     """Run the alliance hub: its NATS (domain hub), the registry, ALLIANCE, HTTP."""
-    run_hub(data_dir or Path(".alliance-hub"), host, port, leaf_port, advertise)
+    given = {"data_dir": data_dir, "port": port, "leaf_port": leaf_port, "host": host}
+    given["advertise"] = advertise
+    run_hub(HubSettings(**{k: v for k, v in given.items() if v is not None}))  # type: ignore[arg-type]
 
 
 @app.command()
@@ -94,7 +99,7 @@ def admit(
     out: Annotated[Path | None, typer.Option(help="also write the credentials here")] = None,
 ) -> None:
     """Admit a node at the hub and print its leaf credentials (keep them secret)."""
-    credentials = admit_node(data_dir or Path(".alliance-hub"), request, hub_url)
+    credentials = admit_node(data_dir or HubSettings().data_dir, request, hub_url)
     if out:
         credentials.save(out)
     say(
@@ -110,7 +115,7 @@ def remove(
     data_dir: DataDir = None,
 ) -> None:
     """Stop accepting a node; every node tombstones its replicas."""
-    entry = remove_node(data_dir or Path(".alliance-hub"), node)
+    entry = remove_node(data_dir or HubSettings().data_dir, node)
     say(f"removed {entry.node}; the hub applies it within a second if it is running")
 
 

@@ -27,9 +27,9 @@ from typing import Any
 
 import httpx
 
-from alliance import sample_data
 from alliance.hub import HUB_FILE, HubPlace, admit_node
-from alliance.node import Stopped, data_dir_lock, say, stop_on_signal
+from alliance.node import select_services
+from alliance.process import Stopped, data_dir_lock, say, stop_on_signal
 from services.hub.store import RegistryFile
 from shared.auth import Role, TokenStore
 from shared.identity import create_identity, has_identity, load_identity
@@ -40,9 +40,16 @@ from shared.runtime import (
     free_port,
     port_is_free,
 )
+from shared.service import SampleData
 
 HOST = "127.0.0.1"
 HUB = "hub"
+# the founding networks the demo runs: node id, name, country
+NETWORKS = (
+    ("ro-clustero", "Romanian Cluster Association CLUSTERO", "RO"),
+    ("fr-franceclusters", "France Clusters", "FR"),
+    ("es-fenaeic", "FENAEIC", "ES"),
+)
 LEAF_PORT_OFFSET = 100
 START_TIMEOUT_SECONDS = 90.0
 # above nats-py's 30 s drain timeout, which a node's shutdown can run into
@@ -193,6 +200,8 @@ class Api:
 @dataclass
 class DemoNode:
     node: str
+    name: str
+    country: str
     data_dir: Path
     port: int
     token: str = ""
@@ -210,9 +219,14 @@ class Demo:
         self.hub_dir = self.data_dir / HUB
         self.hub_port = base_port
         self.nodes = [
-            DemoNode(node, self.data_dir / node, base_port + 1 + index)
-            for index, node in enumerate(sample_data.NODES)
+            DemoNode(node, name, country, self.data_dir / node, base_port + 1 + index)
+            for index, (node, name, country) in enumerate(NETWORKS)
         ]
+        self.samples: dict[str, SampleData] = {
+            declaration.name: declaration.sample
+            for declaration in select_services(None)
+            if declaration.sample is not None
+        }
         self.children: list[Child] = []
         self.started = time.monotonic()
 
@@ -254,7 +268,6 @@ class Demo:
         return free_port(HOST)
 
     def init_node(self, node: DemoNode) -> None:
-        network = sample_data.NETWORKS[node.node]
         if has_identity(node.data_dir):
             identity = load_identity(node.data_dir)
             if identity.node != node.node:
@@ -263,15 +276,13 @@ class Demo:
                 )
             say(f"[{self.elapsed()}] reusing {node.node}'s identity in {node.data_dir}")
         else:
-            identity = create_identity(
-                node.data_dir, node.node, network["name"], network["country"]
-            )
+            identity = create_identity(node.data_dir, node.node, node.name, node.country)
             (node.data_dir / "join-request.json").write_text(
                 json.dumps(identity.join_request(), indent=2) + "\n"
             )
             say(
                 f"[{self.elapsed()}] initialised {node.node} "
-                f"({network['name']}, {network['country']}) in {node.data_dir}"
+                f"({node.name}, {node.country}) in {node.data_dir}"
             )
         node.token = self.admin_token(node)
 
@@ -353,8 +364,8 @@ class Demo:
         self.wait_healthy(started)
         say(f"[{self.elapsed()}] nodes ready: {', '.join(n.node for n in self.nodes)}")
 
-    def seed_all(self) -> dict[str, int]:
-        """Fill every node (in parallel); returns how many records of each leave its node."""
+    def seed_all(self) -> dict[str, dict[str, int]]:
+        """Fill every node (in parallel); per node and service, how many records leave it."""
         pool = ThreadPoolExecutor(len(self.nodes), thread_name_prefix="seed")
         try:
             futures = {node.node: pool.submit(self.seed, node) for node in self.nodes}
@@ -362,35 +373,13 @@ class Demo:
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def seed(self, node: DemoNode) -> int:
-        """Profile, clusters, organisations; what the node already holds is not sent again."""
+    def seed(self, node: DemoNode) -> dict[str, int]:
+        """Each service seeds its own sample data; what a node already holds is kept."""
         api = Api(node.url, node.token)
         try:
-            own = api.every("/api/membership/organizations")
-            if own:
-                say(
-                    f"[{self.elapsed()}] {node.node} already holds {len(own)} organisations; "
-                    "not seeding it again"
-                )
-                return _shared(own)
-            profile = api.call("GET", "/api/membership/profile")
-            if not profile.get("website"):
-                api.call("PUT", "/api/membership/profile", sample_data.NETWORKS[node.node])
-            ids = {c["name"]: c["id"] for c in api.every("/api/membership/clusters")}
-            for cluster in sample_data.clusters(node.node):
-                if cluster["name"] not in ids:
-                    ids[cluster["name"]] = api.call("POST", "/api/membership/clusters", cluster)[
-                        "id"
-                    ]
-            orgs = sample_data.organizations(node.node)
-            for org in orgs:
-                body = sample_data.with_cluster_ids(org, ids)
-                own.append(api.call("POST", "/api/membership/organizations", body))
-            say(
-                f"[{self.elapsed()}] seeded {node.node}: profile, {len(ids)} clusters, "
-                f"{len(orgs)} organisations"
-            )
-            return _shared(own)
+            shared = {name: sample.seed(api, node.node) for name, sample in self.samples.items()}
+            say(f"[{self.elapsed()}] seeded {node.node}: {_counts(shared)} shared")
+            return shared
         finally:
             api.close()
 
@@ -402,14 +391,14 @@ class Demo:
             lines.append(f"{node.node:<{width}}  {node.url}  (admin token in {token})")
         print("\n".join(lines), flush=True)
 
-    def wait_for_replicas(self, expected: dict[str, int]) -> None:
-        """Until every node holds every other node's shared organisations as replicas."""
+    def wait_for_replicas(self, expected: dict[str, dict[str, int]]) -> None:
+        """Until every node holds, for every service, every other node's shared records."""
         say(f"[{self.elapsed()}] waiting for every node to hold the others' replicas…")
         note_at = time.monotonic() + WAITING_NOTE_SECONDS
-        clients = {node.node: httpx.Client(base_url=node.url, timeout=5) for node in self.nodes}
+        apis = {node.node: Api(node.url, node.token) for node in self.nodes}
         try:
             while True:
-                missing = self.missing_replicas(clients, expected)
+                missing = self.missing_replicas(apis, expected)
                 if not missing:
                     break
                 if time.monotonic() > note_at:
@@ -417,29 +406,33 @@ class Demo:
                     note_at = time.monotonic() + WAITING_NOTE_SECONDS
                 time.sleep(POLL_SECONDS)
         finally:
-            for client in clients.values():
-                client.close()
-        counts = ", ".join(f"{node} {count}" for node, count in expected.items())
+            for api in apis.values():
+                api.close()
+        counts = "; ".join(f"{node} {_counts(shared)}" for node, shared in expected.items())
         print(
             f"ready in {self.elapsed()}: every node holds the other two networks' "
-            f"organisations ({counts} shared); Ctrl-C stops the demo",
+            f"shared records ({counts}); Ctrl-C stops the demo",
             flush=True,
         )
 
     def missing_replicas(
-        self, clients: dict[str, httpx.Client], expected: dict[str, int]
+        self, apis: dict[str, Api], expected: dict[str, dict[str, int]]
     ) -> list[str]:
         missing = []
-        for name, client in clients.items():
+        for name, api in apis.items():
             for child in self.children:
                 child.check()
-            try:
-                held = client.get("/api/membership/replicas").json()
-            except (httpx.HTTPError, ValueError):
-                held = {}
-            for origin, count in expected.items():
-                if origin != name and held.get(origin, 0) < count:
-                    missing.append(f"{name} has {held.get(origin, 0)}/{count} of {origin}")
+            for service, sample in self.samples.items():
+                try:
+                    held = sample.held(api)
+                except RuntimeFailure:
+                    held = {}
+                for origin, shared in expected.items():
+                    want = shared.get(service, 0)
+                    if origin != name and held.get(origin, 0) < want:
+                        missing.append(
+                            f"{name} has {held.get(origin, 0)}/{want} {service} of {origin}"
+                        )
         return missing
 
     def watch(self) -> None:
@@ -479,9 +472,8 @@ class Demo:
         stop_children(list(reversed(self.children)), force=force)
 
 
-def _shared(orgs: list[dict[str, Any]]) -> int:
-    """How many of a node's organisations leave it (replicated to the other nodes)."""
-    return sum(1 for org in orgs if org.get("visibility") != "node" and not org.get("deleted"))
+def _counts(shared: dict[str, int]) -> str:
+    return ", ".join(f"{count} {service}" for service, count in shared.items()) or "nothing"
 
 
 @contextlib.contextmanager

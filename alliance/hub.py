@@ -7,37 +7,23 @@ reachable), so ``alliance admit`` can issue credentials while the hub is down.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from alliance.node import (
-    Stopped,
-    data_dir_lock,
-    say,
-    serve,
-    stop_on_signal,
-    wait_for_stale_children,
-)
+from alliance.process import Launch, Servers, run_process, say
 from services.hub import handlers
-from services.hub.app import HubRuntime, create_hub_app
+from services.hub.app import HubRuntime, hub_plan
 from services.hub.domain import AdmittedNode, JoinRequest
 from services.hub.natsconf import HubListeners
 from services.hub.store import RegistryFile, hub_password
 from shared.contracts.registry import HUB_ORIGIN
 from shared.errors import DomainError
 from shared.federation import HubCredentials
+from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import (
-    RUN_FILE,
-    NatsServer,
-    RuntimeFailure,
-    ensure_writable,
-    free_port,
-    port_is_free,
-    write_run_info,
-)
+from shared.runtime import NatsServer, RuntimeFailure, free_port
+from shared.settings import HubSettings
 from shared.subjects import HUB_DOMAIN
 
 HUB_FILE = "hub.json"
@@ -61,53 +47,45 @@ def hub_identity(data_dir: Path) -> NodeIdentity:
     return create_identity(data_dir, HUB_ORIGIN, "European Clusters Alliance hub", "EU")
 
 
-def run_hub(data_dir: Path, host: str, port: int, leaf_port: int, advertise: str | None) -> None:
+def run_hub(settings: HubSettings) -> None:
     """The hub's nats-server and service, until Ctrl-C or SIGTERM."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, stop_on_signal)
-    try:
-        _run_hub(data_dir, host, port, leaf_port, advertise)
-    except Stopped:
-        say("stopped")
 
-
-def _run_hub(data_dir: Path, host: str, port: int, leaf_port: int, advertise: str | None) -> None:
-    ensure_writable(data_dir)
-    with data_dir_lock(data_dir):
-        for wanted in (port, leaf_port):
-            if not port_is_free(host, wanted):
-                raise RuntimeFailure(f"port {wanted} on {host} is already in use")
-        identity = hub_identity(data_dir)
-        place = HubPlace(leaf_port=leaf_port, advertise=advertise or f"{host}:{leaf_port}")
-        (data_dir / HUB_FILE).write_text(place.model_dump_json(indent=2) + "\n")
-        wait_for_stale_children(data_dir)
-        listeners = HubListeners(host, free_port(), leaf_port, free_port(), place.advertise)
+    def launch(servers: Servers) -> Launch:
+        identity = hub_identity(settings.data_dir)
+        place = HubPlace(
+            leaf_port=settings.leaf_port,
+            advertise=settings.advertise or f"{settings.host}:{settings.leaf_port}",
+        )
+        (settings.data_dir / HUB_FILE).write_text(place.model_dump_json(indent=2) + "\n")
+        listeners = HubListeners(
+            settings.host, free_port(), settings.leaf_port, free_port(), place.advertise
+        )
         nats = NatsServer(
-            data_dir / "nats",
+            settings.data_dir / "nats",
             server_name=HUB_DOMAIN,
             domain=HUB_DOMAIN,
             port=listeners.client_port,
-            host=host,
+            host=settings.host,
         )
-        runtime = HubRuntime(nats, listeners, data_dir, hub_password(data_dir))
-        nats.config = runtime.config(RegistryFile(data_dir))
-        say("starting the hub's nats-server…")
-        nats.start()
-        try:
-            assert nats.child and nats.child.process
-            write_run_info(
-                data_dir,
-                http_url=f"http://{host}:{port}",
-                nats_url=nats.url,
-                leaf_url=place.leaf_url,
-                nats_monitor_url=f"http://{host}:{listeners.monitor_port}",
-                children=[nats.child.process.pid],
-            )
-            say(f"hub serving http://{host}:{port}; nodes join at {place.leaf_url}")
-            serve(create_hub_app(runtime, identity), host, port, "warning")
-        finally:
-            nats.stop()
-            (data_dir / RUN_FILE).unlink(missing_ok=True)
+        runtime = HubRuntime(
+            nats,
+            listeners,
+            settings.data_dir,
+            hub_password(settings.data_dir),
+            settings.duplicate_window_seconds,
+        )
+        nats.config = runtime.config(RegistryFile(settings.data_dir))
+        servers.start(nats, "the hub's nats-server")
+        monitor_url = f"http://{settings.host}:{listeners.monitor_port}"
+        endpoints = Endpoints(runtime.client_url, None, monitor_url)
+        app = create_app(settings, identity, endpoints, [], hub_plan(runtime))
+        return Launch(
+            app,
+            f"hub serving http://{settings.host}:{settings.port}; nodes join at {place.leaf_url}",
+            {"nats_url": nats.url, "leaf_url": place.leaf_url, "nats_monitor_url": monitor_url},
+        )
+
+    run_process(settings, launch, also_ports=(settings.leaf_port,))
 
 
 def _place(data_dir: Path) -> HubPlace:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from fastapi import Header, HTTPException
 
+from shared.contracts.base import Visibility
+
 TOKENS_FILE = "tokens.json"
 
 
@@ -77,6 +79,36 @@ class TokenStore:
         return list(self._cache[1])
 
 
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization.startswith("Bearer "):
+        return authorization.removeprefix("Bearer ").strip()
+    return None
+
+
+def _unknown_token() -> HTTPException:
+    return HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
+
+
+class Caller:
+    """FastAPI dependency: the caller's role, or None for an anonymous (public) reader.
+
+    A token that is sent but not known is refused (401), never read as anonymous: a
+    mistyped or revoked token must not silently show less.
+    """
+
+    def __init__(self, tokens: TokenStore) -> None:
+        self._tokens = tokens
+
+    async def __call__(self, authorization: str | None = Header(default=None)) -> Role | None:
+        token = _bearer(authorization)
+        if token is None:
+            return None
+        role = self._tokens.role_of(token)
+        if role is None:
+            raise _unknown_token()
+        return role
+
+
 class RequireRole:
     """FastAPI dependency: the request must carry a token of at least ``role``."""
 
@@ -85,15 +117,26 @@ class RequireRole:
         self._role = role
 
     async def __call__(self, authorization: str | None = Header(default=None)) -> Role:
-        if not authorization or not authorization.startswith("Bearer "):
+        token = _bearer(authorization)
+        if token is None:
             raise HTTPException(
                 401,
                 "this needs an API token: Authorization: Bearer <token>",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        role = self._tokens.role_of(authorization.removeprefix("Bearer ").strip())
+        role = self._tokens.role_of(token)
         if role is None:
-            raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
+            raise _unknown_token()
         if not role.allows(self._role):
             raise HTTPException(403, f"this needs the {self._role.value} role")
         return role
+
+
+def can_read(role: Role | None, visibility: Visibility, deleted: bool = False) -> bool:
+    """Anonymous readers see live ``public`` records; the node's staff see all it holds."""
+    return role is not None or (visibility is Visibility.PUBLIC and not deleted)
+
+
+def readable_visibilities(role: Role | None) -> list[str] | None:
+    """The visibilities a list query may return to this caller (None: no restriction)."""
+    return None if role is not None else [Visibility.PUBLIC.value]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
+from faststream.nats.subscriber.usecases import stream_pull_subscriber
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -23,6 +24,7 @@ from nats.js.errors import NotFoundError
 
 from shared import subjects
 from shared.metrics import Metrics
+from shared.subjects import Channel
 
 log = logging.getLogger(__name__)
 
@@ -31,23 +33,51 @@ DRAIN_SECONDS = 5  # a stop waits at most this long for in-flight messages
 
 
 def create_broker(url: str, metrics: Metrics) -> NatsBroker:
-    """A FastStream broker with Prometheus metrics and quiet per-message logging."""
+    """The FastStream broker that carries a process's consumers, with Prometheus metrics.
+
+    Handlers get the raw messages (``apply_types=False`` and a raw decoder, see
+    ``shared.consumer``): every message is verified against the key ring before it is
+    parsed, which FastStream's own validation would do the other way round.
+    """
+    _tolerate_idle_batch_fetches()
     return NatsBroker(
         url,
+        apply_types=False,
         middlewares=[NatsPrometheusMiddleware(registry=metrics.registry, app_name="alliance")],
         log_level=logging.DEBUG,
         max_reconnect_attempts=-1,
+        name="alliance",
+        drain_timeout=DRAIN_SECONDS,
     )
 
 
+def _tolerate_idle_batch_fetches() -> None:
+    """Work around FastStream 0.7.8's batch pull loop dying every idle poll.
+
+    Its loop catches ``nats.errors.TimeoutError``, but nats-py 2.16 raises the built-in
+    ``TimeoutError`` when a fetch expires with no message, so an idle batch subscriber
+    crashes and is restarted by FastStream's supervisor every poll (with a traceback in
+    the log). The nats error subclasses the built-in one, so catching the built-in one
+    catches both. Tested by ``tests/integration/test_bus.py``; drop this when FastStream
+    catches both.
+    """
+    stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[assignment,misc]
+
+
 async def ensure_node_streams(js: JetStreamContext, node: str, duplicate_window: int) -> None:
-    """The node's outbound, dead-letter and inbound (sourced, no subjects) streams."""
+    """The node's outbound, intra-node, dead-letter and inbound (sourced) streams."""
     await ensure_streams(
         js,
         [
             StreamConfig(
                 name=subjects.node_stream(node),
                 subjects=[subjects.node_subjects(node)],
+                storage=StorageType.FILE,
+                duplicate_window=duplicate_window,
+            ),
+            StreamConfig(
+                name=subjects.local_stream(node),
+                subjects=[subjects.node_subjects(node, Channel.LOCAL)],
                 storage=StorageType.FILE,
                 duplicate_window=duplicate_window,
             ),
@@ -77,22 +107,25 @@ async def ensure_streams(js: JetStreamContext, configs: list[StreamConfig]) -> N
 
 
 class BusConnection:
-    """The node's plain nats-py connection: stream setup and the relay's publish_async.
+    """A process's one NATS connection: the broker's, plus a JetStream context for the relay.
 
-    FastStream has no asynchronous JetStream publish, so the relay and the dead-letter
-    publisher use this connection; subscribers run on the FastStream broker.
+    FastStream has no asynchronous JetStream publish (its ``publish`` waits for each
+    ack), so the relay and the dead-letter publisher use ``js`` on the broker's own
+    connection; consumers are the broker's subscribers.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, metrics: Metrics | None = None) -> None:
         self.url = url
-        self.client = NatsClient()
+        self.broker = create_broker(url, metrics or Metrics())
         self._js: JetStreamContext | None = None
 
     async def connect(self) -> None:
-        await self.client.connect(
-            self.url, max_reconnect_attempts=-1, name="alliance", drain_timeout=DRAIN_SECONDS
-        )
+        await self.broker.connect()
         self._js = self.client.jetstream(publish_async_max_pending=4000)
+
+    @property
+    def client(self) -> NatsClient:
+        return self.broker.connection
 
     @property
     def js(self) -> JetStreamContext:
@@ -102,11 +135,21 @@ class BusConnection:
 
     @property
     def connected(self) -> bool:
-        return self.client.is_connected
+        return self._js is not None and self.client.is_connected
+
+    async def start_consuming(self) -> None:
+        """Start every subscriber registered on the broker."""
+        await self.broker.start()
+
+    async def stop_consuming(self) -> None:
+        """Stop pulling (in-flight batches are settled by their owners)."""
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()
 
     async def close(self) -> None:
-        if not self.client.is_closed:
-            await self.client.drain()
+        if self._js is not None:
+            self._js = None
+            await self.broker.stop()
 
 
 class DeadLetters:

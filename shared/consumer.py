@@ -1,15 +1,15 @@
 """Verified batch consumers: pull, verify, decode, apply, acknowledge.
 
-Every message is opened against the key ring before a handler sees it; what cannot be
-applied (malformed, forged, unknown origin, newer major schema, or redelivered too often)
-goes to the dead-letter stream with its reason and is acknowledged, so a consumer never
-stalls on it. A batch whose handler fails is negatively acknowledged and redelivered.
+Each consumer is a FastStream batch pull subscriber on the process's broker (durable,
+explicit acks). Its handler receives the raw messages (``shared.bus.create_broker``),
+opens every one against the key ring in a worker thread, dead-letters (and acks) what
+must never be applied — malformed, forged, unknown origin, newer major schema, or
+redelivered too often — and hands the rest to an apply loop, so that the next batch is
+fetched and verified while this one is written to the store.
 
-These consumers use nats-py's pull subscription directly rather than a FastStream
-subscriber: FastStream 0.7.8's batch pull loop catches ``nats.errors.TimeoutError`` but
-nats-py 2.16 raises ``asyncio.TimeoutError`` when a fetch deadline runs out, so an idle
-FastStream batch subscriber crashes and is restarted every poll (measured; see
-docs/bus.md). Pulling batches directly is also the fast path NATS-NOTES measured.
+A batch whose apply fails is split in halves until the failing message is alone: the
+good ones are applied and acked, only the bad one is negatively acknowledged; after
+``max_deliver`` deliveries it goes to the dead letters with the last error as reason.
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from faststream import AckPolicy
+from faststream.nats import JStream, PullSub
 from nats.aio.msg import Msg
-from nats.errors import ConnectionClosedError
-from nats.errors import TimeoutError as NatsTimeout
-from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import ServiceUnavailableError
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.bus import BusConnection, DeadLetters
 from shared.envelope import Envelope, EnvelopeRejected, KeyRing
@@ -37,10 +35,11 @@ from shared.tasks import BackgroundTask
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-FETCH_TIMEOUT_SECONDS = 1.0
+FETCH_TIMEOUT_SECONDS = 0.25  # longest a message waits for its batch to fill
 PENDING_REFRESH_SECONDS = 5.0
 NAK_DELAY_SECONDS = 1.0
 ACK_WAIT_SECONDS = 15.0  # a batch applies in ~1 s; after a crash, redelivery waits this long
+REMEMBERED_FAILURES = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,12 +56,16 @@ class Inbound:
 
 @dataclass
 class VerifiedBatch(Generic[T]):
-    """One pulled batch after verification: what to apply, and the messages to ack."""
+    """One pulled batch after verification: what to apply, with the message of each."""
 
     started: float
     size: int
-    accepted: list[T] = field(default_factory=list)
-    taken: list[Msg] = field(default_factory=list)
+    accepted: list[tuple[Msg, T]] = field(default_factory=list)
+
+
+async def raw_messages(message: Any, original: Any = None) -> Any:
+    """FastStream decoder: hand the handler the raw NATS messages of the batch."""
+    return message.raw_message
 
 
 class VerifiedConsumer(Generic[T]):
@@ -78,6 +81,9 @@ class VerifiedConsumer(Generic[T]):
         batch_size: int,
         decode: Callable[[Envelope], T],
         apply: Callable[[list[T]], Awaitable[None]],
+        title: str | None = None,
+        description: str = "",
+        schema: Any = None,
     ) -> None:
         self.inbound = inbound
         self.stream = stream
@@ -86,70 +92,54 @@ class VerifiedConsumer(Generic[T]):
         self.batch_size = batch_size
         self._decode = decode
         self._apply = apply
-        self._loop = BackgroundTask(f"consumer-{durable}")
-        self._subscription: JetStreamContext.PullSubscription | None = None
+        self._ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
+        self._applier = BackgroundTask(f"apply-{durable}")
+        self._failures: dict[int, str] = {}  # stream sequence → last apply error
         self._pending_checked = 0.0
+        self._subscribe(title or durable, description, schema)
 
-    async def start(self) -> None:
-        js = self.inbound.bus.js
-        await js.add_consumer(
-            self.stream,
-            ConsumerConfig(
-                durable_name=self.durable,
-                filter_subject=self.subject,
-                ack_policy=AckPolicy.EXPLICIT,
+    def _subscribe(self, title: str, description: str, schema: Any) -> None:
+        """Register the handler on the broker; it starts with the broker."""
+
+        async def on_batch(messages: list[Any]) -> None:
+            await self.receive(messages)
+
+        # The annotation is what AsyncAPI shows this channel carries; the handler itself
+        # gets raw messages and parses them only after verifying their signature.
+        on_batch.__annotations__["messages"] = list[schema] if schema is not None else list[Any]
+        self._subscriber = self.inbound.bus.broker.subscriber(
+            self.subject,
+            stream=JStream(self.stream, declare=False),
+            durable=self.durable,
+            pull_sub=PullSub(batch_size=self.batch_size, timeout=FETCH_TIMEOUT_SECONDS, batch=True),
+            config=ConsumerConfig(
                 deliver_policy=DeliverPolicy.ALL,
                 max_deliver=-1,  # we dead-letter after max_deliver ourselves, with the reason
                 ack_wait=ACK_WAIT_SECONDS,
                 max_ack_pending=self.batch_size * 4,
             ),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=raw_messages,
+            title=title,
+            description=description,
         )
-        self._subscription = await js.pull_subscribe_bind(self.durable, self.stream)
-        self._loop.start(self._run(self._subscription))
+        self._subscriber(on_batch)
+
+    async def start(self) -> None:
+        """Start applying (the broker starts pulling)."""
+        self._applier.start(self._apply_loop())
 
     async def stop(self) -> None:
-        """Stop pulling and drop the subscription, so the connection drains at once."""
-        await self._loop.stop()
-        if self._subscription is not None:
-            with contextlib.suppress(Exception):
-                await self._subscription.unsubscribe()
-            self._subscription = None
+        await self._applier.stop()
 
-    async def _run(self, subscription: object) -> None:
-        """Fetch and verify the next batch while the previous one is being applied.
+    async def receive(self, messages: list[Msg]) -> None:
+        """The handler: verify this batch, then queue it behind the one being applied."""
+        await self._ready.put(await self.verify(messages))
+        await self._refresh_pending()
 
-        Verification is CPU work in this process, applying is I/O in the store; running
-        them side by side keeps both busy. Order within the stream is kept.
-        """
-        ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
-        applier = BackgroundTask(f"apply-{self.durable}")
-        applier.start(self._apply_loop(ready))
-        fetch = subscription.fetch  # type: ignore[attr-defined]
-        try:
-            while True:
-                try:
-                    messages: list[Msg] = await fetch(
-                        self.batch_size, timeout=FETCH_TIMEOUT_SECONDS
-                    )
-                except (TimeoutError, NatsTimeout):
-                    await self._refresh_pending()
-                    continue
-                except (ConnectionClosedError, ServiceUnavailableError) as exc:
-                    log.warning("consumer %s waiting for the bus: %s", self.durable, exc)
-                    await asyncio.sleep(FETCH_TIMEOUT_SECONDS)
-                    continue
-                try:
-                    await ready.put(await self.verify(messages))
-                except Exception:  # e.g. the dead-letter publish timed out: unacked, so
-                    log.exception("consumer %s could not verify a batch", self.durable)
-                    await asyncio.sleep(FETCH_TIMEOUT_SECONDS)  # they come back later
-                await self._refresh_pending()
-        finally:
-            await applier.stop()
-
-    async def _apply_loop(self, ready: asyncio.Queue[VerifiedBatch[T]]) -> None:
+    async def _apply_loop(self) -> None:
         while True:
-            batch = await ready.get()
+            batch = await self._ready.get()
             try:
                 await self.apply(batch)
             except Exception:  # acks lost with the connection: JetStream redelivers
@@ -168,8 +158,7 @@ class VerifiedConsumer(Generic[T]):
                 await self.inbound.dead_letters.reject(message, outcome.reason, outcome.detail)
                 await message.ack()
             else:
-                batch.accepted.append(outcome[0])
-                batch.taken.append(message)
+                batch.accepted.append((message, outcome[0]))
         return batch
 
     def _open_all(self, messages: list[Msg]) -> list[tuple[T] | EnvelopeRejected]:
@@ -179,30 +168,52 @@ class VerifiedConsumer(Generic[T]):
         inbound = self.inbound
         try:
             if message.metadata.num_delivered > inbound.max_deliver:
+                last = self._failures.pop(message.metadata.sequence.stream, "")
                 raise EnvelopeRejected(
-                    "max_deliveries", f"not applied after {inbound.max_deliver} deliveries"
+                    "max_deliveries",
+                    f"not applied after {inbound.max_deliver} deliveries"
+                    + (f": {last}" if last else ""),
                 )
             return (self._decode(inbound.keyring.open(message.data, message.subject)),)
         except EnvelopeRejected as rejected:
             return rejected
 
     async def apply(self, batch: VerifiedBatch[T]) -> None:
-        """Apply the accepted messages; ack on success, nak (redeliver) on failure."""
-        try:
-            if batch.accepted:
-                await self._apply(batch.accepted)
-        except Exception:
-            log.exception(
-                "consumer %s failed to apply a batch; it will be redelivered", self.durable
-            )
-            await asyncio.gather(*(m.nak(delay=NAK_DELAY_SECONDS) for m in batch.taken))
-            return
-        await asyncio.gather(*(m.ack() for m in batch.taken))
+        """Apply what was accepted; ack what applied, nak (redeliver) what did not."""
+        if batch.accepted:
+            await self._apply_or_split(batch.accepted)
         metrics = self.inbound.metrics
         metrics.messages_received.labels(self.inbound.service, self.durable).inc(batch.size)
         metrics.handler_latency.labels(self.inbound.service, self.durable).observe(
             time.perf_counter() - batch.started
         )
+
+    async def _apply_or_split(self, part: list[tuple[Msg, T]]) -> None:
+        try:
+            await self._apply([item for _, item in part])
+        except Exception as exc:
+            if len(part) > 1:
+                middle = len(part) // 2
+                await self._apply_or_split(part[:middle])
+                await self._apply_or_split(part[middle:])
+                return
+            message = part[0][0]
+            self._remember_failure(message, exc)
+            log.warning(
+                "consumer %s could not apply %s (delivery %d); it will be redelivered: %s",
+                self.durable,
+                message.subject,
+                message.metadata.num_delivered,
+                exc,
+            )
+            await message.nak(delay=NAK_DELAY_SECONDS)
+            return
+        await asyncio.gather(*(message.ack() for message, _ in part))
+
+    def _remember_failure(self, message: Msg, exc: Exception) -> None:
+        if len(self._failures) >= REMEMBERED_FAILURES:
+            self._failures.clear()
+        self._failures[message.metadata.sequence.stream] = f"{type(exc).__name__}: {exc}"
 
     async def _refresh_pending(self) -> None:
         now = time.monotonic()

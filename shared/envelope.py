@@ -19,16 +19,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from cryptography.exceptions import InvalidSignature
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from shared import subjects
 from shared.contracts.base import Contract, SchemaVersionError, check_schema_version
 from shared.identity import NodeIdentity
 from shared.ids import new_id
 from shared.subjects import origin_of
 
-TYPE_PREFIX = "eu.clustersalliance"
 C = TypeVar("C", bound=Contract)
 
 
@@ -81,24 +83,30 @@ class Envelope(BaseModel):
 
 def seal(
     identity: NodeIdentity,
+    *,
     subject: str,
+    type: str,
     payload: Contract,
     aggregate_id: str,
     aggregate_version: int,
 ) -> Envelope:
-    """Wrap a contract in a signed envelope owned by this node."""
-    parts = subject.split(".")
+    """Wrap a contract in a signed envelope owned by this node.
+
+    Services seal through their catalogue (``EventCatalogue.seal``), which gives the
+    subject and type of an event class.
+    """
+    parts = subjects.parse_subject(subject)
     unsigned = Envelope(
         id=new_id(identity.node),
-        source=f"urn:alliance:{identity.node}:{parts[2] if len(parts) > 2 else ''}",
-        type=f"{TYPE_PREFIX}.{'.'.join(parts[2:])}",
+        source=f"urn:alliance:{identity.node}:{parts.service if parts else ''}",
+        type=type,
         subject=subject,
         time=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
         data=payload.model_dump(mode="json"),
         origin=identity.node,
         aggregateid=aggregate_id,
         aggregateversion=aggregate_version,
-        schemaversion=payload.schemaversion,
+        schemaversion=payload.SCHEMA_VERSION,
     )
     return unsigned.model_copy(update={"signature": identity.sign(unsigned.canonical_bytes())})
 
@@ -107,10 +115,14 @@ class KeyRing:
     """The public keys of admitted nodes: the only origins whose events we apply."""
 
     def __init__(self, keys: Mapping[str, Ed25519PublicKey] | None = None) -> None:
-        self._keys: dict[str, Ed25519PublicKey] = dict(keys or {})
+        self._keys: dict[str, VerifyKey] = {}
+        for origin, key in (keys or {}).items():
+            self.admit(origin, key)
 
     def admit(self, origin: str, key: Ed25519PublicKey) -> None:
-        self._keys[origin] = key
+        # Kept as a PyNaCl (libsodium) key, converted once: it verifies the same signatures
+        # in half the time of cryptography's, and refuses small-order keys OpenSSL accepts.
+        self._keys[origin] = VerifyKey(key.public_bytes_raw())
 
     def revoke(self, origin: str) -> None:
         self._keys.pop(origin, None)
@@ -140,8 +152,8 @@ class KeyRing:
             signature = base64.urlsafe_b64decode(
                 envelope.signature + "=" * (-len(envelope.signature) % 4)
             )
-            key.verify(signature, canonical_form(fields))
-        except (InvalidSignature, ValueError) as exc:
+            key.verify(canonical_form(fields), signature)
+        except (BadSignatureError, ValueError) as exc:  # ValueError: bad base64, wrong length
             raise EnvelopeRejected(
                 "bad_signature", f"event {envelope.id} is not signed by {envelope.origin}"
             ) from exc
@@ -153,9 +165,42 @@ def canonical_form(fields: dict[str, Any]) -> bytes:
 
     Verifying the fields as received (not as our model re-serialises them) keeps
     signatures valid across envelope attributes added by newer versions.
+
+    The bytes are those of ``json.dumps(sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)`` (what every node has always signed). orjson writes the same bytes
+    ten times faster for strings, ints, bools, null, lists and dicts, but not for floats
+    (``1e-05`` becomes ``0.00001``, ``1e-07`` ``1e-7``, NaN and infinities ``null``) nor for
+    anything the standard library refuses; those bodies take the standard library's path.
     """
     body = {key: value for key, value in fields.items() if key != "signature"}
+    try:
+        fast = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # ints beyond 64 bits, non-str keys, lone surrogates, cycles
+        return _reference_canonical_form(body)
+    # Checked after orjson, which refuses cycles and nesting deeper than 254: the walk ends.
+    return fast if _only_exact_json_types(body) else _reference_canonical_form(body)
+
+
+def _reference_canonical_form(fields: dict[str, Any]) -> bytes:
+    """The definition of the signed bytes; canonical_form must always equal it."""
+    body = {key: value for key, value in fields.items() if key != "signature"}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _only_exact_json_types(body: dict[str, Any]) -> bool:
+    """Whether every value is exactly a str, int, bool, None, list or dict (no float)."""
+    pending: list[dict[str, Any] | list[Any]] = [body]
+    while pending:
+        container = pending.pop()
+        for value in container.values() if isinstance(container, dict) else container:
+            kind = type(value)
+            if kind is str or kind is int or kind is bool or value is None:
+                continue
+            if kind is dict or kind is list:
+                pending.append(value)
+                continue
+            return False
+    return True
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -15,19 +15,33 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
+from fastapi import APIRouter
+from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, StreamSource
 from pydantic import BaseModel
 
 from shared import subjects
-from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
-from shared.consumer import Inbound, VerifiedConsumer
+from shared.bus import (
+    BusConnection,
+    SourceDoctor,
+    SourceState,
+    ensure_node_streams,
+    leaf_accounts,
+    source_states,
+)
+from shared.consumer import VerifiedConsumer
 from shared.contracts import registry
+from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import Envelope, EnvelopeRejected
-from shared.identity import decode_public_key
+from shared.host import ProcessPlan
+from shared.identity import NodeIdentity, decode_public_key
 from shared.metrics import Metrics
+from shared.service import ProcessContext, ServiceKit
+from shared.settings import ProcessSettings
+from shared.subjects import Channel
 from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -97,55 +111,66 @@ class Peers:
         tmp.replace(self._path)
 
 
+def decode_registry_event(envelope: Envelope) -> registry.NodeAdmitted | registry.NodeRemoved:
+    """Only the hub speaks for the registry (the consumer's filter is the hub's prefix)."""
+    event = registry.CATALOGUE.decode(envelope)
+    if isinstance(event, registry.NodeAdmitted):
+        try:
+            decode_public_key(event.public_key)
+        except ValueError as exc:
+            raise EnvelopeRejected("invalid_payload", str(exc)) from exc
+        return event
+    if isinstance(event, registry.NodeRemoved):
+        return event
+    raise EnvelopeRejected("unknown_event", f"no registry event {envelope.type!r}")
+
+
 RegistryEvent = registry.NodeAdmitted | registry.NodeRemoved
 
 
-def decode_registry_event(envelope: Envelope) -> RegistryEvent:
-    """Only the hub speaks for the registry (the consumer's filter is the hub's prefix)."""
-    event = envelope.subject.rsplit(".", 1)[-1]
-    if event == registry.ADMITTED:
-        admitted = envelope.payload(registry.NodeAdmitted)
-        try:
-            decode_public_key(admitted.public_key)
-        except ValueError as exc:
-            raise EnvelopeRejected("invalid_payload", str(exc)) from exc
-        return admitted
-    if event == registry.REMOVED:
-        return envelope.payload(registry.NodeRemoved)
-    raise EnvelopeRejected("unknown_event", f"no registry event {event!r}")
-
-
 class Federation:
-    """Keeps the key ring and the feed's sources in line with the hub's registry."""
+    """A node's federation component: key ring and feed sources follow the hub's registry.
+
+    Without hub credentials (a node that has not joined) it only answers
+    ``/api/federation`` with ``joined: false``.
+    """
+
+    publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]] = []
 
     def __init__(
         self,
-        inbound: Inbound,
-        node: str,
-        data_dir: Path,
-        credentials: HubCredentials,
-        forget_origin: Callable[[str], Awaitable[None]],
+        context: ProcessContext,
+        kits: list[ServiceKit[Any]],
+        credentials: HubCredentials | None,
         monitor_url: str | None = None,
-        process: str = "node",
     ) -> None:
-        self._inbound = inbound
-        self._node = node
+        self._inbound = context.inbound("federation")
+        self._node = context.identity.node
         self._credentials = credentials
-        self._peers = Peers(data_dir)
-        self._forget_origin = forget_origin
+        self._peers = Peers(context.settings.data_dir)
+        self._kits = kits
         self._monitor_url = monitor_url
-        self._consumer = VerifiedConsumer(
-            inbound,
-            stream=subjects.feed_stream(node),
-            subject=f"{subjects.ROOT}.{registry.HUB_ORIGIN}.{registry.SERVICE}.>",
-            # every process keeps its own key ring, so each reads the whole registry
-            durable=subjects.durable_name(node, "federation", f"registry-{process}"),
-            batch_size=100,
-            decode=decode_registry_event,
-            apply=self._apply,
-        )
         self._state = BackgroundTask("federation-state")
-        self._doctor = SourceDoctor(inbound.bus, subjects.feed_stream(node))
+        self._doctor = SourceDoctor(self.bus, subjects.feed_stream(self._node))
+        process = "-".join(sorted(kit.name for kit in kits)) or "node"
+        self._consumer = (
+            VerifiedConsumer(
+                self._inbound,
+                stream=subjects.feed_stream(self._node),
+                subject=registry.CATALOGUE.subjects(Channel.ALLIANCE, registry.HUB_ORIGIN),
+                # every process keeps its own key ring, so each reads the whole registry
+                durable=subjects.durable_name(self._node, "federation", f"registry-{process}"),
+                batch_size=100,
+                decode=decode_registry_event,
+                apply=self._apply,
+                title="federation:registry",
+                description="the hub's registry: admitted nodes and their keys",
+                schema=RegistryEvent,
+            )
+            if credentials
+            else None
+        )
+        self.routers = [self._router()]
 
     @property
     def bus(self) -> BusConnection:
@@ -156,6 +181,8 @@ class Federation:
         return self._inbound.metrics
 
     async def start(self) -> None:
+        if self._credentials is None or self._consumer is None:
+            return
         keyring = self._inbound.keyring
         keyring.admit(registry.HUB_ORIGIN, decode_public_key(self._credentials.hub_public_key))
         for origin, key in self._peers.load().items():
@@ -165,7 +192,8 @@ class Federation:
         self._state.start(self._refresh_state())
 
     async def stop(self) -> None:
-        await self._consumer.stop()
+        if self._consumer is not None:
+            await self._consumer.stop()
         await self._state.stop()
 
     def origins(self) -> list[str]:
@@ -185,19 +213,20 @@ class Federation:
         peers = self._peers.load()
         removed: list[str] = []
         for event in events:
-            if event.node == self._node:
+            if event.id == self._node:
                 continue
             if isinstance(event, registry.NodeAdmitted):
-                peers[event.node] = event.public_key
-                self._inbound.keyring.admit(event.node, decode_public_key(event.public_key))
-            elif event.node in peers:
-                peers.pop(event.node)
-                self._inbound.keyring.revoke(event.node)
-                removed.append(event.node)
+                peers[event.id] = event.public_key
+                self._inbound.keyring.admit(event.id, decode_public_key(event.public_key))
+            elif event.id in peers:
+                peers.pop(event.id)
+                self._inbound.keyring.revoke(event.id)
+                removed.append(event.id)
         self._peers.save(peers)
         await self.sync_feed_sources()
         for origin in removed:
-            await self._forget_origin(origin)
+            for kit in self._kits:
+                await kit.forget_origin(origin)
 
     async def _refresh_state(self) -> None:
         while True:
@@ -225,6 +254,27 @@ class Federation:
         assert self._monitor_url is not None
         return bool(await leaf_accounts(self._monitor_url))
 
+    def _router(self) -> APIRouter:
+        api = APIRouter(tags=["ops"])
+
+        @api.get("/api/federation")
+        async def federation_state() -> dict[str, object]:
+            """This node's link to the hub and how far behind each other origin it is."""
+            if self._credentials is None:
+                return {"node": self._node, "joined": False, "origins": []}
+            rows = await self.replication_state()
+            return {
+                "node": self._node,
+                "joined": True,
+                "leaf_link_up": await self.leaf_connected() if self._monitor_url else None,
+                "origins": [
+                    {"origin": origin, "lag_events": lag, "behind_seconds": behind}
+                    for origin, lag, behind in rows
+                ],
+            }
+
+        return api
+
 
 def replication_rows(states: list[SourceState]) -> list[tuple[str, int, float]]:
     """(origin, events behind, seconds behind): behind counts only while events wait."""
@@ -236,3 +286,25 @@ def replication_rows(states: list[SourceState]) -> list[tuple[str, int, float]]:
         )
         for state in states
     ]
+
+
+def node_plan(
+    identity: NodeIdentity,
+    settings: ProcessSettings,
+    credentials: HubCredentials | None = None,
+    monitor_url: str | None = None,
+) -> ProcessPlan:
+    """A national node: its four streams and its federation component."""
+
+    async def streams(js: JetStreamContext) -> None:
+        await ensure_node_streams(js, identity.node, settings.duplicate_window_seconds)
+
+    def federation(context: ProcessContext, kits: list[ServiceKit[Any]]) -> Federation:
+        return Federation(context, kits, credentials, monitor_url)
+
+    return ProcessPlan(
+        title=f"Alliance node {identity.node} — {identity.name}",
+        description="Member networks, clusters and organisations of one national association.",
+        streams=streams,
+        components=[federation],
+    )

@@ -1,8 +1,9 @@
-"""One process hosting one or more services: the wiring written once, parameterised.
+"""One process hosting services and components: the wiring written once, for node and hub.
 
-``alliance up`` hosts every installed service in one process; ``alliance service NAME``
-hosts one (docker-compose runs one per container). Resources open in the lifespan, in
-order (bus, streams, broker, services) and close in reverse.
+``alliance up`` hosts every installed service in one process, ``alliance service NAME``
+one of them (docker-compose runs one per container), ``alliance hub`` the hub's registry.
+Each is ``create_app`` with a different ``ProcessPlan``. Resources open in the lifespan, in
+order (bus, streams, components, services, consumers) and close in reverse.
 """
 
 from __future__ import annotations
@@ -11,27 +12,31 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
+from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
 from shared.auth import TokenStore
-from shared.bus import BusConnection, create_broker, ensure_node_streams
+from shared.bus import BusConnection
+from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import KeyRing
-from shared.federation import Federation, HubCredentials
 from shared.http import install_error_handlers, install_metrics
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
-from shared.service import Service, ServiceContext, ServiceFactory
-from shared.settings import NodeSettings
+from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
+from shared.settings import ProcessSettings
 from shared.store import Document
+from shared.subjects import Channel, event_subject
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 2.0
+VERSION = "0.1.0"
 
 
 @dataclass(frozen=True)
@@ -39,142 +44,153 @@ class Endpoints:
     """Where the bus and the store are, embedded or given by NATS_URL / MONGODB_URL."""
 
     nats_url: str
-    mongodb_url: str
+    mongodb_url: str | None = None  # None: this process keeps no data (the hub)
     nats_monitor_url: str | None = None  # the embedded server's monitoring endpoint
 
 
-def create_node_app(
-    settings: NodeSettings,
+class Component(Protocol):
+    """Process-level work beside the services: the node's federation, the hub's registry."""
+
+    routers: list[APIRouter]
+    publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]]
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+ComponentFactory = Callable[[ProcessContext, list[ServiceKit[Any]]], Component]
+
+
+@dataclass(frozen=True)
+class ProcessPlan:
+    """What kind of process this is: its streams and its components."""
+
+    title: str
+    description: str
+    streams: Callable[[JetStreamContext], Awaitable[None]]
+    components: Sequence[ComponentFactory] = field(default=())
+
+
+def create_app(
+    settings: ProcessSettings,
     identity: NodeIdentity,
     endpoints: Endpoints,
-    factories: dict[str, ServiceFactory],
+    declarations: Sequence[ServiceDeclaration[Any]],
+    plan: ProcessPlan,
     keyring: KeyRing | None = None,
-    hub: HubCredentials | None = None,
 ) -> FastAPI:
-    """Build (without opening anything) the HTTP app, broker and services of one process."""
+    """Build (without opening anything) the HTTP app, bus, services and components."""
     metrics = Metrics()
-    ring = keyring or KeyRing({identity.node: identity.public_key})
-    mongo: AsyncMongoClient[Document] = AsyncMongoClient(
-        endpoints.mongodb_url, serverSelectionTimeoutMS=5000, tz_aware=True
+    mongo: AsyncMongoClient[Document] | None = (
+        AsyncMongoClient(endpoints.mongodb_url, serverSelectionTimeoutMS=5000, tz_aware=True)
+        if endpoints.mongodb_url
+        else None
     )
-    bus = BusConnection(endpoints.nats_url)
-    broker = create_broker(endpoints.nats_url, metrics)
-    context = ServiceContext(
+    bus = BusConnection(endpoints.nats_url, metrics)
+    context = ProcessContext(
         settings=settings,
         identity=identity,
-        keyring=ring,
+        keyring=keyring or KeyRing({identity.node: identity.public_key}),
         mongo=mongo,
         bus=bus,
-        broker=broker,
         metrics=metrics,
         tokens=TokenStore(settings.data_dir),
     )
-    services = [factory(context) for factory in factories.values()]
-    for service in services:
-        for subject, contract in service.publishes.items():
-            broker.publisher(
-                subject,
-                schema=contract,
-                title=f"{service.name}:{subject}",
-                description=(contract.__doc__ or "").strip(),
-            )
-
-    federation = _federation(context, services, hub, endpoints)
+    kits = [ServiceKit(declaration, context) for declaration in declarations]
+    components = [make(context, kits) for make in plan.components]
+    publishes = [
+        (kit.declaration.catalogue, (Channel.LOCAL, Channel.ALLIANCE))
+        for kit in kits
+        if kit.declaration.catalogue
+    ] + [entry for component in components for entry in component.publishes]
+    _document_publishers(bus, publishes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.connect()
-        await ensure_node_streams(bus.js, identity.node, settings.duplicate_window_seconds)
-        if federation:  # peers are trusted before any service consumer verifies an event
-            await federation.start()
-        await broker.start()
-        started: list[Service] = []
+        await plan.streams(bus.js)
+        started: list[ServiceKit[Any] | Component] = []
+        parts: list[ServiceKit[Any] | Component] = [*components, *kits]
         try:
-            for service in services:
-                await service.start()
-                started.append(service)
+            for part in parts:  # peers are trusted before any consumer verifies an event
+                await part.start()
+                started.append(part)
+            await bus.start_consuming()
             yield
         finally:
-            for service in reversed(started):
-                await service.stop()
-            if federation:
-                await federation.stop()
-            await broker.stop()
+            await bus.stop_consuming()
+            for part in reversed(started):
+                await part.stop()
             await bus.close()
-            await mongo.close()
+            if mongo is not None:
+                await mongo.close()
 
     app = FastAPI(
-        title=f"Alliance node {identity.node} — {identity.name}",
-        version="0.1.0",
-        lifespan=lifespan,
-        description="Member networks, clusters and organisations of one national association.",
+        title=plan.title, version=VERSION, lifespan=lifespan, description=plan.description
     )
     install_error_handlers(app)
-    install_metrics(app, metrics, "+".join(factories) or "node")
-    for service in services:
-        app.include_router(service.http)
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> Response:
-        """200 only when the bus and the store answer."""
-        checks = {"bus": bus.connected, "store": await _store_ok(mongo)}
-        status = 200 if all(checks.values()) else 503
-        return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
-
-    @app.get("/api/federation", tags=["ops"])
-    async def federation_state() -> dict[str, object]:
-        """This node's link to the hub and how far behind each other origin it is."""
-        if federation is None:
-            return {"node": identity.node, "joined": False, "origins": []}
-        rows = await federation.replication_state()
-        return {
-            "node": identity.node,
-            "joined": True,
-            "leaf_link_up": await federation.leaf_connected()
-            if endpoints.nats_monitor_url
-            else None,
-            "origins": [
-                {"origin": origin, "lag_events": lag, "behind_seconds": behind}
-                for origin, lag, behind in rows
-            ],
-        }
-
-    @functools.cache
-    def asyncapi_document() -> str:
-        spec = AsyncAPI(broker, title=f"Alliance node {identity.node} bus", version="0.1.0")
-        return spec.to_specification().to_json()
-
-    @app.get("/asyncapi.json", tags=["ops"])
-    async def asyncapi() -> Response:
-        """The AsyncAPI document of the contracts this process publishes (built once)."""
-        return Response(asyncapi_document(), media_type="application/json")
-
+    install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
+    for router in [r for kit in kits for r in kit.routers] + [
+        r for component in components for r in component.routers
+    ]:
+        app.include_router(router)
+    app.include_router(_ops_router(identity, bus, mongo, plan.title))
+    app.state.kits = {kit.name: kit for kit in kits}
     return app
 
 
-def _federation(
-    context: ServiceContext,
-    services: list[Service],
-    hub: HubCredentials | None,
-    endpoints: Endpoints,
-) -> Federation | None:
-    """The node's federation component, when it has joined a hub."""
-    if hub is None:
-        return None
+def _ops_router(
+    identity: NodeIdentity,
+    bus: BusConnection,
+    mongo: AsyncMongoClient[Document] | None,
+    title: str,
+) -> APIRouter:
+    ops = APIRouter(tags=["ops"])
 
-    async def forget_origin(origin: str) -> None:
-        for service in services:
-            await service.forget_origin(origin)
+    @ops.get("/healthz")
+    async def healthz() -> Response:
+        """200 only when the bus and (where this process keeps data) the store answer."""
+        checks = {"bus": bus.connected}
+        if mongo is not None:
+            checks["store"] = await _store_ok(mongo)
+        status = 200 if all(checks.values()) else 503
+        return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
 
-    return Federation(
-        context.inbound("federation"),
-        context.identity.node,
-        context.settings.data_dir,
-        hub,
-        forget_origin,
-        endpoints.nats_monitor_url,
-        "-".join(sorted(service.name for service in services)) or "node",
-    )
+    @functools.cache
+    def asyncapi_document() -> str:
+        spec = AsyncAPI(bus.broker, title=f"{title} — bus", version=VERSION)
+        return spec.to_specification().to_json()
+
+    @ops.get("/asyncapi.json")
+    async def asyncapi() -> Response:
+        """The AsyncAPI document of what this process publishes and consumes (built once)."""
+        return Response(asyncapi_document(), media_type="application/json")
+
+    return ops
+
+
+def _document_publishers(
+    bus: BusConnection, publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]]
+) -> None:
+    """Describe every event this process publishes in the AsyncAPI document.
+
+    The outbox relay publishes with JetStream's asynchronous publish on the broker's own
+    connection (FastStream's publisher waits for each ack), so these publisher entries
+    document the traffic rather than carry it.
+    """
+    for catalogue, channels in publishes:
+        for entry in catalogue:
+            for channel in channels:
+                subject = event_subject(
+                    channel, "{origin}", catalogue.service, entry.aggregate, "x"
+                )
+                bus.broker.publisher(
+                    subject.removesuffix(".x") + ".{id}",
+                    schema=entry.event,
+                    title=f"{entry.type} ({channel.value})",
+                    description=(entry.event.__doc__ or "").strip(),
+                )
 
 
 async def _store_ok(mongo: AsyncMongoClient[Document]) -> bool:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +24,13 @@ from shared.errors import DomainError
 from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+
+class Page(BaseModel):
+    """One page of a list; pass ``next`` as ``after`` to get the following one."""
+
+    items: list[dict[str, Any]]
+    next: str | None = None
 
 
 def problem(status: int, message: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:

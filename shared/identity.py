@@ -10,10 +10,12 @@ import base64
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.signing import SigningKey
 
 from shared.subjects import is_valid_node_id
 
@@ -44,7 +46,16 @@ class NodeIdentity:
 
     def sign(self, payload: bytes) -> str:
         """Detached Ed25519 signature, base64url without padding."""
-        return base64.urlsafe_b64encode(self.private_key.sign(payload)).rstrip(b"=").decode()
+        signature = self._signing_key.sign(payload).signature
+        return base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+    @cached_property
+    def _signing_key(self) -> SigningKey:
+        # The same key for PyNaCl (libsodium), built on first use: Ed25519 is deterministic,
+        # so its signatures are cryptography's byte for byte. cached_property stores it in
+        # the instance __dict__, past the frozen dataclass's __setattr__; not a field, it
+        # stays out of eq, hash and repr.
+        return SigningKey(self.private_key.private_bytes_raw())
 
     def join_request(self) -> dict[str, str]:
         """What the hub needs to admit this node."""

@@ -1,5 +1,7 @@
 """The outbox relay: publishes committed events to JetStream, then forgets them.
 
+An outbox entry holds one change's messages: its full event for the node's own services
+(``LOCAL_<ID>``) and, when the alliance may know of it, the shared view (``NODE_<ID>``).
 Publish, wait for JetStream's acks, then delete from the outbox. A crash after the
 publish and before the delete republishes the same ids on restart; JetStream drops them
 because ``Nats-Msg-Id`` is the envelope id (within the stream's duplicate window).
@@ -56,15 +58,15 @@ class OutboxRelay:
         if not documents:
             self._metrics.outbox_backlog.labels(self._service).set(0)
             return 0
+        publish = self._bus.js.publish_async
         acks = [
-            await self._bus.js.publish_async(
-                doc["subject"], doc["body"], headers={"Nats-Msg-Id": doc["_id"]}
-            )
+            await publish(m["subject"], m["body"], headers={"Nats-Msg-Id": m["id"]})
             for doc in documents
+            for m in doc["messages"]
         ]
         await asyncio.gather(*acks)
         ids = [doc["_id"] for doc in documents]
-        async with self._database.write_lock:
+        async with self._database.writing():
             await self._database.outbox.delete_many({"_id": {"$in": ids}})
         self._metrics.outbox_published.labels(self._service).inc(len(ids))
         if len(documents) < self._batch_size:

@@ -1,52 +1,141 @@
-"""What a service is to the process that hosts it, and what it is given.
+"""The service kit: a service is a declaration; everything it needs is built from it.
 
-A service package exposes ``create_service(context) -> Service`` through the
-``alliance.services`` entry point group; the host discovers it there, so nothing in
-``shared/`` names a particular service.
+A service package states what it is (``ServiceDeclaration``): its name, its event
+catalogue, its unit of work (its repositories), its collections and index migrations,
+the replicas it keeps, the events it subscribes to, its HTTP routers and its demo data.
+From that the kit (``ServiceKit``) builds what every service needs and none writes by
+hand: its database, the outbox and its relay, verified consumers for its replicas and
+subscriptions with their metrics, ``forget_origin`` for every replica it keeps, the
+transaction helper, role dependencies and the AsyncAPI entries of what it publishes and
+consumes. A package registers its declaration with one entry point line in
+``pyproject.toml`` (group ``alliance.services``); nothing in ``shared/`` names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
+from typing import Any, Generic, Protocol, TypeVar
 
 from fastapi import APIRouter
-from faststream.nats import NatsBroker
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient
 
-from shared.auth import RequireRole, Role, TokenStore
+from shared.auth import Caller, RequireRole, Role, TokenStore
 from shared.bus import BusConnection, DeadLetters
-from shared.consumer import Inbound
-from shared.contracts.base import Contract
-from shared.envelope import KeyRing
+from shared.consumer import Inbound, VerifiedConsumer
+from shared.contracts.base import Event
+from shared.contracts.catalogue import EventCatalogue
+from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity
+from shared.jobs import Jobs
 from shared.metrics import Metrics
-from shared.settings import NodeSettings
-from shared.store import Document, ServiceDatabase, database_name
+from shared.relay import OutboxRelay
+from shared.replicas import (
+    ReplicaChange,
+    Replicas,
+    apply_replica_changes,
+    tombstone_origin,
+)
+from shared.settings import ProcessSettings
+from shared.store import (
+    Document,
+    Migration,
+    Outbox,
+    ServiceDatabase,
+    UnitOfWork,
+    database_name,
+    in_transaction,
+)
+from shared.subjects import Channel, durable_name, feed_stream, local_stream
+
+log = logging.getLogger(__name__)
 
 SERVICE_GROUP = "alliance.services"
+U = TypeVar("U", bound=UnitOfWork)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where an inbound event came from, for a subscription's handler."""
+
+    origin: str
+    event_id: str
+    version: int
+    time: str
+
+
+Handler = Callable[[Any, Event, Delivery, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Events of a catalogue (this service's or another's) handled one at a time.
+
+    ``handle(kit, event, delivery, uow)`` runs in a unit of work that also records the
+    event id, so a redelivered event is handled once. ``own`` events come from this
+    node's local channel (full state), ``alliance`` ones from the feed (other nodes').
+    """
+
+    name: str
+    catalogue: EventCatalogue
+    events: tuple[type[Event], ...]
+    handle: Handler
+    own: bool = True
+    alliance: bool = False
+
+
+class SeedClient(Protocol):
+    """What demo data is written through: a node's HTTP API with an admin token."""
+
+    def call(self, method: str, path: str, body: Any = None) -> Any: ...
+
+    def every(self, path: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class SampleData:
+    """A service's part of ``alliance demo``.
+
+    ``seed(client, node)`` fills one node (skipping what it already holds) and returns how
+    many of its records the other nodes should come to hold; ``held(client)`` tells, per
+    origin, how many of other nodes' records this node holds now.
+    """
+
+    seed: Callable[[SeedClient, str], int]
+    held: Callable[[SeedClient], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ServiceDeclaration(Generic[U]):
+    """Everything a service is, stated once (see the module docstring)."""
+
+    name: str
+    description: str
+    unit_of_work: type[U]
+    catalogue: EventCatalogue | None = None
+    collections: tuple[str, ...] = ()
+    migrations: tuple[Migration, ...] = ()
+    replicas: tuple[Replicas, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    routers: tuple[Callable[[ServiceKit[U]], APIRouter], ...] = ()
+    sample: SampleData | None = None
 
 
 @dataclass
-class ServiceContext:
-    """The adapters a service may use; built once per process by the host."""
+class ProcessContext:
+    """The adapters one process shares among its services; built once by the host."""
 
-    settings: NodeSettings
+    settings: ProcessSettings
     identity: NodeIdentity
     keyring: KeyRing
-    mongo: AsyncMongoClient[Document]
+    mongo: AsyncMongoClient[Document] | None  # None: a process that keeps no data (the hub)
     bus: BusConnection
-    broker: NatsBroker
     metrics: Metrics
     tokens: TokenStore
-
-    def database(self, service: str) -> ServiceDatabase:
-        """Each service owns one database, named after the node and the service."""
-        return ServiceDatabase(self.mongo, database_name(self.identity.node, service))
-
-    def requires(self, role: Role) -> RequireRole:
-        return RequireRole(self.tokens, role)
 
     def inbound(self, service: str) -> Inbound:
         return Inbound(
@@ -59,30 +148,226 @@ class ServiceContext:
         )
 
 
-@dataclass
-class Service:
-    """A service as the host sees it: HTTP routes, start and stop, what it publishes.
+class ServiceKit(Generic[U]):
+    """One service as a process runs it, built from its declaration."""
 
-    ``start`` runs once the bus and store are reachable (indexes, relay, consumers);
-    ``publishes`` maps each subject pattern to its contract, for the AsyncAPI document;
-    ``forget_origin`` tombstones every replica of a node the hub removed.
-    """
+    def __init__(self, declaration: ServiceDeclaration[U], context: ProcessContext) -> None:
+        self.declaration = declaration
+        self.name = declaration.name
+        self.context = context
+        self.identity = context.identity
+        self.settings = context.settings
+        self.metrics = context.metrics
+        self.tokens = context.tokens
+        if context.mongo is None:
+            raise RuntimeError(f"the {declaration.name} service needs a store (MONGODB_URL)")
+        self.database = ServiceDatabase(
+            context.mongo, database_name(context.identity.node, declaration.name)
+        )
+        catalogue = declaration.catalogue
+        self.outbox = Outbox(context.identity, catalogue) if catalogue else None
+        self.relay = (
+            OutboxRelay(
+                self.database,
+                context.bus,
+                context.metrics,
+                self.name,
+                context.settings.outbox_batch,
+            )
+            if catalogue
+            else None
+        )
+        self.jobs = Jobs(self.name)
+        self.caller = Caller(context.tokens)
+        self.editor = RequireRole(context.tokens, Role.EDITOR)
+        self.admin = RequireRole(context.tokens, Role.ADMIN)
+        self.consumers: list[VerifiedConsumer[Any]] = [
+            *(c for replicas in declaration.replicas for c in self._replica_consumers(replicas)),
+            *(c for sub in declaration.subscriptions for c in self._subscription_consumers(sub)),
+        ]
+        self.routers = [router(self) for router in declaration.routers]
 
-    name: str
-    http: APIRouter
-    start: Callable[[], Awaitable[None]]
-    stop: Callable[[], Awaitable[None]]
-    publishes: dict[str, type[Contract]] = field(default_factory=dict)
-    forget_origin: Callable[[str], Awaitable[None]] = field(default=lambda origin: _nothing())
+    # -- what handlers and routers use -----------------------------------------------------
+    def unit_of_work(self) -> U:
+        return self.declaration.unit_of_work(self.database, self.outbox)
+
+    async def transaction(self, work: Callable[[U], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction; its aggregates' events commit with it."""
+        return await in_transaction(self.unit_of_work, work)
+
+    def reads(self) -> U:
+        """The service's repositories outside any transaction (they refuse to save)."""
+        return self.unit_of_work()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Collections and indexes, then the relay and the consumers' apply loops."""
+        replica_collections = tuple(r.collection for r in self.declaration.replicas)
+        await self.database.prepare(*self.declaration.collections, *replica_collections)
+        await self.database.migrate(self.name, self.declaration.migrations)
+        await self.database.migrate(f"{self.name}-replicas", self._replica_indexes())
+        if self.relay:
+            self.relay.start()
+        for consumer in self.consumers:
+            await consumer.start()
+
+    async def stop(self) -> None:
+        await self.jobs.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
+        if self.relay:
+            await self.relay.stop()
+
+    async def forget_origin(self, origin: str) -> None:
+        """Tombstone every replica owned by a node the hub removed."""
+        collections = [r.collection for r in self.declaration.replicas]
+        if collections:
+            count = await tombstone_origin(self.database, collections, origin)
+            log.warning("%s: tombstoned %d replicas of removed node %s", self.name, count, origin)
+
+    # -- built from the declaration ------------------------------------------------------
+    def _replica_indexes(self) -> list[Migration]:
+        """One migration per replica collection: origin, plus the adapter's look-up keys."""
+        steps: list[Migration] = []
+        for replicas in self.declaration.replicas:
+
+            async def index(db: ServiceDatabase, replicas: Replicas = replicas) -> None:
+                collection = db.collection(replicas.collection)
+                await collection.create_index([("origin", ASCENDING)])
+                for key in replicas.indexes:
+                    await collection.create_index([(f"keys.{key}", ASCENDING)])
+
+            steps.append(index)
+        return steps
+
+    def _channels(self, own: bool, alliance: bool) -> list[tuple[Channel, str]]:
+        node = self.identity.node
+        channels = []
+        if own:
+            channels.append((Channel.LOCAL, local_stream(node)))
+        if alliance:
+            channels.append((Channel.ALLIANCE, feed_stream(node)))
+        return channels
+
+    def _replica_consumers(self, replicas: Replicas) -> list[VerifiedConsumer[ReplicaChange]]:
+        metrics, service = self.metrics, self.name
+
+        async def apply(changes: list[ReplicaChange]) -> None:
+            result = await apply_replica_changes(self.database, changes)
+            for envelope in result.applied:
+                metrics.projection_applied.labels(service, envelope.origin).inc()
+            for envelope in result.skipped:
+                metrics.projection_skipped.labels(service, envelope.origin).inc()
+            if result.applied:
+                newest = result.applied[-1]
+                metrics.projection_lag.labels(service, newest.origin).set(_age(newest.time))
+
+        return [
+            self._consumer(
+                channel,
+                stream,
+                replicas.catalogue.subjects(channel, self._origin(channel), replicas.aggregate),
+                f"{replicas.collection}-{channel.value}",
+                replicas.change,
+                apply,
+                f"{replicas.aggregate} replicas into {service}.{replicas.collection}",
+                [e.event for e in replicas.catalogue if e.aggregate == replicas.aggregate],
+            )
+            for channel, stream in self._channels(replicas.own, replicas.alliance)
+        ]
+
+    def _subscription_consumers(
+        self, subscription: Subscription
+    ) -> list[VerifiedConsumer[tuple[Event, Delivery] | None]]:
+        catalogue = subscription.catalogue
+        wanted = {catalogue.entry(event).type for event in subscription.events}
+        aggregates = {catalogue.entry(event).aggregate for event in subscription.events}
+        aggregate = next(iter(aggregates)) if len(aggregates) == 1 else None
+
+        def decode(envelope: Envelope) -> tuple[Event, Delivery] | None:
+            event = catalogue.decode(envelope)  # refuses what the catalogue does not know
+            if envelope.type not in wanted:
+                return None  # a sound event this subscription does not handle
+            delivery = Delivery(
+                envelope.origin, envelope.id, envelope.aggregateversion, envelope.time
+            )
+            return event, delivery
+
+        async def apply(events: list[tuple[Event, Delivery] | None]) -> None:
+            for item in events:
+                if item is None:
+                    continue
+
+                async def once(
+                    uow: U, event: Event = item[0], delivery: Delivery = item[1]
+                ) -> None:
+                    if await uow.first_time(delivery.event_id):
+                        await subscription.handle(self, event, delivery, uow)
+
+                await self.transaction(once)
+
+        return [
+            self._consumer(
+                channel,
+                stream,
+                catalogue.subjects(channel, self._origin(channel), aggregate),
+                f"{subscription.name}-{channel.value}",
+                decode,
+                apply,
+                f"{self.name}: {subscription.name}",
+                list(subscription.events),
+            )
+            for channel, stream in self._channels(subscription.own, subscription.alliance)
+        ]
+
+    def _origin(self, channel: Channel) -> str:
+        """Own events on the local channel; every other origin's on the feed."""
+        return self.identity.node if channel is Channel.LOCAL else "*"
+
+    def _consumer(
+        self,
+        channel: Channel,
+        stream: str,
+        subject: str,
+        purpose: str,
+        decode: Callable[[Envelope], T],
+        apply: Callable[[list[T]], Awaitable[None]],
+        description: str,
+        events: Sequence[type[Event]],
+    ) -> VerifiedConsumer[T]:
+        """A verified consumer of events on one of the node's streams."""
+        return VerifiedConsumer(
+            self.context.inbound(self.name),
+            stream=stream,
+            subject=subject,
+            durable=durable_name(self.identity.node, self.name, purpose),
+            batch_size=self.settings.consumer_batch,
+            decode=decode,
+            apply=apply,
+            title=f"{self.name}:{purpose}",
+            description=description,
+            schema=_union(events),
+        )
 
 
-async def _nothing() -> None:
-    """Default for services that keep no replicas."""
+def _union(events: Sequence[type[Event]]) -> Any:
+    """The payload schema AsyncAPI shows for a channel carrying any of ``events``."""
+    if not events:
+        return None
+    union: Any = events[0]
+    for event in events[1:]:
+        union = union | event
+    return union
 
 
-ServiceFactory = Callable[[ServiceContext], Service]
+def _age(rfc3339: str) -> float:
+    sent = datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    return max(0.0, (datetime.now(UTC) - sent).total_seconds())
 
 
-def discover_services() -> dict[str, ServiceFactory]:
-    """Every installed service, by name."""
+DeclarationFactory = Callable[[], ServiceDeclaration[Any]]
+
+
+def installed_services() -> dict[str, DeclarationFactory]:
+    """Every installed service, by name (the ``alliance.services`` entry points)."""
     return {point.name: point.load() for point in entry_points(group=SERVICE_GROUP)}

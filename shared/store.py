@@ -1,35 +1,59 @@
-"""A service's MongoDB database: unit of work with outbox, and idempotent replicas.
+"""A service's MongoDB database: unit of work, session-bound repositories, outbox.
 
-The unit of work commits a state change and the events it produced in one transaction,
-so a crash can never lose an event or publish one for a change that did not happen. The
-outbox relay (``shared.relay``) publishes them afterwards. Replicas of other nodes'
-aggregates are applied only when their version is newer, and every applied event id is
-recorded, so at-least-once delivery becomes effectively-once.
+The unit of work commits a state change and the events it caused in one transaction, so
+a crash can never lose an event or publish one for a change that did not happen. The
+aggregates a repository saved hand over their recorded events at commit; the outbox
+relay (``shared.relay``) publishes them afterwards::
+
+    async def register_organization(draft, uow) -> Organization:
+        org = Organization.register(...)       # records OrganizationRegistered
+        await uow.organizations.save(org)      # same session, tracked for its events
+        return org
+
+    org = await kit.transaction(lambda uow: register_organization(draft, uow))
+
+Differences of the embedded store (nx-27017) are handled here, once: its transactions
+share one SQLite connection per database, so writes take turns, but only on nx-27017
+(``ServiceDatabase.prepare`` asks the server which it is); on MongoDB they run
+concurrently and a transaction that meets a write conflict is run again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pymongo import AsyncMongoClient, UpdateOne
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import PyMongoError
 
-from shared.envelope import Envelope
+from shared.aggregate import Aggregate, Recorded
+from shared.contracts.catalogue import EventCatalogue
+from shared.identity import NodeIdentity
+from shared.subjects import Channel
+
+log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
 PROCESSED = "processed"
 SCHEMA = "migrations"
 DUPLICATE_KEY = 11000
+TRANSACTION_ATTEMPTS = 5
+NX27017 = "nx_27017"
 
 Document = dict[str, Any]
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+Migration = Callable[["ServiceDatabase"], Awaitable[None]]
 
 
 def database_name(node: str, service: str) -> str:
@@ -42,12 +66,11 @@ class ServiceDatabase:
 
     def __init__(self, client: AsyncMongoClient[Document], name: str) -> None:
         self.client = client
+        self.name = name
         self.db: AsyncDatabase[Document] = client[name]
         self._after_commit: list[Callable[[], None]] = []
-        # nx-27017 runs every transaction of a database on one SQLite connection: two open
-        # at once nest, and a plain write made meanwhile joins the open one. So writes to
-        # one database take turns in this process (docs/store.md).
-        self.write_lock = asyncio.Lock()
+        self._turns: asyncio.Lock | None = None
+        self.embedded = False
 
     def collection(self, name: str) -> AsyncCollection[Document]:
         return self.db[name]
@@ -61,18 +84,29 @@ class ServiceDatabase:
         return self.db[PROCESSED]
 
     async def prepare(self, *collections: str) -> None:
-        """Create the outbox, processed-id and the given collections up front.
+        """Learn which server this is, and create every collection up front.
 
         On nx-27017 a read of a collection that does not exist yet answers early and
         drops the transaction it was part of (docs/store.md), so every collection a
         service uses must exist before its first unit of work.
         """
+        info = await self.client.admin.command("buildInfo")
+        self.embedded = info.get("process") == NX27017
+        self._turns = asyncio.Lock() if self.embedded else None
         existing = set(await self.db.list_collection_names())
         for name in (OUTBOX, PROCESSED, SCHEMA, *collections):
             if name not in existing:
                 await self.db.create_collection(name)
 
-    async def migrate(self, name: str, steps: Sequence[Callable[[], Awaitable[None]]]) -> None:
+    def writing(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold this while writing: a turn on nx-27017, nothing on MongoDB.
+
+        nx-27017 runs every transaction of a database on one SQLite connection: two open
+        at once nest, and a plain write made meanwhile joins the open one (docs/store.md).
+        """
+        return self._turns if self._turns is not None else contextlib.nullcontext()
+
+    async def migrate(self, name: str, steps: Sequence[Migration]) -> None:
         """Run each step once per database, in order (indexes, data migrations).
 
         nx-27017 refuses to create an existing text index again once data is stored, and
@@ -82,7 +116,7 @@ class ServiceDatabase:
         done = await self.db[SCHEMA].find_one({"_id": name})
         ran = int(done["steps"]) if done else 0
         for step in steps[ran:]:
-            await step()
+            await step(self)
             ran += 1
             await self.db[SCHEMA].replace_one(
                 {"_id": name}, {"_id": name, "steps": ran}, upsert=True
@@ -92,30 +126,66 @@ class ServiceDatabase:
         """Run ``callback`` after every successful commit (the relay's wake-up)."""
         self._after_commit.append(callback)
 
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self)
-
     def committed(self) -> None:
         for callback in self._after_commit:
             callback()
 
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncClientSession]:
+        """A transaction of its own (with a turn on nx-27017), aborted unless committed."""
+        async with self.writing():
+            session = self.client.start_session()
+            try:
+                await session.start_transaction()
+                yield session
+            finally:
+                if session.in_transaction:
+                    await session.abort_transaction()
+                await session.end_session()
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """Turns recorded changes into outbox documents: sealed for both channels."""
+
+    identity: NodeIdentity
+    catalogue: EventCatalogue
+
+    def document(self, change: Recorded) -> Document:
+        """One outbox entry per change: its local event and, if any, its alliance view."""
+        local = self.catalogue.seal(self.identity, Channel.LOCAL, change.event, change.version)
+        messages = [message(local.subject, local.id, local.to_bytes())]
+        if change.shared is not None:
+            shared = self.catalogue.seal(
+                self.identity, Channel.ALLIANCE, change.shared, change.version
+            )
+            messages.append(message(shared.subject, shared.id, shared.to_bytes()))
+        return {"_id": local.id, "messages": messages, "created": datetime.now(UTC)}
+
+
+def message(subject: str, msg_id: str, body: bytes) -> Document:
+    """One message of an outbox entry, as the relay publishes it."""
+    return {"subject": subject, "id": msg_id, "body": body}
+
 
 class UnitOfWork:
-    """``async with db.unit_of_work() as uow: ...; await uow.commit()``; no commit, no change."""
+    """One transaction over a service's repositories; no commit, no change.
 
-    def __init__(self, database: ServiceDatabase) -> None:
+    A service subclasses it to name its repositories (``uow.organizations``). Outside a
+    transaction (``ServiceKit.reads()``) the same repositories read without a session
+    and refuse to save.
+    """
+
+    def __init__(self, database: ServiceDatabase, outbox: Outbox | None = None) -> None:
         self.database = database
+        self.outbox = outbox
         self.session: AsyncClientSession | None = None
-        self._events: list[Envelope] = []
+        self._seen: list[Aggregate] = []
+        self._stack: contextlib.AsyncExitStack | None = None
 
-    async def __aenter__(self) -> UnitOfWork:
-        await self.database.write_lock.acquire()
-        try:
-            self.session = self.database.client.start_session()
-            await self.session.start_transaction()
-        except BaseException:
-            self.database.write_lock.release()
-            raise
+    async def __aenter__(self) -> Self:
+        self._stack = contextlib.AsyncExitStack()
+        self.session = await self._stack.enter_async_context(self.database.session())
         return self
 
     async def __aexit__(
@@ -124,199 +194,132 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self.session is not None
-        try:
-            if self.session.in_transaction:
-                await self.session.abort_transaction()
-        finally:
-            await self.session.end_session()
-            self.database.write_lock.release()
+        assert self._stack is not None
+        await self._stack.__aexit__(exc_type, exc, tb)
+        self.session = None
 
     def collection(self, name: str) -> AsyncCollection[Document]:
         return self.database.collection(name)
 
-    def record(self, envelope: Envelope) -> None:
-        """Stage an outgoing event; it is written with the state change on commit."""
-        self._events.append(envelope)
+    def track(self, aggregate: Aggregate) -> None:
+        """Remember a saved aggregate, to collect its events at commit."""
+        if self.session is None:
+            raise RuntimeError("saving needs a transaction: use ServiceKit.transaction")
+        if all(seen is not aggregate for seen in self._seen):
+            self._seen.append(aggregate)
+
+    async def first_time(self, event_id: str) -> bool:
+        """Record that an inbound event is handled; False if it was handled before.
+
+        The tracking record commits with the handler's changes, so a redelivered command
+        changes nothing the second time.
+        """
+        result = await self.database.processed.update_one(
+            {"_id": event_id},
+            {"$setOnInsert": {"handled_at": datetime.now(UTC)}},
+            upsert=True,
+            session=self.session,
+        )
+        return result.upserted_id is not None
 
     async def commit(self) -> None:
         assert self.session is not None
-        if self._events:
+        changes = [change for aggregate in self._seen for change in aggregate.collect_events()]
+        if changes:
+            if self.outbox is None:
+                raise RuntimeError("this service declares no event catalogue to announce with")
             await self.database.outbox.insert_many(
-                [outbox_document(event) for event in self._events], session=self.session
+                [self.outbox.document(change) for change in changes], session=self.session
             )
         await self.session.commit_transaction()
-        self._events.clear()
+        self._seen.clear()
         self.database.committed()
 
 
-def outbox_document(envelope: Envelope) -> Document:
-    return {
-        "_id": envelope.id,
-        "subject": envelope.subject,
-        "body": envelope.to_bytes(),
-        "created": datetime.now(UTC),
-    }
+U = TypeVar("U", bound=UnitOfWork)
 
 
-@dataclass(frozen=True)
-class ReplicaChange:
-    """One remote event turned into the replica document it leaves behind."""
+async def in_transaction(make: Callable[[], U], work: Callable[[U], Awaitable[T]]) -> T:
+    """Run ``work`` in a fresh unit of work and commit; run it again on a write conflict.
 
-    collection: str
-    event: Envelope
-    document: Document  # fields to set; replicas keep ``deleted`` for tombstones
-    deleted: bool = False
+    MongoDB aborts one of two transactions that touch the same document
+    (``TransientTransactionError``); running the whole work again is the documented
+    answer. ``work`` must therefore only change the store through ``uow``.
+    """
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            async with make() as uow:
+                result = await work(uow)
+                await uow.commit()
+            return result
+        except PyMongoError as exc:
+            if not exc.has_error_label("TransientTransactionError") or (
+                attempt == TRANSACTION_ATTEMPTS
+            ):
+                raise
+            log.info("transaction conflict, running it again (%d): %s", attempt, exc)
+    raise AssertionError("unreachable")
+
+
+class Repository(Generic[A]):
+    """An aggregate's collection, bound to a unit of work's session.
+
+    Subclasses name the collection and the model, and may add stored keys for indexes
+    (``keys``) and queries; everything a handler reads inside a transaction goes through
+    the session, so a write outside the transaction cannot happen by accident.
+    """
+
+    collection_name: ClassVar[str]
+    model: type[A]
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    @cached_property
+    def collection(self) -> AsyncCollection[Document]:
+        return self.uow.collection(self.collection_name)
 
     @property
-    def key(self) -> str:
-        return replica_key(self.event.origin, self.event.aggregateid)
+    def session(self) -> AsyncClientSession | None:
+        return self.uow.session
 
+    def keys(self, aggregate: A) -> Document:
+        """Stored fields for look-ups that are not part of the aggregate (none by default)."""
+        return {}
 
-def replica_key(origin: str, aggregate_id: str) -> str:
-    """Replicas are keyed by (origin, aggregate id): ids are only unique per owner."""
-    return f"{origin}:{aggregate_id}"
-
-
-async def tombstone_origin(
-    database: ServiceDatabase, collections: Iterable[str], origin: str
-) -> int:
-    """Drop the data of every replica owned by ``origin`` (the hub removed that node)."""
-    tombstoned = 0
-    async with database.write_lock:
-        for name in collections:
-            result = await database.collection(name).update_many(
-                {"origin": origin, "deleted": False},
-                {"$set": {"deleted": True, "data": None, "match_keys": []}},
-            )
-            tombstoned += result.modified_count
-    return tombstoned
-
-
-@dataclass(frozen=True)
-class ProjectionResult:
-    applied: list[Envelope]
-    skipped: list[Envelope]
-
-
-async def apply_replica_changes(
-    database: ServiceDatabase, changes: Iterable[ReplicaChange]
-) -> ProjectionResult:
-    """Apply a batch idempotently: newer versions win, seen event ids are skipped.
-
-    Replicas are written before the processed-id records, so a crash in between only
-    causes a harmless re-application (the version condition makes it a no-op). The
-    processed-id insert also tells which events were seen before: its duplicates.
-    """
-    unique: dict[str, ReplicaChange] = {}
-    repeated: list[Envelope] = []
-    for change in changes:
-        if change.event.id in unique:
-            repeated.append(change.event)
-        else:
-            unique[change.event.id] = change
-    newest: dict[tuple[str, str], ReplicaChange] = {}
-    for change in unique.values():
-        slot = (change.collection, change.key)
-        current = newest.get(slot)
-        if current is None or change.event.aggregateversion > current.event.aggregateversion:
-            newest[slot] = change
-    async with database.write_lock:
-        await _upsert_newer(database, newest.values())
-        seen = await _record_processed(database, list(unique.values())) if unique else set()
-    applied = [change.event for change in unique.values() if change.event.id not in seen]
-    skipped = repeated + [change.event for change in unique.values() if change.event.id in seen]
-    return ProjectionResult(applied=applied, skipped=skipped)
-
-
-async def _upsert_newer(database: ServiceDatabase, changes: Iterable[ReplicaChange]) -> None:
-    by_collection: dict[str, list[ReplicaChange]] = {}
-    for change in changes:
-        by_collection.setdefault(change.collection, []).append(change)
-    for name, group in by_collection.items():
-        await _write_newer(database.collection(name), group)
-
-
-async def _write_newer(collection: AsyncCollection[Document], changes: list[ReplicaChange]) -> None:
-    """Insert replicas we do not hold, update those we hold at an older version.
-
-    Reading the stored versions first lets new replicas go in as one bulk insert and
-    skips stale events without a write; both are much cheaper than conditional upserts
-    on nx-27017 and no worse on MongoDB. The version condition stays on every update.
-    """
-    stored = {
-        doc["_id"]: doc["version"]
-        async for doc in collection.find({"_id": {"$in": [c.key for c in changes]}}, {"version": 1})
-    }
-    fresh = [c for c in changes if c.key not in stored]
-    newer = [c for c in changes if c.key in stored and c.event.aggregateversion > stored[c.key]]
-    if fresh:
-        try:
-            await collection.insert_many(
-                [{"_id": c.key, **_replica_fields(c)} for c in fresh], ordered=False
-            )
-        except BulkWriteError as exc:  # written meanwhile by another process: compare versions
-            _raise_unless_duplicates(exc)
-            newer += [fresh[error["index"]] for error in exc.details["writeErrors"]]
-    if newer:
-        await _bulk_ignoring_duplicates(
-            collection,
-            [
-                UpdateOne(
-                    {"_id": c.key, "version": {"$lt": c.event.aggregateversion}},
-                    {"$set": _replica_fields(c)},
-                    upsert=True,
-                )
-                for c in newer
-            ],
-        )
-
-
-def _replica_fields(change: ReplicaChange) -> Document:
-    event = change.event
-    return {
-        **change.document,
-        "origin": event.origin,
-        "aggregateid": event.aggregateid,
-        "version": event.aggregateversion,
-        "deleted": change.deleted,
-        "event_id": event.id,
-        "applied_at": datetime.now(UTC),
-    }
-
-
-async def _record_processed(database: ServiceDatabase, changes: list[ReplicaChange]) -> set[str]:
-    """Record the batch's event ids; returns those that were already recorded."""
-    now = datetime.now(UTC)
-    records = [
-        {
-            "_id": change.event.id,
-            "origin": change.event.origin,
-            "aggregateid": change.event.aggregateid,
-            "version": change.event.aggregateversion,
-            "applied_at": now,
+    def to_document(self, aggregate: A) -> Document:
+        return {
+            **aggregate.model_dump(mode="python", exclude={"id"}),
+            **self.keys(aggregate),
+            "_id": aggregate.id,
         }
-        for change in changes
-    ]
-    try:
-        await database.processed.insert_many(records, ordered=False)
-    except BulkWriteError as exc:
-        _raise_unless_duplicates(exc)
-        return {records[error["index"]]["_id"] for error in exc.details["writeErrors"]}
-    return set()
 
+    def from_document(self, document: Document) -> A:
+        fields = {name: document[name] for name in self.model.model_fields if name in document}
+        return self.model.model_validate({**fields, "id": document["_id"]})
 
-async def _bulk_ignoring_duplicates(
-    collection: AsyncCollection[Document], operations: list[UpdateOne]
-) -> None:
-    """A duplicate key on a versioned upsert means the replica is already newer."""
-    try:
-        await collection.bulk_write(operations, ordered=False)
-    except BulkWriteError as exc:
-        _raise_unless_duplicates(exc)
+    async def get(self, aggregate_id: str) -> A | None:
+        document = await self.collection.find_one({"_id": aggregate_id}, session=self.session)
+        return self.from_document(document) if document else None
 
+    async def find(
+        self, query: Document, *, sort: list[tuple[str, int]] | None = None, limit: int = 0
+    ) -> list[A]:
+        cursor = self.collection.find(query, sort=sort, limit=limit, session=self.session)
+        return [self.from_document(document) async for document in cursor]
 
-def _raise_unless_duplicates(exc: BulkWriteError) -> None:
-    errors = exc.details.get("writeErrors", [])
-    if any(error.get("code") != DUPLICATE_KEY for error in errors):
-        raise exc
+    async def page(
+        self, query: Document, after: str | None, limit: int
+    ) -> tuple[list[A], str | None]:
+        """One page in id order, and the cursor of the next (None on the last page)."""
+        if after:
+            query = {**query, "_id": {"$gt": after}}
+        found = await self.find(query, sort=[("_id", 1)], limit=limit + 1)
+        return found[:limit], (found[limit - 1].id if len(found) > limit else None)
+
+    async def save(self, aggregate: A) -> None:
+        """Write the aggregate in this transaction; its recorded events commit with it."""
+        self.uow.track(aggregate)
+        await self.collection.replace_one(
+            {"_id": aggregate.id}, self.to_document(aggregate), upsert=True, session=self.session
+        )

@@ -1,12 +1,24 @@
-"""Every subject and stream name of the alliance; no subject literals elsewhere.
+"""Every subject and stream name of the alliance: built and parsed here and nowhere else.
 
-Subjects follow ``alliance.<origin>.<service>.<aggregate>.<event>``. Stream names are
-derived from node ids, which may contain dashes (``ro-clustero``); stream names keep them.
+An event travels on the subject of its aggregate instance::
+
+    alliance.<origin>.<service>.<aggregate>.<aggregate id>   what the alliance may know
+    local.<origin>.<service>.<aggregate>.<aggregate id>      the node's own services only
+
+The event's kind (registered, revised, withdrawn…) travels in the CloudEvents ``type``,
+not in the subject, so that a stream can keep just the latest event of each aggregate.
+The ``alliance`` channel is the node's outbound stream ``NODE_<ID>``, which the hub
+sources; the ``local`` channel is ``LOCAL_<ID>``, which never leaves the node and carries
+full state (``node``-only records and every contact person included).
+
+Stream names are derived from node ids, which may contain dashes (``ro-clustero``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 
 ROOT = "alliance"
 DEAD_LETTER_ROOT = "deadletter"
@@ -15,6 +27,14 @@ ALLIANCE_STREAM = "ALLIANCE"
 
 _NODE_ID = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _TOKEN = re.compile(r"^[a-z][a-z0-9_-]*$")
+_AGGREGATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+
+
+class Channel(StrEnum):
+    """Where an event goes: to the whole alliance, or only to this node's services."""
+
+    ALLIANCE = "alliance"
+    LOCAL = "local"
 
 
 def is_valid_node_id(node_id: str) -> bool:
@@ -22,30 +42,69 @@ def is_valid_node_id(node_id: str) -> bool:
     return bool(_NODE_ID.match(node_id))
 
 
-def event_subject(origin: str, service: str, aggregate: str, event: str) -> str:
-    """The subject an owner publishes one domain event on."""
-    for token in (service, aggregate, event):
+def is_valid_aggregate_id(aggregate_id: str) -> bool:
+    """Aggregate ids are subject tokens: letters, digits, dashes and underscores."""
+    return bool(_AGGREGATE_ID.match(aggregate_id))
+
+
+@dataclass(frozen=True)
+class EventSubject:
+    """The parts of an event's subject."""
+
+    channel: Channel
+    origin: str
+    service: str
+    aggregate: str
+    aggregate_id: str
+
+    def __str__(self) -> str:
+        return ".".join(
+            (self.channel.value, self.origin, self.service, self.aggregate, self.aggregate_id)
+        )
+
+
+def event_subject(
+    channel: Channel, origin: str, service: str, aggregate: str, aggregate_id: str
+) -> str:
+    """The subject one aggregate instance's events travel on."""
+    for token in (service, aggregate):
         if not _TOKEN.match(token):
             raise ValueError(f"invalid subject token {token!r}")
-    return f"{ROOT}.{origin}.{service}.{aggregate}.{event}"
+    if not is_valid_aggregate_id(aggregate_id):
+        raise ValueError(f"aggregate id {aggregate_id!r} cannot be a subject token")
+    return str(EventSubject(channel, origin, service, aggregate, aggregate_id))
+
+
+def parse_subject(subject: str) -> EventSubject | None:
+    """The parts of an event subject, or None if it is not one of ours."""
+    parts = subject.split(".")
+    if len(parts) != 5 or parts[0] not in (Channel.ALLIANCE, Channel.LOCAL):
+        return None
+    return EventSubject(Channel(parts[0]), parts[1], parts[2], parts[3], parts[4])
 
 
 def origin_of(subject: str) -> str | None:
-    """The origin token of an alliance subject, or None if the subject is not ours."""
+    """The origin token of an event subject (either channel), or None if not ours."""
     parts = subject.split(".")
-    if len(parts) < 3 or parts[0] != ROOT:
+    if len(parts) < 3 or parts[0] not in (Channel.ALLIANCE, Channel.LOCAL):
         return None
     return parts[1]
 
 
-def node_subjects(node_id: str) -> str:
-    """Everything a node owns and publishes."""
-    return f"{ROOT}.{node_id}.>"
+def node_subjects(node_id: str, channel: Channel = Channel.ALLIANCE) -> str:
+    """Everything a node publishes on one channel."""
+    return f"{channel.value}.{node_id}.>"
 
 
-def service_subjects(service: str, origin: str = "*") -> str:
-    """One service's events from one origin (default: every origin)."""
-    return f"{ROOT}.{origin}.{service}.>"
+def service_subjects(
+    service: str,
+    origin: str = "*",
+    channel: Channel = Channel.ALLIANCE,
+    aggregate: str | None = None,
+) -> str:
+    """One service's events (of one aggregate, or all) from one origin (default: every one)."""
+    tail = f"{aggregate}.*" if aggregate else ">"
+    return f"{channel.value}.{origin}.{service}.{tail}"
 
 
 def _stream_suffix(node_id: str) -> str:
@@ -55,6 +114,11 @@ def _stream_suffix(node_id: str) -> str:
 def node_stream(node_id: str) -> str:
     """The node's outbound stream, sourced by the hub."""
     return f"NODE_{_stream_suffix(node_id)}"
+
+
+def local_stream(node_id: str) -> str:
+    """The node's intra-node stream: full events for its own services, never sourced."""
+    return f"LOCAL_{_stream_suffix(node_id)}"
 
 
 def feed_stream(node_id: str) -> str:
@@ -78,4 +142,4 @@ def dead_letter_subjects(node_id: str) -> str:
 
 def durable_name(node_id: str, service: str, purpose: str) -> str:
     """Durable consumer names must not contain dots."""
-    return f"{node_id}-{service}-{purpose}"
+    return f"{node_id}-{service}-{purpose}".replace(".", "_")

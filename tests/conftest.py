@@ -6,17 +6,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pymongo import AsyncMongoClient
 
 from shared.auth import Role, TokenStore
 from shared.envelope import KeyRing
-from shared.host import Endpoints, create_node_app
+from shared.federation import node_plan
+from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity
 from shared.runtime import NatsServer, StoreServer, free_port
-from shared.service import discover_services
+from shared.service import ServiceDeclaration, ServiceKit, installed_services
 from shared.settings import NodeSettings
 from shared.store import Document, ServiceDatabase
 
@@ -70,7 +73,7 @@ class NodeUnderTest:
         editor: str,
         admin: str,
         keyring: KeyRing,
-        app: object,
+        app: FastAPI,
     ) -> None:
         self.client = client
         self.identity = identity
@@ -79,28 +82,57 @@ class NodeUnderTest:
         self.keyring = keyring
         self.app = app
 
+    def kit(self, service: str) -> ServiceKit[Any]:
+        """The running kit of one service (its database, relay, consumers)."""
+        return self.app.state.kits[service]  # type: ignore[no-any-return]
 
-@pytest.fixture
-async def node(
-    tmp_path: Path, nats_server: NatsServer, store_server: StoreServer
+
+def every_service() -> list[ServiceDeclaration[Any]]:
+    return [declare() for declare in installed_services().values()]
+
+
+async def start_node(
+    data_dir: Path,
+    nats_url: str,
+    store_url: str,
+    node: str,
+    declarations: list[ServiceDeclaration[Any]],
+    keyring: KeyRing | None = None,
 ) -> AsyncIterator[NodeUnderTest]:
-    data_dir = tmp_path / "node-ro"
-    ident = make_identity(data_dir, node=f"ro{uuid.uuid4().hex[:6]}")
+    """A node app in this process with the given services, against real servers."""
+    ident = make_identity(data_dir, node=node)
     settings = NodeSettings(data_dir=data_dir, consumer_batch=100)
-    keyring = KeyRing({ident.node: ident.public_key})
+    ring = keyring or KeyRing()
+    ring.admit(ident.node, ident.public_key)
     tokens = TokenStore(data_dir)
     editor, admin = tokens.create(Role.EDITOR), tokens.create(Role.ADMIN)
-    app = create_node_app(
+    app = create_app(
         settings,
         ident,
-        Endpoints(nats_server.url, store_server.url),
-        discover_services(),
-        keyring=keyring,
+        Endpoints(nats_url, store_url),
+        declarations,
+        node_plan(ident, settings),
+        keyring=ring,
     )
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://node") as client:
-            yield NodeUnderTest(client, ident, editor, admin, keyring, app)
+            yield NodeUnderTest(client, ident, editor, admin, ring, app)
+
+
+@pytest.fixture
+async def node(
+    tmp_path: Path, nats_server: NatsServer, store_url: str
+) -> AsyncIterator[NodeUnderTest]:
+    """A whole node (every installed service), on each store backend."""
+    async for running in start_node(
+        tmp_path / "node-ro",
+        nats_server.url,
+        store_url,
+        f"ro{uuid.uuid4().hex[:6]}",
+        every_service(),
+    ):
+        yield running
 
 
 def _docker_available() -> bool:
@@ -135,16 +167,19 @@ def mongodb_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["nx-27017", pytest.param("mongodb", marks=pytest.mark.mongodb)])
-async def any_database(
-    request: pytest.FixtureRequest, store_server: StoreServer
-) -> AsyncIterator[ServiceDatabase]:
-    """The same store tests against every backend: nx-27017 here, MongoDB where Docker runs."""
-    url = (
-        store_server.url if request.param == "nx-27017" else request.getfixturevalue("mongodb_url")
-    )
-    client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True)
+def store_url(request: pytest.FixtureRequest, store_server: StoreServer) -> str:
+    """Every store backend the project supports: nx-27017 here, MongoDB where Docker runs."""
+    if request.param == "nx-27017":
+        return store_server.url
+    return str(request.getfixturevalue("mongodb_url"))
+
+
+@pytest.fixture
+async def any_database(store_url: str) -> AsyncIterator[ServiceDatabase]:
+    """A fresh database on each backend, prepared as a service's would be."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(store_url, tz_aware=True)
     database = ServiceDatabase(client, f"t_{uuid.uuid4().hex[:12]}")
-    await database.prepare()
+    await database.prepare("things")
     await database.collection("things").create_index("version")
     yield database
     await client.close()

@@ -98,6 +98,10 @@ class StreamEvent:
     def origin(self) -> str:
         return str(self.body.get("origin", ""))
 
+    @property
+    def version(self) -> int:
+        return int(self.body.get("aggregateversion", 0))
+
 
 async def _read_stream(url: str, stream: str) -> list[StreamEvent]:
     client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
@@ -465,15 +469,15 @@ class Federation:
         assert self.hub is not None
         return read_stream(self.hub.nats_url, subjects.ALLIANCE_STREAM)
 
-    def processed_ids(self, name: str) -> list[str]:
-        """The ids of every remote event the node's membership projection applied."""
+    def replica_event_ids(self, name: str) -> list[str]:
+        """The id of the event each organisation replica of the node was last applied from."""
         member = self.members[name]
         client: MongoClient[dict[str, Any]] = MongoClient(
             member.mongodb_url, serverSelectionTimeoutMS=3000
         )
         with client:
-            found = client[member.database]["processed"].find({}, {"_id": 1})
-            return [str(doc["_id"]) for doc in found]
+            found = client[member.database]["organization_replicas"].find({}, {"event_id": 1})
+            return [str(doc["event_id"]) for doc in found]
 
     def replica_ids(self, name: str) -> dict[str, set[str]]:
         """Live (not tombstoned) organisation replicas per origin, by aggregate id."""
@@ -524,10 +528,11 @@ class Federation:
         ``expected`` maps each origin to the organisation ids written there (by default,
         what this federation's writes answered 201 for). Converged means, for every node:
         its own stream holds one event per expected organisation, each event id once; the
-        hub's ALLIANCE holds each of those events once; the node's ``processed`` ids are
-        exactly the union of the *other* nodes' stream event ids (none missing, none
-        extra, none twice); and its replicas (store and ``/api/membership/replicas``) are
-        exactly the other nodes' organisations.
+        hub's ALLIANCE holds each of those events once; the node's replicas were applied
+        from exactly the *other* nodes' stream events, the newest of each organisation
+        (none missing, none extra: a replica is applied only from a newer version, so a
+        redelivered event can never be applied twice); and its replicas (store and
+        ``/api/membership/replicas``) are exactly the other nodes' organisations.
         """
         want = expected or {m.node: list(m.created) for m in self.active}
         state = Convergence(self, want)
@@ -542,7 +547,8 @@ class Convergence:
         self.federation = federation
         self.expected = expected
         self.problems: list[str] = ["not checked yet"]
-        self.events: dict[str, list[str]] = {}  # origin -> event ids in its NODE stream
+        self.events: dict[str, list[str]] = {}  # origin -> newest event id per aggregate
+        self.all_events: dict[str, list[str]] = {}  # origin -> every event id in its stream
 
     def explain(self) -> str:
         return "; ".join(self.problems[:12])
@@ -563,13 +569,19 @@ class Convergence:
                     f"{origin}'s stream: {len(set(ids) - orgs)} writes without an event, "
                     f"{len(orgs - set(ids))} events of unknown writes"
                 )
-            events[origin] = list(counts)
+            newest: dict[str, StreamEvent] = {}
+            for event in stream:  # the newest event of each organisation
+                key = str(event.body.get("aggregateid"))
+                if key not in newest or event.version > newest[key].version:
+                    newest[key] = event
+            events[origin] = [event.id for event in newest.values()]
+            self.all_events[origin] = list(counts)
         self.events = events
         if problems:  # the outboxes have not drained yet
             self.problems = problems
             return False
         alliance = Counter(e.id for e in federation.alliance_events() if e.origin in self.expected)
-        every = {event_id for ids in events.values() for event_id in ids}
+        every = {event_id for ids in self.all_events.values() for event_id in ids}
         if set(alliance) != every or max(alliance.values(), default=1) > 1:
             problems.append(
                 f"ALLIANCE: {len(every - set(alliance))} missing, "
@@ -579,12 +591,12 @@ class Convergence:
         for member in federation.active:
             others = {o for o in self.expected if o != member.node}
             wanted = {event_id for o in others for event_id in events[o]}
-            processed = federation.processed_ids(member.node)
-            got = set(processed)
-            if got != wanted or len(processed) != len(got):
+            applied = federation.replica_event_ids(member.node)
+            got = set(applied)
+            if got != wanted or len(applied) != len(got):
                 problems.append(
-                    f"{member.node} processed: {len(wanted - got)} missing, "
-                    f"{len(got - wanted)} extra, {len(processed) - len(got)} twice"
+                    f"{member.node} replicas applied from: {len(wanted - got)} missing, "
+                    f"{len(got - wanted)} extra events"
                 )
             replicas = federation.replica_ids(member.node)
             for origin in others:

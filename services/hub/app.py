@@ -1,22 +1,19 @@
-"""The hub process's wiring: its NATS server, the registry, ALLIANCE, and HTTP.
+"""The hub process's plan on the shared host: its NATS server, the registry, ALLIANCE.
 
-A reconcile loop applies registry changes made by ``alliance admit`` / ``remove``:
-it rewrites and reloads the NATS configuration, sets ALLIANCE's sources, and publishes
-the signed registry events. Nothing restarts.
+The hub runs on the same app factory as a node (``shared.host.create_app``) with its own
+streams and one component, ``HubRegistry``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter
+from nats.js import JetStreamContext
 from prometheus_client import Gauge
 
 from services.hub import handlers
@@ -24,10 +21,12 @@ from services.hub.natsconf import HUB_USER, HubListeners, account, render
 from services.hub.store import RegistryFile
 from shared import subjects
 from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
-from shared.http import install_error_handlers, install_metrics
-from shared.identity import NodeIdentity
-from shared.metrics import Metrics
+from shared.contracts import registry as contract
+from shared.contracts.catalogue import EventCatalogue
+from shared.host import ProcessPlan
 from shared.runtime import NatsServer
+from shared.service import ProcessContext, ServiceKit
+from shared.subjects import Channel
 from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -43,6 +42,12 @@ class HubRuntime:
     listeners: HubListeners
     data_dir: Path
     password: str
+    duplicate_window_seconds: int = DUPLICATE_WINDOW_SECONDS
+
+    @property
+    def client_url(self) -> str:
+        """The hub's own NATS user, for its process's bus connection."""
+        return self.nats.url.replace("nats://", f"nats://{HUB_USER}:{self.password}@")
 
     def config(self, registry_file: RegistryFile) -> str:
         store = str((self.data_dir / "nats" / "jetstream").resolve())
@@ -90,83 +95,93 @@ def hub_api(registry_file: RegistryFile, bus: BusConnection, monitor_url: str) -
     return api
 
 
-def create_hub_app(runtime: HubRuntime, identity: NodeIdentity) -> FastAPI:
-    metrics = Metrics()
-    registry_file = RegistryFile(runtime.data_dir)
-    client_url = runtime.nats.url.replace("nats://", f"nats://{HUB_USER}:{runtime.password}@")
-    bus = BusConnection(client_url)
-    monitor_url = f"http://{runtime.listeners.host}:{runtime.listeners.monitor_port}"
-    admitted = Gauge(
-        "alliance_hub_nodes",
-        "Nodes in the registry by state.",
-        ["state"],
-        registry=metrics.registry,
-    )
+class HubRegistry:
+    """The hub's component: applies registry changes to NATS and ALLIANCE, and reports sync.
 
-    async def reconcile() -> None:
-        registry = registry_file.load()
-        config = runtime.config(registry_file)
-        if config != runtime.nats.config:
-            await asyncio.to_thread(runtime.nats.reload, config)
-        await handlers.sync_alliance_sources(bus.js, registry)
-        await handlers.publish_pending(bus.js, registry_file)
-        admitted.labels("active").set(len(registry.active()))
-        admitted.labels("removed").set(len(registry.nodes) - len(registry.active()))
+    A reconcile loop notices changes made by ``alliance admit`` / ``remove`` (the registry
+    file), rewrites and reloads the NATS configuration, sets ALLIANCE's sources, and
+    publishes the signed registry events. Nothing restarts.
+    """
 
-    doctor = SourceDoctor(bus, subjects.ALLIANCE_STREAM)
-    connected: set[str] = set()
+    publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]] = [
+        (contract.CATALOGUE, (Channel.ALLIANCE,))
+    ]
 
-    async def publish_state() -> None:
-        states = await source_states(bus, subjects.ALLIANCE_STREAM)
-        await doctor.heal(states)
-        for origin, state in node_sync(states, await leaf_accounts(monitor_url)).items():
-            metrics.replication_lag_events.labels(origin).set(state["lag_events"])
-            metrics.leaf_link_up.labels(origin).set(1 if state["connected"] else 0)
-            if state["connected"] and origin not in connected:
+    def __init__(self, runtime: HubRuntime, context: ProcessContext) -> None:
+        self._runtime = runtime
+        self._bus = context.bus
+        self._metrics = context.metrics
+        self._registry_file = RegistryFile(runtime.data_dir)
+        self._monitor_url = f"http://{runtime.listeners.host}:{runtime.listeners.monitor_port}"
+        self._admitted = Gauge(
+            "alliance_hub_nodes",
+            "Nodes in the registry by state.",
+            ["state"],
+            registry=context.metrics.registry,
+        )
+        self._doctor = SourceDoctor(self._bus, subjects.ALLIANCE_STREAM)
+        self._connected: set[str] = set()
+        self._loop = BackgroundTask("hub-reconcile")
+        self.routers: list[APIRouter] = [hub_api(self._registry_file, self._bus, self._monitor_url)]
+
+    async def start(self) -> None:
+        self._loop.start(self._run())
+
+    async def stop(self) -> None:
+        await self._loop.stop()
+
+    async def _reconcile(self) -> None:
+        registry = self._registry_file.load()
+        config = self._runtime.config(self._registry_file)
+        if config != self._runtime.nats.config:
+            await asyncio.to_thread(self._runtime.nats.reload, config)
+        await handlers.sync_alliance_sources(self._bus.js, registry)
+        await handlers.publish_pending(self._bus.js, self._registry_file)
+        self._admitted.labels("active").set(len(registry.active()))
+        self._admitted.labels("removed").set(len(registry.nodes) - len(registry.active()))
+
+    async def _publish_state(self) -> None:
+        states = await source_states(self._bus, subjects.ALLIANCE_STREAM)
+        await self._doctor.heal(states)
+        for origin, state in node_sync(states, await leaf_accounts(self._monitor_url)).items():
+            self._metrics.replication_lag_events.labels(origin).set(state["lag_events"])
+            self._metrics.leaf_link_up.labels(origin).set(1 if state["connected"] else 0)
+            if state["connected"] and origin not in self._connected:
                 # A leaf reconnecting restarts stalled sources only in its own account;
                 # ALLIANCE lives in the hub's, so its source would wait out a 30 s+ backoff
                 # (nats-server 2.14, measured by bench/federation_catchup.py).
-                await doctor.restart(states, subjects.node_stream(origin))
+                await self._doctor.restart(states, subjects.node_stream(origin))
             if state["connected"]:
-                connected.add(origin)
+                self._connected.add(origin)
             else:
-                connected.discard(origin)
+                self._connected.discard(origin)
 
-    async def loop() -> None:
+    async def _run(self) -> None:
         seen = -1.0
         while True:
             try:
-                if registry_file.version() != seen:
-                    seen = registry_file.version()
-                    await reconcile()
-                await publish_state()
+                if self._registry_file.version() != seen:
+                    seen = self._registry_file.version()
+                    await self._reconcile()
+                await self._publish_state()
             except Exception as exc:  # keep reconciling once NATS answers again
                 log.warning("hub reconcile failed, retrying: %s", exc)
                 seen = -1.0
             await asyncio.sleep(RECONCILE_SECONDS)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await bus.connect()
-        await handlers.ensure_hub_streams(bus.js, DUPLICATE_WINDOW_SECONDS)
-        reconciler = BackgroundTask("hub-reconcile")
-        reconciler.start(loop())
-        try:
-            yield
-        finally:
-            await reconciler.stop()
-            await bus.close()
 
-    app = FastAPI(title="European Clusters Alliance hub", version="0.1.0", lifespan=lifespan)
-    install_error_handlers(app)
-    install_metrics(app, metrics, "hub")
-    app.include_router(hub_api(registry_file, bus, monitor_url))
+def hub_plan(runtime: HubRuntime) -> ProcessPlan:
+    """The hub: its own outbound stream and ALLIANCE, and the registry component."""
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> Response:
-        status = 200 if bus.connected else 503
-        return JSONResponse(
-            {"node": identity.node, "checks": {"bus": bus.connected}}, status_code=status
-        )
+    async def streams(js: JetStreamContext) -> None:
+        await handlers.ensure_hub_streams(js, runtime.duplicate_window_seconds)
 
-    return app
+    def registry(context: ProcessContext, kits: list[ServiceKit[Any]]) -> HubRegistry:
+        return HubRegistry(runtime, context)
+
+    return ProcessPlan(
+        title="European Clusters Alliance hub",
+        description="Admitted national networks, their keys, and the ALLIANCE stream.",
+        streams=streams,
+        components=[registry],
+    )

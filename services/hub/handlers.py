@@ -16,26 +16,31 @@ from shared import subjects
 from shared.bus import ensure_streams
 from shared.contracts import registry as contract
 from shared.envelope import Envelope
-from shared.envelope import seal as seal_envelope
 from shared.federation import HubCredentials
 from shared.identity import NodeIdentity
+from shared.subjects import Channel
 
 HUB_STREAM = subjects.node_stream(contract.HUB_ORIGIN)
 
 
-def _announce(hub: NodeIdentity, entry: AdmittedNode, event: str) -> None:
-    payload: contract.Contract
-    if event == contract.ADMITTED:
-        payload = contract.NodeAdmitted(
-            node=entry.node, name=entry.name, country=entry.country, public_key=entry.public_key
+def _announce(hub: NodeIdentity, registry: Registry, entry: AdmittedNode) -> None:
+    """Queue the signed registry event of an admission or removal with its entry.
+
+    The aggregate is the node id; each admission of it counts two versions (admitted,
+    removed), so a node admitted again later is newer than its earlier removal.
+    """
+    earlier = sum(1 for other in registry.nodes if other.node == entry.node and other is not entry)
+    event: contract.Event
+    if entry.active:
+        event = contract.NodeAdmitted(
+            id=entry.node, name=entry.name, country=entry.country, public_key=entry.public_key
         )
+        version = 2 * earlier + 1
     else:
-        payload = contract.NodeRemoved(node=entry.node)
-    subject = subjects.event_subject(contract.HUB_ORIGIN, contract.SERVICE, contract.NODE, event)
-    version = 1 if event == contract.ADMITTED else 2
-    entry.pending.append(
-        seal_envelope(hub, subject, payload, entry.node, version).model_dump_json()
-    )
+        event = contract.NodeRemoved(id=entry.node)
+        version = 2 * earlier + 2
+    envelope = contract.CATALOGUE.seal(hub, Channel.ALLIANCE, event, version)
+    entry.pending.append(envelope.model_dump_json())
 
 
 def admit(
@@ -46,7 +51,7 @@ def admit(
     nkey = nkeys.from_seed(seed).public_key.decode()
     with registry_file.editing() as registry:
         entry = registry.admit(request, nkey, datetime.now(UTC))
-        _announce(hub, entry, contract.ADMITTED)
+        _announce(hub, registry, entry)
     return HubCredentials(
         node=request.node,
         nkey_seed=seed.decode(),
@@ -59,7 +64,7 @@ def remove(node: str, registry_file: RegistryFile, hub: NodeIdentity) -> Admitte
     """Stop accepting a node; every node tombstones its replicas on the announcement."""
     with registry_file.editing() as registry:
         entry = registry.remove(node, datetime.now(UTC))
-        _announce(hub, entry, contract.REMOVED)
+        _announce(hub, registry, entry)
     return entry
 
 

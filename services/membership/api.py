@@ -4,14 +4,16 @@ Reads of ``public`` records need no token; with a token a caller sees everything
 holds. Writes need an editor token, the network profile an admin token.
 """
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, TypeVar
+# No ``from __future__ import annotations`` here: FastAPI reads the route annotations,
+# which name dependencies local to ``membership_api``.
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from services.membership import handlers
-from services.membership.csv_import import HEADER_LINE, parse_organizations_csv
+from services.membership.csv_import import HEADER_LINE, CsvImportPlan, parse_organizations_csv
 from services.membership.domain import (
     Cluster,
     ClusterDraft,
@@ -20,23 +22,17 @@ from services.membership.domain import (
     Organization,
     OrganizationDraft,
 )
-from services.membership.store import MembershipStore, OrganizationFilter
-from shared.auth import Role, TokenStore
-from shared.contracts.base import Visibility
+from services.membership.store import MembershipUnitOfWork, OrganizationFilter
+from shared.auth import Role, can_read, readable_visibilities
 from shared.errors import DomainError
-from shared.identity import NodeIdentity
-from shared.store import ServiceDatabase, UnitOfWork
+from shared.http import Page
+from shared.jobs import Job, JobStatus
+from shared.service import ServiceKit
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-T = TypeVar("T")
-R = TypeVar("R", Organization, Cluster)
+IMPORT_CHUNK_ROWS = 200  # one transaction each, so other writes never wait long behind one
 
-
-class Page(BaseModel):
-    """One page of a list; pass ``next`` as ``after`` to get the following one."""
-
-    items: list[dict[str, Any]]
-    next: str | None = None
+Kit = ServiceKit[MembershipUnitOfWork]
 
 
 class ImportRowError(BaseModel):
@@ -56,68 +52,45 @@ class CrossMembership(BaseModel):
     networks: list[dict[str, str]] = Field(default_factory=list)
 
 
-def page(found: Sequence[R], limit: int, view: Callable[[R], dict[str, Any]]) -> Page:
-    """One page from ``limit + 1`` records read: the extra one tells there is a next."""
-    return Page(
-        items=[view(record) for record in found[:limit]],
-        next=found[limit - 1].id if len(found) > limit else None,
-    )
+def visible(record: Organization | Cluster, role: Role | None) -> dict[str, Any]:
+    """Anonymous callers see public records only; hidden looks exactly like unknown."""
+    if not can_read(role, record.visibility, record.deleted):
+        noun = "organisation" if isinstance(record, Organization) else "cluster"
+        raise handlers.not_found(noun, record.id)
+    view = record.model_dump(mode="json")
+    if role is None and isinstance(record, Organization):
+        view["contacts"] = [c for c in view["contacts"] if c["consent"]]
+    return view
 
 
-def membership_api(
-    db: ServiceDatabase,
-    identity: NodeIdentity,
-    tokens: TokenStore,
-    editor: Callable[..., Awaitable[Role]],
-    admin: Callable[..., Awaitable[Role]],
-) -> APIRouter:
-    """Routes bound to this node's store and identity."""
-    store = MembershipStore(db)
+def membership_api(kit: Kit) -> APIRouter:
+    """Routes bound to this node's membership service."""
     api = APIRouter(prefix="/api/membership", tags=["membership"])
-
-    async def caller(authorization: Annotated[str | None, Header()] = None) -> Role | None:
-        if authorization and authorization.startswith("Bearer "):
-            return tokens.role_of(authorization.removeprefix("Bearer ").strip())
-        return None
-
-    async def in_transaction(work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-        async with db.unit_of_work() as uow:
-            result = await work(uow)
-            await uow.commit()
-        return result
-
-    def visible(record: Organization | Cluster, role: Role | None) -> dict[str, Any]:
-        """Anonymous callers see public records only; hidden looks exactly like unknown."""
-        if role is None and (record.visibility is not Visibility.PUBLIC or record.deleted):
-            noun = "organisation" if isinstance(record, Organization) else "cluster"
-            raise handlers.not_found(noun, record.id)
-        view = record.model_dump(mode="json")
-        if role is None and isinstance(record, Organization):
-            view["contacts"] = [c for c in view["contacts"] if c["consent"]]
-        return view
+    identity = kit.identity
+    Caller = Annotated[Role | None, Depends(kit.caller)]
 
     # -- network profile --------------------------------------------------------------
     @api.get("/profile")
     async def get_profile() -> NetworkProfile:
         """The association's network profile (public)."""
-        return await handlers.current_profile(store, identity)
+        return await handlers.current_profile(kit.reads(), identity)
 
-    @api.put("/profile", dependencies=[Depends(admin)])
+    @api.put("/profile", dependencies=[Depends(kit.admin)])
     async def put_profile(draft: NetworkProfileDraft) -> NetworkProfile:
-        return await in_transaction(
-            lambda uow: handlers.revise_network_profile(draft, store, uow, identity)
+        return await kit.transaction(
+            lambda uow: handlers.revise_network_profile(draft, uow, identity)
         )
 
     # -- organisations ----------------------------------------------------------------
-    @api.post("/organizations", status_code=201, dependencies=[Depends(editor)])
+    @api.post("/organizations", status_code=201, dependencies=[Depends(kit.editor)])
     async def create_organization(draft: OrganizationDraft) -> Organization:
-        return await in_transaction(
-            lambda uow: handlers.register_organization(draft, store, uow, identity)
+        return await kit.transaction(
+            lambda uow: handlers.register_organization(draft, uow, identity)
         )
 
     @api.get("/organizations")
     async def list_organizations(
-        role: Annotated[Role | None, Depends(caller)],
+        role: Caller,
         sector: str | None = Query(None, max_length=8, description="NACE division, group or class"),
         country: str | None = Query(None, min_length=2, max_length=2),
         cluster: str | None = Query(None, max_length=80),
@@ -130,101 +103,107 @@ def membership_api(
             country=country,
             cluster=cluster,
             text=text,
-            visibility=None if role else [Visibility.PUBLIC.value],
+            visibility=readable_visibilities(role),
         )
-        found = await store.list_organizations(filters, after, limit + 1)
-        return page(found, limit, lambda org: visible(org, role))
+        found, following = await kit.reads().organizations.page(filters.query(), after, limit)
+        return Page(items=[visible(org, role) for org in found], next=following)
 
     @api.get("/organizations/{org_id}")
-    async def get_organization(
-        org_id: str, role: Annotated[Role | None, Depends(caller)]
-    ) -> dict[str, Any]:
-        return visible(await handlers.existing_organization(org_id, store), role)
+    async def get_organization(org_id: str, role: Caller) -> dict[str, Any]:
+        return visible(await handlers.existing_organization(org_id, kit.reads()), role)
 
-    @api.put("/organizations/{org_id}", dependencies=[Depends(editor)])
+    @api.put("/organizations/{org_id}", dependencies=[Depends(kit.editor)])
     async def put_organization(org_id: str, draft: OrganizationDraft) -> Organization:
-        return await in_transaction(
-            lambda uow: handlers.revise_organization(org_id, draft, store, uow, identity)
-        )
+        return await kit.transaction(lambda uow: handlers.revise_organization(org_id, draft, uow))
 
-    @api.delete("/organizations/{org_id}", dependencies=[Depends(editor)])
+    @api.delete("/organizations/{org_id}", dependencies=[Depends(kit.editor)])
     async def delete_organization(org_id: str) -> Organization:
-        return await in_transaction(
-            lambda uow: handlers.delete_organization(org_id, store, uow, identity)
-        )
+        return await kit.transaction(lambda uow: handlers.delete_organization(org_id, uow))
 
     @api.post(
         "/organizations/import",
-        dependencies=[Depends(editor)],
+        dependencies=[Depends(kit.editor)],
         openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+        responses={202: {"description": "accepted; follow the import at the Location given"}},
     )
-    async def import_organizations(request: Request) -> ImportResult:
-        """CSV import: good rows land, each bad row is reported with its field and reason."""
-        body = await request.body()
-        if len(body) > MAX_CSV_BYTES:
-            raise DomainError(
-                f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", "file"
+    async def import_organizations(
+        request: Request, prefer: Annotated[str | None, Header()] = None
+    ) -> Response:
+        """CSV import: good rows land, each bad row is reported with its field and reason.
+
+        The import runs in chunks, so other writes go on meanwhile. By default the answer
+        waits for the end and carries the per-row report; with ``Prefer: respond-async``
+        it is ``202 Accepted`` at once, and ``GET /api/membership/imports/{job}`` tells
+        how many rows are done, and the report once finished.
+        """
+        plan = _usable_plan(await request.body())
+        job = kit.jobs.start("organization-import", len(plan.rows), lambda job: _run(job, plan))
+        where = {"Location": f"{api.prefix}/imports/{job.id}"}
+        if prefer and "respond-async" in prefer.lower():
+            return JSONResponse(job.view(), status_code=202, headers=where)
+        await job.finished.wait()
+        if job.status is not JobStatus.DONE:
+            raise DomainError(f"the import stopped: {job.error}", "file")
+        return JSONResponse(job.result, headers={"Content-Location": where["Location"]})
+
+    @api.get("/imports/{job_id}", dependencies=[Depends(kit.editor)])
+    async def import_progress(job_id: str) -> dict[str, Any]:
+        """How far an import got (rows done of total), and its report once done."""
+        job = kit.jobs.get(job_id)
+        if job is None or job.kind != "organization-import":
+            raise handlers.not_found("import", job_id)
+        return job.view()
+
+    async def _run(job: Job, plan: CsvImportPlan) -> dict[str, Any]:
+        created: list[tuple[int, str]] = []
+        errors = list(plan.errors)
+        for start in range(0, len(plan.rows), IMPORT_CHUNK_ROWS):
+            chunk = plan.rows[start : start + IMPORT_CHUNK_ROWS]
+            report = await kit.transaction(
+                lambda uow, chunk=chunk: handlers.import_organizations(chunk, uow, identity)  # type: ignore[misc]
             )
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError("the file is not UTF-8 text", "file") from exc
-        plan = parse_organizations_csv(text)
-        header = [e for e in plan.errors if e.row == HEADER_LINE and not plan.rows]
-        if header:  # the file itself is unusable: refuse it, naming every problem
-            raise DomainError(
-                f"row 1: {header[0].reason}",
-                "file",
-                errors=[{"row": e.row, "field": e.field, "reason": e.reason} for e in header],
-            )
-        report = await in_transaction(
-            lambda uow: handlers.import_organizations(plan, store, uow, identity)
-        )
+            created += report.created
+            errors += report.errors
+            job.progress(start + len(chunk))
+        errors.sort(key=lambda error: error.row)
         return ImportResult(
-            created=[{"row": row, "id": org_id} for row, org_id in report.created],
-            errors=[
-                ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in report.errors
-            ],
-        )
+            created=[{"row": row, "id": org_id} for row, org_id in created],
+            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
+        ).model_dump(mode="json")
 
     # -- clusters ---------------------------------------------------------------------
-    @api.post("/clusters", status_code=201, dependencies=[Depends(editor)])
+    @api.post("/clusters", status_code=201, dependencies=[Depends(kit.editor)])
     async def create_cluster(draft: ClusterDraft) -> Cluster:
-        return await in_transaction(
-            lambda uow: handlers.register_cluster(draft, store, uow, identity)
-        )
+        return await kit.transaction(lambda uow: handlers.register_cluster(draft, uow, identity))
 
     @api.get("/clusters")
     async def list_clusters(
-        role: Annotated[Role | None, Depends(caller)],
+        role: Caller,
         after: str | None = Query(None, max_length=80),
         limit: int = Query(50, ge=1, le=500),
     ) -> Page:
-        found = await store.list_clusters(after, limit + 1, public_only=role is None)
-        return page(found, limit, lambda cluster: visible(cluster, role))
+        query: dict[str, Any] = {"deleted": False}
+        if (shown := readable_visibilities(role)) is not None:
+            query["visibility"] = {"$in": shown}
+        found, following = await kit.reads().clusters.page(query, after, limit)
+        return Page(items=[visible(cluster, role) for cluster in found], next=following)
 
     @api.get("/clusters/{cluster_id}")
-    async def get_cluster(
-        cluster_id: str, role: Annotated[Role | None, Depends(caller)]
-    ) -> dict[str, Any]:
-        return visible(await handlers.existing_cluster(cluster_id, store), role)
+    async def get_cluster(cluster_id: str, role: Caller) -> dict[str, Any]:
+        return visible(await handlers.existing_cluster(cluster_id, kit.reads()), role)
 
-    @api.put("/clusters/{cluster_id}", dependencies=[Depends(editor)])
+    @api.put("/clusters/{cluster_id}", dependencies=[Depends(kit.editor)])
     async def put_cluster(cluster_id: str, draft: ClusterDraft) -> Cluster:
-        return await in_transaction(
-            lambda uow: handlers.revise_cluster(cluster_id, draft, store, uow, identity)
-        )
+        return await kit.transaction(lambda uow: handlers.revise_cluster(cluster_id, draft, uow))
 
-    @api.delete("/clusters/{cluster_id}", dependencies=[Depends(editor)])
+    @api.delete("/clusters/{cluster_id}", dependencies=[Depends(kit.editor)])
     async def delete_cluster(cluster_id: str) -> Cluster:
-        return await in_transaction(
-            lambda uow: handlers.delete_cluster(cluster_id, store, uow, identity)
-        )
+        return await kit.transaction(lambda uow: handlers.delete_cluster(cluster_id, uow))
 
     # -- cross-membership -------------------------------------------------------------
     @api.get("/cross-membership")
     async def cross_membership(
-        role: Annotated[Role | None, Depends(caller)],
+        role: Caller,
         org: str = Query(
             ...,
             min_length=2,
@@ -234,7 +213,7 @@ def membership_api(
     ) -> CrossMembership:
         """Is this organisation a member of any alliance network this node knows?"""
         found = await handlers.cross_membership(
-            org, store, identity, include_node_only=role is not None
+            org, kit.reads(), identity, include_node_only=role is not None
         )
         return CrossMembership(
             query=org,
@@ -254,6 +233,25 @@ def membership_api(
     @api.get("/replicas")
     async def replica_counts() -> dict[str, int]:
         """How many organisations of each other network this node holds as replicas."""
-        return await store.replica_counts()
+        return await kit.reads().replicas.organization_counts()
 
     return api
+
+
+def _usable_plan(body: bytes) -> CsvImportPlan:
+    """The parsed file, or a 422 naming why the file itself cannot be imported."""
+    if len(body) > MAX_CSV_BYTES:
+        raise DomainError(f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", "file")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DomainError("the file is not UTF-8 text", "file") from exc
+    plan = parse_organizations_csv(text)
+    header = [e for e in plan.errors if e.row == HEADER_LINE and not plan.rows]
+    if header:  # the file itself is unusable: refuse it, naming every problem
+        raise DomainError(
+            f"row 1: {header[0].reason}",
+            "file",
+            errors=[{"row": e.row, "field": e.field, "reason": e.reason} for e in header],
+        )
+    return plan

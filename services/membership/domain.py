@@ -22,13 +22,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import iso3166
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,8 +36,11 @@ from pydantic import (
 )
 
 from services.membership.nace import is_valid_nace, normalise_nace
-from shared.contracts.base import Visibility
-from shared.errors import DomainError, Duplicate, Gone, NotFound
+from shared.aggregate import Aggregate, AggregateDeleted
+from shared.contracts import membership as contract
+from shared.contracts.base import Event, Visibility
+from shared.contracts.membership import WithdrawalReason
+from shared.errors import DomainError, Duplicate, NotFound
 
 __all__ = [
     "AggregateDeleted",
@@ -56,13 +58,7 @@ __all__ = [
     "OrganizationDraft",
     "PartnerLink",
     "SizeClass",
-    "cluster_shareable_view",
-    "shareable_view",
 ]
-
-
-class AggregateDeleted(Gone):
-    """The aggregate was deleted; a deletion is final."""
 
 
 class CooperationType(StrEnum):
@@ -278,36 +274,70 @@ class NetworkProfileDraft(_Input):
 # --- aggregates ------------------------------------------------------------------------
 
 
-class _Aggregate(_Input):
-    """Identity and lifecycle: every change bumps `version` so replicas keep the newest."""
+class _Lifecycle(Aggregate):
+    """Membership aggregates: created from a draft, revised by a draft, deleted for good.
 
-    id: Name
-    version: int = Field(ge=1)
-    deleted: bool = False
-    updated_at: AwareDatetime
+    Each change records its event in full (for this node's services) and what the
+    alliance may see of it: the same event when the record is shared, a withdrawal when it
+    stops being shared, nothing when it never was.
+    """
+
+    visibility: Visibility
 
     @classmethod
     def _create(cls, id: str, draft: BaseModel, now: datetime) -> Self:
-        return cls.model_validate({**_fields(draft), "id": id, "version": 1, "updated_at": now})
+        aggregate = cls.model_validate(
+            {**_fields(draft), "id": id, "version": 1, "updated_at": now}
+        )
+        aggregate._announce(was_shared=False)
+        return aggregate
 
     def _revise(self, draft: BaseModel, now: datetime) -> None:
-        self._bump(now)
+        was_shared = self.is_shared
+        self.bump(now)
         for name, value in _fields(draft).items():
             setattr(self, name, value)
+        self._announce(was_shared)
 
     def delete(self, now: datetime) -> None:
         """Mark deleted (kept as a tombstone so replicas learn of it); final."""
-        self._bump(now)
+        was_shared = self.is_shared
+        self.bump(now)
         self.deleted = True
+        self._announce(was_shared)
 
-    def _bump(self, now: datetime) -> None:
-        """Refuse changes to a deleted aggregate; count the change and stamp it."""
+    @property
+    def is_shared(self) -> bool:
+        """Does the alliance hold this record (shared and not deleted)?"""
+        return not self.deleted and self.visibility.leaves_node
+
+    def _announce(self, was_shared: bool) -> None:
+        event = self._event()
+        if self.is_shared:
+            shared: Event | None = self._shareable(event)
+        elif was_shared:
+            reason = WithdrawalReason.DELETED if self.deleted else WithdrawalReason.RESTRICTED
+            shared = self._withdrawn(reason)
+        else:
+            shared = None
+        self.record(event, shared)
+
+    def _event(self) -> Event:
         if self.deleted:
-            raise AggregateDeleted(f"{type(self).__name__.lower()} {self.id!r} was deleted")
-        if now.tzinfo is None:  # versions are compared across nodes
-            raise ValueError("`now` must be a timezone-aware datetime")
-        self.version += 1
-        self.updated_at = now
+            return self._withdrawn(WithdrawalReason.DELETED)
+        registered, revised = self._events
+        kind = registered if self.version == 1 else revised
+        return kind.model_validate(self.model_dump(mode="json"))
+
+    def _shareable(self, event: Event) -> Event:
+        """What the alliance may see of a shared record's event (all of it, by default)."""
+        return event
+
+    def _withdrawn(self, reason: WithdrawalReason) -> Event:
+        return self._withdrawal(id=self.id, reason=reason.value)
+
+    _events: ClassVar[tuple[type[Event], type[Event]]]
+    _withdrawal: ClassVar[type[Event]]
 
 
 def _fields(draft: BaseModel) -> dict[str, Any]:
@@ -315,8 +345,11 @@ def _fields(draft: BaseModel) -> dict[str, Any]:
     return {name: getattr(draft, name) for name in type(draft).model_fields}
 
 
-class Organization(OrganizationDraft, _Aggregate):
+class Organization(OrganizationDraft, _Lifecycle):
     """A member company or other organisation, as registered at this node."""
+
+    _events = (contract.OrganizationRegistered, contract.OrganizationRevised)
+    _withdrawal = contract.OrganizationWithdrawn
 
     @classmethod
     def register(cls, id: str, draft: OrganizationDraft, now: datetime) -> Self:
@@ -327,9 +360,17 @@ class Organization(OrganizationDraft, _Aggregate):
         """Replace the profile with the draft; refused once deleted."""
         self._revise(draft, now)
 
+    def _shareable(self, event: Event) -> Event:
+        """Contact persons leave the node only with their consent."""
+        assert isinstance(event, contract.OrganizationState)
+        return event.model_copy(update={"contacts": [c for c in event.contacts if c.consent]})
 
-class Cluster(ClusterDraft, _Aggregate):
+
+class Cluster(ClusterDraft, _Lifecycle):
     """A member cluster of this node's network."""
+
+    _events = (contract.ClusterRegistered, contract.ClusterRevised)
+    _withdrawal = contract.ClusterWithdrawn
 
     @classmethod
     def register(cls, id: str, draft: ClusterDraft, now: datetime) -> Self:
@@ -341,8 +382,11 @@ class Cluster(ClusterDraft, _Aggregate):
         self._revise(draft, now)
 
 
-class NetworkProfile(NetworkProfileDraft, _Aggregate):
-    """The node's own network profile; its id is the node name, so there is one per node."""
+class NetworkProfile(NetworkProfileDraft, Aggregate):
+    """The node's own network profile; its id is the node name, so there is one per node.
+
+    The profile is always shared: it is what partner networks cross-link to.
+    """
 
     @classmethod
     def initial(
@@ -350,24 +394,19 @@ class NetworkProfile(NetworkProfileDraft, _Aggregate):
     ) -> Self:
         """The profile a fresh node starts with, before an administrator fills it in."""
         draft = NetworkProfileDraft(name=node_name, country=country)
-        return cls._create(node_id, draft, now or datetime.fromtimestamp(0, UTC))
+        return cls.model_validate(
+            {
+                **_fields(draft),
+                "id": node_id,
+                "version": 1,
+                "updated_at": now or datetime.fromtimestamp(0, UTC),
+            }
+        )
 
     def revise(self, draft: NetworkProfileDraft, now: datetime) -> None:
         """Replace the profile with the draft."""
-        self._revise(draft, now)
-
-
-def shareable_view(org: Organization) -> dict[str, Any] | None:
-    """What may leave the node: nothing for node-only or deleted; contacts only by consent."""
-    if org.deleted or not org.visibility.leaves_node:
-        return None
-    view = org.model_dump(mode="json")
-    view["contacts"] = [c.model_dump(mode="json") for c in org.contacts if c.consent]
-    return view
-
-
-def cluster_shareable_view(cluster: Cluster) -> dict[str, Any] | None:
-    """What may leave the node about a cluster: nothing for node-only or deleted."""
-    if cluster.deleted or not cluster.visibility.leaves_node:
-        return None
-    return cluster.model_dump(mode="json")
+        self.bump(now)
+        for name, value in _fields(draft).items():
+            setattr(self, name, value)
+        event = contract.NetworkProfileRevised.model_validate(self.model_dump(mode="json"))
+        self.record(event, event)

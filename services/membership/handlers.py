@@ -1,17 +1,16 @@
-"""Membership use cases: one function per command or event, a few lines each.
+"""Membership use cases: one function per command, a few lines each.
 
-Every change is committed with the event that announces it (unit of work + outbox).
-What leaves the node is decided here from the domain's shareable views: ``node`` records
-and contact persons without consent never reach the bus.
+Each runs inside a unit of work (``kit.transaction``): the aggregate records the events
+its change causes (in full for this node's services, and what the alliance may see), the
+repository saves it, and the commit writes state and events together.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from services.membership.csv_import import CsvImportPlan, RowError
+from services.membership.csv_import import RowError
 from services.membership.domain import (
     Cluster,
     ClusterDraft,
@@ -20,132 +19,21 @@ from services.membership.domain import (
     NotFound,
     Organization,
     OrganizationDraft,
-    cluster_shareable_view,
-    shareable_view,
 )
 from services.membership.keys import (
+    DuplicateIndex,
     check_duplicate,
     duplicate_keys,
-    match_keys,
     query_keys,
 )
-from services.membership.store import (
-    CLUSTER_REPLICAS,
-    NETWORK_REPLICAS,
-    ORGANIZATION_REPLICAS,
-    MembershipStore,
-)
-from shared.contracts import membership as contract
-from shared.contracts.base import Contract
-from shared.envelope import Envelope, EnvelopeRejected, seal
+from services.membership.store import MembershipUnitOfWork
 from shared.errors import DomainError
 from shared.identity import NodeIdentity
 from shared.ids import new_id
-from shared.store import ReplicaChange, UnitOfWork
-from shared.subjects import event_subject
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _announce(
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-    aggregate: str,
-    event: str,
-    payload: Contract,
-    aggregate_id: str,
-    version: int,
-) -> None:
-    subject = event_subject(identity.node, contract.SERVICE, aggregate, event)
-    uow.record(seal(identity, subject, payload, aggregate_id, version))
-
-
-def _announce_change(
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-    aggregate: str,
-    aggregate_id: str,
-    version: int,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    deleted: bool,
-    shared_type: type[Contract],
-) -> None:
-    """Tell the alliance what changed in its view: new, updated, or gone from it."""
-    if after is not None:
-        event = contract.UPDATED if before is not None else contract.REGISTERED
-        _announce(
-            uow,
-            identity,
-            aggregate,
-            event,
-            shared_type.model_validate(after),
-            aggregate_id,
-            version,
-        )
-    elif before is not None:
-        event, reason = (
-            (contract.DELETED, "deleted") if deleted else (contract.WITHDRAWN, "withdrawn")
-        )
-        _announce(
-            uow,
-            identity,
-            aggregate,
-            event,
-            contract.Tombstone(id=aggregate_id, reason=reason),
-            aggregate_id,
-            version,
-        )
-
-
-# -- organisations ---------------------------------------------------------------------
-
-
-def _organization_keys(org: Organization) -> dict[str, list[str]]:
-    prefixes = {
-        code[:length] for code in org.nace_codes for length in (2, 4, 5) if len(code) >= length
-    }
-    return {
-        "match_keys": sorted(match_keys(org.legal_name, org.vat, org.website)),
-        "duplicate_keys": sorted(duplicate_keys(org)),
-        "nace_prefixes": sorted(prefix.rstrip(".") for prefix in prefixes),
-    }
-
-
-async def _save_organization(
-    org: Organization,
-    before: dict[str, Any] | None,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-) -> None:
-    await store.save_organization(org, _organization_keys(org), uow)
-    _announce_change(
-        uow,
-        identity,
-        contract.ORGANIZATION,
-        org.id,
-        org.version,
-        before,
-        shareable_view(org),
-        org.deleted,
-        contract.OrganizationShared,
-    )
-
-
-async def register_organization(
-    draft: OrganizationDraft,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-) -> Organization:
-    """A new member organisation; refused if a live one has the same VAT or name+country."""
-    check_duplicate(draft, await store.live_with_keys(duplicate_keys(draft), uow))
-    org = Organization.register(new_id(identity.node), draft, _now())
-    await _save_organization(org, None, store, uow, identity)
-    return org
 
 
 def not_found(noun: str, aggregate_id: str) -> NotFound:
@@ -153,42 +41,44 @@ def not_found(noun: str, aggregate_id: str) -> NotFound:
     return NotFound(f"no {noun} {aggregate_id!r} on this node", "id")
 
 
-async def existing_organization(
-    org_id: str, store: MembershipStore, uow: UnitOfWork | None = None
+# -- organisations ---------------------------------------------------------------------
+
+
+async def register_organization(
+    draft: OrganizationDraft, uow: MembershipUnitOfWork, identity: NodeIdentity
 ) -> Organization:
-    org = await store.get_organization(org_id, uow)
+    """A new member organisation; refused if a live one has the same VAT or name+country."""
+    check_duplicate(draft, await uow.organizations.live_with_keys(duplicate_keys(draft)))
+    org = Organization.register(new_id(identity.node), draft, _now())
+    await uow.organizations.save(org)
+    return org
+
+
+async def existing_organization(org_id: str, uow: MembershipUnitOfWork) -> Organization:
+    org = await uow.organizations.get(org_id)
     if org is None:
         raise not_found("organisation", org_id)
     return org
 
 
 async def revise_organization(
-    org_id: str,
-    draft: OrganizationDraft,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
+    org_id: str, draft: OrganizationDraft, uow: MembershipUnitOfWork
 ) -> Organization:
     """Replace an organisation's profile; the alliance sees only what it may."""
-    org = await existing_organization(org_id, store, uow)
-    check_duplicate(draft, await store.live_with_keys(duplicate_keys(draft), uow), own_id=org_id)
-    before = shareable_view(org)
+    org = await existing_organization(org_id, uow)
+    check_duplicate(
+        draft, await uow.organizations.live_with_keys(duplicate_keys(draft)), own_id=org_id
+    )
     org.revise(draft, _now())
-    await _save_organization(org, before, store, uow, identity)
+    await uow.organizations.save(org)
     return org
 
 
-async def delete_organization(
-    org_id: str,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-) -> Organization:
+async def delete_organization(org_id: str, uow: MembershipUnitOfWork) -> Organization:
     """Tombstone an organisation; replicas on other nodes obey the tombstone."""
-    org = await existing_organization(org_id, store, uow)
-    before = shareable_view(org)
+    org = await existing_organization(org_id, uow)
     org.delete(_now())
-    await _save_organization(org, before, store, uow, identity)
+    await uow.organizations.save(org)
     return org
 
 
@@ -201,123 +91,82 @@ class ImportReport:
 
 
 async def import_organizations(
-    plan: CsvImportPlan,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
+    rows: list[tuple[int, OrganizationDraft]], uow: MembershipUnitOfWork, identity: NodeIdentity
 ) -> ImportReport:
-    """Register every valid row in one transaction; duplicates of live records are reported."""
+    """Register a chunk of valid rows in one transaction; duplicates are reported per row.
+
+    Duplicates are looked up once for the whole chunk, and rows of the chunk are checked
+    against each other, so a chunk costs one query rather than one per row.
+    """
+    wanted: set[str] = set().union(*(duplicate_keys(draft) for _, draft in rows))
+    taken = DuplicateIndex(await uow.organizations.live_with_keys(wanted) if wanted else [])
     created: list[tuple[int, str]] = []
-    errors = list(plan.errors)
-    for row, draft in plan.rows:
+    errors: list[RowError] = []
+    for row, draft in rows:
         try:
-            org = await register_organization(draft, store, uow, identity)
+            taken.check(draft)
         except DomainError as exc:
             errors.append(RowError(row=row, field=exc.field or "row", reason=exc.reason))
             continue
+        org = Organization.register(new_id(identity.node), draft, _now())
+        await uow.organizations.save(org)
+        taken.add(org)
         created.append((row, org.id))
-    errors.sort(key=lambda error: error.row)
     return ImportReport(created=created, errors=errors)
 
 
 # -- clusters ----------------------------------------------------------------------------
 
 
-async def _save_cluster(
-    cluster: Cluster,
-    before: dict[str, Any] | None,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-) -> None:
-    await store.save_cluster(cluster, uow)
-    _announce_change(
-        uow,
-        identity,
-        contract.CLUSTER,
-        cluster.id,
-        cluster.version,
-        before,
-        cluster_shareable_view(cluster),
-        cluster.deleted,
-        contract.ClusterShared,
-    )
-
-
 async def register_cluster(
-    draft: ClusterDraft,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
+    draft: ClusterDraft, uow: MembershipUnitOfWork, identity: NodeIdentity
 ) -> Cluster:
     """A new member cluster of this network."""
     cluster = Cluster.register(new_id(identity.node), draft, _now())
-    await _save_cluster(cluster, None, store, uow, identity)
+    await uow.clusters.save(cluster)
     return cluster
 
 
-async def existing_cluster(
-    cluster_id: str, store: MembershipStore, uow: UnitOfWork | None = None
-) -> Cluster:
-    cluster = await store.get_cluster(cluster_id, uow)
+async def existing_cluster(cluster_id: str, uow: MembershipUnitOfWork) -> Cluster:
+    cluster = await uow.clusters.get(cluster_id)
     if cluster is None:
         raise not_found("cluster", cluster_id)
     return cluster
 
 
 async def revise_cluster(
-    cluster_id: str,
-    draft: ClusterDraft,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
+    cluster_id: str, draft: ClusterDraft, uow: MembershipUnitOfWork
 ) -> Cluster:
-    cluster = await existing_cluster(cluster_id, store, uow)
-    before = cluster_shareable_view(cluster)
+    cluster = await existing_cluster(cluster_id, uow)
     cluster.revise(draft, _now())
-    await _save_cluster(cluster, before, store, uow, identity)
+    await uow.clusters.save(cluster)
     return cluster
 
 
-async def delete_cluster(
-    cluster_id: str,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
-) -> Cluster:
-    cluster = await existing_cluster(cluster_id, store, uow)
-    before = cluster_shareable_view(cluster)
+async def delete_cluster(cluster_id: str, uow: MembershipUnitOfWork) -> Cluster:
+    cluster = await existing_cluster(cluster_id, uow)
     cluster.delete(_now())
-    await _save_cluster(cluster, before, store, uow, identity)
+    await uow.clusters.save(cluster)
     return cluster
 
 
 # -- network profile ---------------------------------------------------------------------
 
 
-async def current_profile(store: MembershipStore, identity: NodeIdentity) -> NetworkProfile:
+async def current_profile(uow: MembershipUnitOfWork, identity: NodeIdentity) -> NetworkProfile:
     """The stored profile, or the initial one a fresh node starts with."""
-    return await store.get_profile() or NetworkProfile.initial(
+    return await uow.profile.get(identity.node) or NetworkProfile.initial(
         identity.node, identity.name, identity.country
     )
 
 
 async def revise_network_profile(
-    draft: NetworkProfileDraft,
-    store: MembershipStore,
-    uow: UnitOfWork,
-    identity: NodeIdentity,
+    draft: NetworkProfileDraft, uow: MembershipUnitOfWork, identity: NodeIdentity
 ) -> NetworkProfile:
     """The association's public profile is always shared: it is what partners cross-link."""
-    profile = await store.get_profile(uow) or NetworkProfile.initial(
-        identity.node, identity.name, identity.country
-    )
+    profile = await current_profile(uow, identity)
     profile.revise(draft, _now())
-    await store.save_profile(profile, uow)
-    payload = contract.NetworkProfileShared.model_validate(profile.model_dump(mode="json"))
-    _announce(
-        uow, identity, contract.NETWORK, contract.UPDATED, payload, identity.node, profile.version
-    )
+    await uow.profile.save(profile)
     return profile
 
 
@@ -336,18 +185,21 @@ class Membership:
 
 
 async def cross_membership(
-    query: str, store: MembershipStore, identity: NodeIdentity, include_node_only: bool = False
+    query: str,
+    uow: MembershipUnitOfWork,
+    identity: NodeIdentity,
+    include_node_only: bool = False,
 ) -> list[Membership]:
     """Which known networks have this organisation (by name, VAT or website) as a member."""
     keys = query_keys(query)
     if not keys:
         raise DomainError("give an organisation name, VAT number or website", "org")
     found = [
-        Membership(identity.node, identity.name, doc["_id"], doc["legal_name"], doc["country"])
-        for doc in await store.own_members_with_keys(keys, include_node_only)
+        Membership(identity.node, identity.name, org.id, org.legal_name, org.country)
+        for org in await uow.organizations.members_with_keys(keys, include_node_only)
     ]
-    names = await store.network_names()
-    for doc in await store.replicas_with_keys(keys):
+    names = await uow.replicas.network_names()
+    for doc in await uow.replicas.organizations_with_keys(keys):
         data = doc["data"]
         found.append(
             Membership(
@@ -359,33 +211,3 @@ async def cross_membership(
             )
         )
     return found
-
-
-# -- replicas of other nodes ------------------------------------------------------------
-
-REPLICA_COLLECTIONS: dict[str, tuple[str, type[Contract]]] = {
-    contract.ORGANIZATION: (ORGANIZATION_REPLICAS, contract.OrganizationShared),
-    contract.CLUSTER: (CLUSTER_REPLICAS, contract.ClusterShared),
-    contract.NETWORK: (NETWORK_REPLICAS, contract.NetworkProfileShared),
-}
-
-
-def replica_change(envelope: Envelope) -> ReplicaChange:
-    """Turn a verified remote event into the replica it leaves (raises EnvelopeRejected)."""
-    parts = envelope.subject.split(".")
-    aggregate, event = (parts[3], parts[4]) if len(parts) == 5 else ("", "")
-    if aggregate not in REPLICA_COLLECTIONS:
-        raise EnvelopeRejected("unknown_event", f"no membership aggregate {aggregate!r}")
-    collection, shared_type = REPLICA_COLLECTIONS[aggregate]
-    if event in (contract.DELETED, contract.WITHDRAWN):
-        envelope.payload(contract.Tombstone)
-        return ReplicaChange(collection, envelope, {"data": None, "match_keys": []}, deleted=True)
-    if event not in (contract.REGISTERED, contract.UPDATED):
-        raise EnvelopeRejected("unknown_event", f"no membership event {event!r}")
-    payload: Contract = envelope.payload(shared_type)
-    document: dict[str, Any] = {"data": payload.model_dump(mode="json")}
-    if isinstance(payload, contract.OrganizationShared):
-        document["match_keys"] = sorted(
-            match_keys(payload.legal_name, payload.vat, payload.website)
-        )
-    return ReplicaChange(collection, envelope, document)

@@ -113,12 +113,30 @@ def duplicate_keys(draft: OrganizationDraft) -> set[str]:
     return {f"name:{draft.country}:{normalise_name(draft.legal_name)}"}
 
 
+class DuplicateIndex:
+    """Which live organisation holds each duplicate key, for checking many drafts at once."""
+
+    def __init__(self, live: Iterable[Organization] = ()) -> None:
+        self._holders: dict[str, str] = {}
+        for org in live:
+            self.add(org)
+
+    def add(self, org: Organization) -> None:
+        if not org.deleted:
+            for key in duplicate_keys(org):
+                self._holders.setdefault(key, org.id)
+
+    def check(self, draft: OrganizationDraft, own_id: str | None = None) -> None:
+        """Raise Duplicate if another live organisation (not ``own_id``) has a key of ``draft``."""
+        for key in sorted(duplicate_keys(draft)):
+            holder = self._holders.get(key)
+            if holder is not None and holder != own_id:
+                field = "vat" if draft.vat else "legal_name"
+                raise Duplicate(f"organisation {holder!r} is already registered with it", field)
+
+
 def check_duplicate(
     draft: OrganizationDraft, live: Iterable[Organization], own_id: str | None = None
 ) -> None:
     """Raise Duplicate if another live organisation (not `own_id`) shares a duplicate key."""
-    keys = duplicate_keys(draft)
-    for other in live:
-        if other.id != own_id and not other.deleted and keys & duplicate_keys(other):
-            field = "vat" if draft.vat else "legal_name"
-            raise Duplicate(f"organisation {other.id!r} is already registered with it", field)
+    DuplicateIndex(live).check(draft, own_id)

@@ -1,21 +1,25 @@
-"""The membership service's collections: own aggregates, replicas, and their indexes.
+"""The membership service's collections: own aggregates, replicas, their keys and indexes.
 
 Own records live in ``organizations``, ``clusters`` and ``profile``; other nodes' shared
-records are replicas in ``*_replicas``, keyed ``<origin>:<id>`` and written only by the
-shared idempotent projection. Writes take the unit of work's session so a change and its
-outgoing event commit together.
+records are replicas in ``*_replicas``, written only by the kit's idempotent projection.
+This is the store adapter: the look-up keys stored beside the data (``match_keys`` for
+cross-membership, ``duplicate_keys``, ``nace_prefixes`` for sector filters) and the forms
+nx-27017 needs (``$in`` for array matches, docs/store.md) are computed and used here,
+not in handlers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
 from pymongo import ASCENDING, TEXT
 
 from services.membership.domain import Cluster, NetworkProfile, Organization
-from shared.contracts.base import Visibility
-from shared.store import Document, ServiceDatabase, UnitOfWork
+from services.membership.keys import duplicate_keys, match_keys
+from shared.contracts import membership as contract
+from shared.contracts.base import Event, Visibility
+from shared.store import Document, Repository, ServiceDatabase, UnitOfWork
 
 ORGANIZATIONS = "organizations"
 CLUSTERS = "clusters"
@@ -23,27 +27,11 @@ PROFILE = "profile"
 ORGANIZATION_REPLICAS = "organization_replicas"
 CLUSTER_REPLICAS = "cluster_replicas"
 NETWORK_REPLICAS = "network_replicas"
-PROFILE_ID = "profile"
+COLLECTIONS = (ORGANIZATIONS, CLUSTERS, PROFILE)
 
 
-REPLICA_COLLECTIONS = (ORGANIZATION_REPLICAS, CLUSTER_REPLICAS, NETWORK_REPLICAS)
-COLLECTIONS = (
-    ORGANIZATIONS,
-    CLUSTERS,
-    PROFILE,
-    ORGANIZATION_REPLICAS,
-    CLUSTER_REPLICAS,
-    NETWORK_REPLICAS,
-)
-
-
-async def prepare_store(db: ServiceDatabase) -> None:
-    """Every collection exists, with the indexes for the API's filters and look-ups."""
-    await db.prepare(*COLLECTIONS)
-    await db.migrate("membership", [lambda: _create_indexes(db)])
-
-
-async def _create_indexes(db: ServiceDatabase) -> None:
+async def create_indexes(db: ServiceDatabase) -> None:
+    """The indexes of the API's filters and look-ups (migration step 1)."""
     organizations = db.collection(ORGANIZATIONS)
     for field in ("country", "nace_prefixes", "clusters", "match_keys", "duplicate_keys"):
         await organizations.create_index([(field, ASCENDING)])
@@ -51,9 +39,21 @@ async def _create_indexes(db: ServiceDatabase) -> None:
         [("legal_name", TEXT), ("offers", TEXT), ("needs", TEXT), ("technologies", TEXT)]
     )
     await db.collection(CLUSTERS).create_index([("sectors", ASCENDING)])
-    replicas = db.collection(ORGANIZATION_REPLICAS)
-    await replicas.create_index([("match_keys", ASCENDING)])
-    await replicas.create_index([("origin", ASCENDING)])
+
+
+MIGRATIONS = (create_indexes,)
+
+
+def nace_prefixes(codes: list[str]) -> list[str]:
+    """Every division, group and class a set of codes falls under ("62.10" → 62, 62.1, 62.10)."""
+    prefixes = {code[:length] for code in codes for length in (2, 4, 5) if len(code) >= length}
+    return sorted(prefix.rstrip(".") for prefix in prefixes)
+
+
+def replica_keys(event: Event) -> Document:
+    """What cross-membership looks a replicated organisation up by."""
+    assert isinstance(event, contract.OrganizationState)
+    return {"match_keys": sorted(match_keys(event.legal_name, event.vat, event.website))}
 
 
 @dataclass(frozen=True)
@@ -66,136 +66,100 @@ class OrganizationFilter:
     text: str | None = None
     visibility: list[str] | None = None
 
-
-def _organization_query(filters: OrganizationFilter) -> Document:
-    query: Document = {"deleted": False}
-    if filters.sector:
-        # a division or group matches every class below it ("62" finds "62.10")
-        query["nace_prefixes"] = {"$in": [filters.sector]}  # portable array match, docs/store.md
-    if filters.country:
-        query["country"] = filters.country.upper()
-    if filters.cluster:
-        query["clusters"] = {"$in": [filters.cluster]}
-    if filters.text:
-        query["$text"] = {"$search": filters.text}
-    if filters.visibility:
-        query["visibility"] = {"$in": filters.visibility}
-    return query
-
-
-class MembershipStore:
-    """Reads and writes of this node's membership data."""
-
-    def __init__(self, db: ServiceDatabase) -> None:
-        self.db = db
-
-    # -- organisations ---------------------------------------------------------------
-    async def get_organization(
-        self, org_id: str, uow: UnitOfWork | None = None
-    ) -> Organization | None:
-        doc = await self.db.collection(ORGANIZATIONS).find_one(
-            {"_id": org_id}, session=uow.session if uow else None
-        )
-        return _organization(doc) if doc else None
-
-    async def live_with_keys(self, keys: set[str], uow: UnitOfWork) -> list[Organization]:
-        cursor = self.db.collection(ORGANIZATIONS).find(
-            {"duplicate_keys": {"$in": sorted(keys)}, "deleted": False}, session=uow.session
-        )
-        return [_organization(doc) async for doc in cursor]
-
-    async def save_organization(
-        self, org: Organization, keys: dict[str, list[str]], uow: UnitOfWork
-    ) -> None:
-        doc = {**org.model_dump(mode="python", exclude={"id"}), **keys, "_id": org.id}
-        await uow.collection(ORGANIZATIONS).replace_one(
-            {"_id": org.id}, doc, upsert=True, session=uow.session
-        )
-
-    async def list_organizations(
-        self, filters: OrganizationFilter, after: str | None, limit: int
-    ) -> list[Organization]:
-        query = _organization_query(filters)
-        if after:
-            query["_id"] = {"$gt": after}
-        cursor = self.db.collection(ORGANIZATIONS).find(query, sort=[("_id", 1)], limit=limit)
-        return [_organization(doc) async for doc in cursor]
-
-    # -- clusters --------------------------------------------------------------------
-    async def get_cluster(self, cluster_id: str, uow: UnitOfWork | None = None) -> Cluster | None:
-        doc = await self.db.collection(CLUSTERS).find_one(
-            {"_id": cluster_id}, session=uow.session if uow else None
-        )
-        return Cluster.model_validate(_without_storage_fields(doc)) if doc else None
-
-    async def save_cluster(self, cluster: Cluster, uow: UnitOfWork) -> None:
-        doc = {**cluster.model_dump(mode="python", exclude={"id"}), "_id": cluster.id}
-        await uow.collection(CLUSTERS).replace_one(
-            {"_id": cluster.id}, doc, upsert=True, session=uow.session
-        )
-
-    async def list_clusters(
-        self, after: str | None, limit: int, public_only: bool = False
-    ) -> list[Cluster]:
+    def query(self) -> Document:
         query: Document = {"deleted": False}
-        if public_only:
-            query["visibility"] = Visibility.PUBLIC.value
-        if after:
-            query["_id"] = {"$gt": after}
-        cursor = self.db.collection(CLUSTERS).find(query, sort=[("_id", 1)], limit=limit)
-        return [Cluster.model_validate(_without_storage_fields(doc)) async for doc in cursor]
+        if self.sector:  # a division or group matches every class below it ("62" finds "62.10")
+            query["nace_prefixes"] = {"$in": [self.sector]}  # portable array match
+        if self.country:
+            query["country"] = self.country.upper()
+        if self.cluster:
+            query["clusters"] = {"$in": [self.cluster]}
+        if self.text:
+            query["$text"] = {"$search": self.text}
+        if self.visibility:
+            query["visibility"] = {"$in": self.visibility}
+        return query
 
-    # -- network profile -------------------------------------------------------------
-    async def get_profile(self, uow: UnitOfWork | None = None) -> NetworkProfile | None:
-        doc = await self.db.collection(PROFILE).find_one(
-            {"_id": PROFILE_ID}, session=uow.session if uow else None
-        )
-        return NetworkProfile.model_validate(_without_storage_fields(doc)) if doc else None
 
-    async def save_profile(self, profile: NetworkProfile, uow: UnitOfWork) -> None:
-        doc = {**profile.model_dump(mode="python"), "_id": PROFILE_ID}
-        await uow.collection(PROFILE).replace_one(
-            {"_id": PROFILE_ID}, doc, upsert=True, session=uow.session
-        )
+class OrganizationRepository(Repository[Organization]):
+    collection_name = ORGANIZATIONS
+    model = Organization
 
-    # -- replicas --------------------------------------------------------------------
-    async def own_members_with_keys(
+    def keys(self, aggregate: Organization) -> Document:
+        return {
+            "match_keys": sorted(
+                match_keys(aggregate.legal_name, aggregate.vat, aggregate.website)
+            ),
+            "duplicate_keys": sorted(duplicate_keys(aggregate)),
+            "nace_prefixes": nace_prefixes(aggregate.nace_codes),
+        }
+
+    async def live_with_keys(self, keys: set[str]) -> list[Organization]:
+        """Live organisations sharing any of the duplicate keys."""
+        return await self.find({"duplicate_keys": {"$in": sorted(keys)}, "deleted": False})
+
+    async def members_with_keys(
         self, keys: set[str], include_node_only: bool
-    ) -> list[Document]:
+    ) -> list[Organization]:
+        """Live organisations recognised by any of the cross-membership keys."""
         query: Document = {"match_keys": {"$in": sorted(keys)}, "deleted": False}
         if not include_node_only:
             query["visibility"] = {"$in": [Visibility.PUBLIC.value, Visibility.ALLIANCE.value]}
-        cursor = self.db.collection(ORGANIZATIONS).find(query)
-        return [doc async for doc in cursor]
+        return await self.find(query)
 
-    async def replicas_with_keys(self, keys: set[str]) -> list[Document]:
-        cursor = self.db.collection(ORGANIZATION_REPLICAS).find(
-            {"match_keys": {"$in": sorted(keys)}, "deleted": False}
+
+class ClusterRepository(Repository[Cluster]):
+    collection_name = CLUSTERS
+    model = Cluster
+
+
+class ProfileRepository(Repository[NetworkProfile]):
+    collection_name = PROFILE
+    model = NetworkProfile
+
+
+class ReplicaReads:
+    """Other networks' shared records, as the projection left them."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    async def organizations_with_keys(self, keys: set[str]) -> list[Document]:
+        cursor = self.uow.collection(ORGANIZATION_REPLICAS).find(
+            {"keys.match_keys": {"$in": sorted(keys)}, "deleted": False}
         )
         return [doc async for doc in cursor]
 
     async def network_names(self) -> dict[str, str]:
         """Origin → network name, from the replicated network profiles."""
-        cursor = self.db.collection(NETWORK_REPLICAS).find({"deleted": False})
+        cursor = self.uow.collection(NETWORK_REPLICAS).find({"deleted": False})
         return {doc["origin"]: doc["data"]["name"] async for doc in cursor if doc.get("data")}
 
-    async def replica_counts(self) -> dict[str, int]:
+    async def organization_counts(self) -> dict[str, int]:
+        """How many live organisation replicas each origin has here."""
         counts: dict[str, int] = {}
-        async for doc in self.db.collection(ORGANIZATION_REPLICAS).find(
+        async for doc in self.uow.collection(ORGANIZATION_REPLICAS).find(
             {"deleted": False}, {"origin": 1}
         ):
             counts[doc["origin"]] = counts.get(doc["origin"], 0) + 1
         return counts
 
 
-_STORAGE_FIELDS = ("_id", "match_keys", "duplicate_keys", "nace_prefixes")
+class MembershipUnitOfWork(UnitOfWork):
+    """The membership service's repositories, bound to one transaction (or to none)."""
 
+    @cached_property
+    def organizations(self) -> OrganizationRepository:
+        return OrganizationRepository(self)
 
-def _without_storage_fields(doc: Document) -> dict[str, Any]:
-    data = {key: value for key, value in doc.items() if key not in _STORAGE_FIELDS}
-    data.setdefault("id", doc["_id"])
-    return data
+    @cached_property
+    def clusters(self) -> ClusterRepository:
+        return ClusterRepository(self)
 
+    @cached_property
+    def profile(self) -> ProfileRepository:
+        return ProfileRepository(self)
 
-def _organization(doc: Document) -> Organization:
-    return Organization.model_validate(_without_storage_fields(doc))
+    @cached_property
+    def replicas(self) -> ReplicaReads:
+        return ReplicaReads(self)

@@ -1,8 +1,9 @@
-"""Base of every wire contract.
+"""Base of every wire contract, and of every domain event.
 
 Contracts change additively: a consumer meeting a newer *minor* version ignores the
 fields it does not know; a newer *major* version is refused (dead-lettered) because its
-meaning may have changed.
+meaning may have changed. A class's ``SCHEMA_VERSION`` is the one source of its version:
+the envelope carries it, the payload does not.
 """
 
 from __future__ import annotations
@@ -36,7 +37,22 @@ class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     SCHEMA_VERSION: ClassVar[str] = "1.0"
-    schemaversion: str = "1.0"
+
+
+class Event(Contract):
+    """A domain event: something that happened to one aggregate, named in the past tense.
+
+    Every event carries the aggregate's id; events that describe a state carry all of it
+    (a replica never needs an earlier event to be complete).
+    """
+
+    id: str
+
+
+class Withdrawal(Event):
+    """An event after which a replica keeps no data: deleted, or no longer shared."""
+
+    reason: str
 
 
 def check_schema_version(theirs: str, ours: str) -> None:

@@ -1,38 +1,40 @@
-"""Wire contracts of the membership service: what other nodes may know of our members.
+"""Wire contracts of the membership service: its events, and what they carry.
 
-Only ``public`` and ``alliance`` records travel, and only contact persons who consented.
-Events carry the full shareable state (a replica never needs an older event to be
-complete); a record leaving the alliance's view (deleted, or made ``node``-only) travels
-as a tombstone that replicas obey.
+Every event carries the aggregate's whole state, so a projection never needs an older
+event to be complete. On the node's own ``local`` channel the state is complete
+(``node``-only records, every contact person); on the ``alliance`` channel only what may
+leave the node travels: ``public`` and ``alliance`` records, and contact persons who
+consented. A record leaving the alliance's view (deleted, or made ``node``-only) is
+announced there as a withdrawal that replicas obey.
 """
 
 from __future__ import annotations
 
-from shared.contracts.base import Contract, Visibility
+from enum import StrEnum
+
+from shared.contracts.base import Contract, Event, Visibility, Withdrawal
+from shared.contracts.catalogue import EventCatalogue
 
 SERVICE = "membership"
-ORGANIZATION = "organization"
-CLUSTER = "cluster"
-NETWORK = "network"
-
-REGISTERED = "registered"
-UPDATED = "updated"
-DELETED = "deleted"
-WITHDRAWN = "withdrawn"  # made node-only: gone from the alliance's view, not deleted
 
 
-class SharedContact(Contract):
-    """A contact person who consented to be shown beyond the node."""
+class WithdrawalReason(StrEnum):
+    DELETED = "deleted"
+    RESTRICTED = "restricted"  # made node-only: gone from the alliance's view, not deleted
+
+
+class Contact(Contract):
+    """A contact person; on the alliance channel only those who consented."""
 
     name: str
     email: str
     role: str | None = None
+    consent: bool = False
 
 
-class OrganizationShared(Contract):
-    """Payload of organization.registered / organization.updated."""
+class OrganizationState(Event):
+    """The whole state of a member organisation."""
 
-    id: str
     legal_name: str
     vat: str | None = None
     country: str
@@ -40,46 +42,89 @@ class OrganizationShared(Contract):
     website: str | None = None
     nace_codes: list[str] = []
     technologies: list[str] = []
-    offers: str | None = None
-    needs: str | None = None
+    offers: str = ""
+    needs: str = ""
     cooperation_types: list[str] = []
     countries_of_interest: list[str] = []
     languages: list[str] = []
     size_class: str | None = None
     clusters: list[str] = []
     visibility: Visibility
-    contacts: list[SharedContact] = []
+    contacts: list[Contact] = []
     updated_at: str
 
 
-class ClusterShared(Contract):
-    """Payload of cluster.registered / cluster.updated."""
+class OrganizationRegistered(OrganizationState):
+    """A member organisation was registered."""
 
-    id: str
+
+class OrganizationRevised(OrganizationState):
+    """A member organisation's profile changed (or became visible to the alliance)."""
+
+
+class OrganizationWithdrawn(Withdrawal):
+    """A member organisation was deleted, or is no longer shared: forget its data."""
+
+
+class MemberCounts(Contract):
+    smes: int = 0
+    large_companies: int = 0
+    research_academia: int = 0
+    public_bodies: int = 0
+
+
+class ClusterState(Event):
+    """The whole state of a member cluster."""
+
     name: str
     region: str | None = None
     website: str | None = None
     sectors: list[str] = []
-    members: dict[str, int] = {}
+    members: MemberCounts = MemberCounts()
     visibility: Visibility
     updated_at: str
 
 
-class NetworkProfileShared(Contract):
-    """Payload of network.updated: the association's public profile."""
+class ClusterRegistered(ClusterState):
+    """A member cluster was registered."""
+
+
+class ClusterRevised(ClusterState):
+    """A member cluster's data changed (or it became visible to the alliance)."""
+
+
+class ClusterWithdrawn(Withdrawal):
+    """A member cluster was deleted, or is no longer shared: forget its data."""
+
+
+class PartnerLink(Contract):
+    name: str
+    url: str
+    node: str | None = None
+
+
+class NetworkProfileRevised(Event):
+    """The association's public profile changed; its id is the node id."""
 
     name: str
     country: str
     website: str | None = None
     logo_url: str | None = None
-    description: str | None = None
+    description: str = ""
     services_offered: list[str] = []
-    partner_links: list[dict[str, str | None]] = []
+    partner_links: list[PartnerLink] = []
     updated_at: str
 
 
-class Tombstone(Contract):
-    """Payload of *.deleted / *.withdrawn: replicas drop the record's data."""
-
-    id: str
-    reason: str
+CATALOGUE = EventCatalogue(
+    SERVICE,
+    {
+        OrganizationRegistered: "organization.registered",
+        OrganizationRevised: "organization.revised",
+        OrganizationWithdrawn: "organization.withdrawn",
+        ClusterRegistered: "cluster.registered",
+        ClusterRevised: "cluster.revised",
+        ClusterWithdrawn: "cluster.withdrawn",
+        NetworkProfileRevised: "network.revised",
+    },
+)

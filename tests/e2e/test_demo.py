@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alliance.sample_data import NODES
+from services.membership.sample_data import NODES
 from shared.runtime import port_is_free, read_run_info
 from tests.support import ALLIANCE, pid_alive, run_cli, spare_port, wait_until_gone
 

@@ -1,9 +1,9 @@
 """A hub and three nodes as real processes: every event reaches every other node once.
 
 Each test ends in ``Federation.wait_converged``, which counts by event id: every node's
-``processed`` ids are exactly the union of the other nodes' NODE stream ids (none missing,
-none extra, none twice), the hub's ALLIANCE holds each event once, and every node's
-replicas are exactly the other nodes' organisations.
+replicas were applied from exactly the other nodes' NODE stream events (none missing,
+none extra), the hub's ALLIANCE holds each event once, and every node's replicas are
+exactly the other nodes' organisations.
 """
 
 from __future__ import annotations
@@ -117,18 +117,18 @@ def test_node_sigkilled_mid_projection_applies_everything_once(tmp_path: Path) -
         federation.write_everywhere(10, prefix="Early")
         federation.wait_converged()
         victim, burst = "es", 150  # per writer: 300 events towards es
-        before = len(federation.processed_ids(victim))
+        before = len(federation.replica_event_ids(victim))
         writing = [
             federation.in_background(federation.create_orgs, name, burst, "Burst")
             for name in ("ro", "fr")
         ]
         poll(
-            lambda: len(federation.processed_ids(victim)) >= before + 20,
+            lambda: len(federation.replica_event_ids(victim)) >= before + 20,
             60,
             f"{victim} projecting the burst",
             interval=0.05,
         )
-        applied_at_kill = len(federation.processed_ids(victim))
+        applied_at_kill = len(federation.replica_event_ids(victim))
         federation.kill_node(victim)
         for future in writing:
             future.result(120)  # the others keep answering 201
@@ -170,4 +170,4 @@ def test_removed_node_disappears_from_every_other_node(tmp_path: Path) -> None:
         assert not late & {e.id for e in federation.alliance_events()}
         for name in ("fr", "es"):
             assert "ro" not in federation.replica_counts(name)
-            assert not late & set(federation.processed_ids(name)), f"{name} applied them"
+            assert not late & set(federation.replica_event_ids(name)), f"{name} applied them"

@@ -24,13 +24,12 @@ from shared import subjects
 from shared.contracts import membership as contract
 from shared.contracts import registry
 from shared.contracts.base import Visibility
-from shared.envelope import Envelope, KeyRing, seal
+from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity, load_identity
+from shared.subjects import Channel
 from tests.federation import Federation, federation_of, metric_value, poll, read_stream
 
 pytestmark = pytest.mark.e2e
-
-REGISTERED = "membership.organization.registered"
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +41,15 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
 def organization_event(signer: NodeIdentity, origin: str, name: str) -> Envelope:
     """A well-formed organization.registered envelope of ``origin``, signed by ``signer``."""
     aggregate = f"{origin}-{uuid.uuid4().hex}"
-    payload = contract.OrganizationShared(
+    event = contract.OrganizationRegistered(
         id=aggregate,
         legal_name=name,
         country="RO",
         visibility=Visibility.ALLIANCE,
         updated_at=datetime.now(UTC).isoformat(),
     )
-    subject = subjects.event_subject(origin, "membership", "organization", "registered")
-    return seal(signer, subject, payload, aggregate, 1)
+    assert signer.node == origin
+    return contract.CATALOGUE.seal(signer, Channel.ALLIANCE, event, 1)
 
 
 async def publish_core(url: str, subject: str, data: bytes, msg_id: str) -> None:
@@ -89,8 +88,7 @@ def test_a_node_cannot_publish_as_another_node(federation: Federation) -> None:
     asyncio.run(publish_core(ro.nats_url, impostor.subject, impostor.to_bytes(), impostor.id))
     # nor as the hub: a registry event removing fr, from ro's server
     fake_hub = NodeIdentity("hub", "Fake hub", "EU", Ed25519PrivateKey.generate())
-    subject = subjects.event_subject("hub", registry.SERVICE, registry.NODE, registry.REMOVED)
-    removal = seal(fake_hub, subject, registry.NodeRemoved(node="fr"), "fr", 2)
+    removal = registry.CATALOGUE.seal(fake_hub, Channel.ALLIANCE, registry.NodeRemoved(id="fr"), 2)
     asyncio.run(publish_core(ro.nats_url, removal.subject, removal.to_bytes(), removal.id))
 
     marker_reaches(federation, "ro", "fr")
@@ -98,7 +96,7 @@ def test_a_node_cannot_publish_as_another_node(federation: Federation) -> None:
     assert not {impostor.id, removal.id} & alliance_ids(federation)
     assert impostor.id not in {e.id for e in federation.stream_events("fr")}
     assert impostor.id not in {e.id for e in federation.stream_events("ro")}
-    assert impostor.id not in set(federation.processed_ids("ro"))
+    assert impostor.id not in set(federation.replica_event_ids("ro"))
     assert impostor.aggregateid not in federation.replica_ids("ro").get("fr", set())
     assert "fr" in federation.replica_counts("ro")  # ro still trusts fr
     assert "fr" in json.loads((ro.data_dir / "peers.json").read_text())
@@ -194,7 +192,7 @@ def test_a_forged_signature_is_dead_lettered(federation: Federation) -> None:
     # ... but is never applied
     marker_reaches(federation, "ro", "fr")
     assert forged.aggregateid not in federation.replica_ids("fr").get("ro", set())
-    assert forged.id not in set(federation.processed_ids("fr"))
+    assert forged.id not in set(federation.replica_event_ids("fr"))
 
 
 def test_node_only_data_never_reaches_the_hub(federation: Federation) -> None:

@@ -1,4 +1,4 @@
-"""The bus for real: outbox relay into NODE_<ID>, and the verified feed projection.
+"""The bus for real: outbox relay into NODE_<ID> and LOCAL_<ID>, verified consumers.
 
 A second origin (``fr``) is simulated the way federation will deliver it: its own
 stream ``NODE_FR`` on the server, sourced into this node's ``FEED_<ID>``.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -18,17 +19,20 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig, StreamSource
 
 from shared import subjects
-from shared.contracts.membership import NetworkProfileShared, OrganizationShared, Tombstone
-from shared.envelope import Envelope, seal
+from shared.bus import BusConnection, DeadLetters, ensure_node_streams
+from shared.consumer import Inbound, VerifiedConsumer
+from shared.contracts.membership import (
+    CATALOGUE,
+    NetworkProfileRevised,
+    OrganizationRegistered,
+    OrganizationWithdrawn,
+)
+from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity, create_identity
 from shared.metrics import Metrics
-from shared.relay import OutboxRelay
 from shared.runtime import NatsServer
-from shared.service import BusConnection
-from shared.store import ServiceDatabase
+from shared.subjects import Channel
 from tests.conftest import NodeUnderTest
-
-ORG_SUBJECT = "alliance.fr.membership.organization.registered"
 
 
 @pytest.fixture
@@ -60,14 +64,19 @@ async def stream_messages(js: JetStreamContext, stream: str) -> list[nats.aio.ms
 
 
 def organization(identity: NodeIdentity, org_id: str, name: str, version: int = 1) -> Envelope:
-    payload = OrganizationShared(
+    event = OrganizationRegistered(
         id=org_id,
         legal_name=name,
         country="FR",
         visibility="alliance",
         updated_at="2026-11-22T00:00:00Z",
     )
-    return seal(identity, ORG_SUBJECT, payload, org_id, version)
+    return CATALOGUE.seal(identity, Channel.ALLIANCE, event, version)
+
+
+async def publish(js: JetStreamContext, envelope: Envelope, dedup: bool = True) -> None:
+    headers = {"Nats-Msg-Id": envelope.id} if dedup else None
+    await js.publish(envelope.subject, envelope.to_bytes(), headers=headers)
 
 
 async def federate_fr(node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentity) -> None:
@@ -80,7 +89,7 @@ async def federate_fr(node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentit
     node.keyring.admit("fr", fr.public_key)
 
 
-async def test_changes_reach_the_node_stream_signed_with_their_id(
+async def test_a_change_reaches_the_alliance_and_this_node_on_its_aggregates_subject(
     node: NodeUnderTest, js: JetStreamContext
 ) -> None:
     body = {"legal_name": "Acme Robotics SRL", "country": "RO", "visibility": "public"}
@@ -88,68 +97,93 @@ async def test_changes_reach_the_node_stream_signed_with_their_id(
         "/api/membership/organizations", json=body, headers=node.editor
     )
     assert created.status_code == 201
-    stream = subjects.node_stream(node.identity.node)
+    org_id, me = created.json()["id"], node.identity.node
+    for stream, channel in (
+        (subjects.node_stream(me), Channel.ALLIANCE),
+        (subjects.local_stream(me), Channel.LOCAL),
+    ):
 
-    async def published() -> bool:
-        return (await js.stream_info(stream)).state.messages == 1
+        async def published(stream: str = stream) -> bool:
+            return (await js.stream_info(stream)).state.messages == 1
 
-    await eventually(published)
-    [message] = await stream_messages(js, stream)
-    envelope = node.keyring.open(message.data, message.subject)
-    assert message.headers is not None and message.headers["Nats-Msg-Id"] == envelope.id
-    assert envelope.aggregateid == created.json()["id"]
-    assert message.subject == f"alliance.{node.identity.node}.membership.organization.registered"
+        await eventually(published)
+        [message] = await stream_messages(js, stream)
+        envelope = node.keyring.open(message.data, message.subject)
+        assert message.headers is not None and message.headers["Nats-Msg-Id"] == envelope.id
+        assert message.subject == f"{channel.value}.{me}.membership.organization.{org_id}"
+        assert envelope.type == "eu.clustersalliance.membership.organization.registered"
+        assert envelope.aggregateid == org_id and envelope.aggregateversion == 1
+
+
+async def test_node_only_records_and_private_contacts_stay_on_the_local_channel(
+    node: NodeUnderTest, js: JetStreamContext
+) -> None:
+    contacts = [
+        {"name": "Ana Pop", "email": "ana@acme.example.ro", "consent": True},
+        {"name": "Ion Ionescu", "email": "ion@acme.example.ro"},
+    ]
+    shared = {"legal_name": "Shared SRL", "country": "RO", "contacts": contacts}
+    hidden = {"legal_name": "Hidden SRL", "country": "RO", "visibility": "node"}
+    for body in (shared, hidden):
+        answer = await node.client.post(
+            "/api/membership/organizations", json=body, headers=node.editor
+        )
+        assert answer.status_code == 201
+    me = node.identity.node
+
+    async def relayed() -> bool:
+        return (await js.stream_info(subjects.local_stream(me))).state.messages == 2
+
+    await eventually(relayed)
+    local = [
+        json.loads(m.data)["data"] for m in await stream_messages(js, subjects.local_stream(me))
+    ]
+    alliance = [
+        json.loads(m.data)["data"] for m in await stream_messages(js, subjects.node_stream(me))
+    ]
+    assert sorted(d["legal_name"] for d in local) == ["Hidden SRL", "Shared SRL"]
+    assert [d["legal_name"] for d in alliance] == ["Shared SRL"]
+    assert len(next(d for d in local if d["legal_name"] == "Shared SRL")["contacts"]) == 2
+    assert [c["name"] for c in alliance[0]["contacts"]] == ["Ana Pop"]
 
 
 async def test_republishing_after_a_crash_is_dropped_by_jetstream(
-    database: ServiceDatabase, nats_server: NatsServer, identity: NodeIdentity
+    node: NodeUnderTest, js: JetStreamContext
 ) -> None:
     """A crash after publish and before the outbox delete republishes; JetStream dedups."""
-    bus = BusConnection(nats_server.url)
-    await bus.connect()
-    from shared.bus import ensure_node_streams
-
-    await ensure_node_streams(bus.js, identity.node, 3600)
-    await database.prepare()
-    relay = OutboxRelay(database, bus, Metrics(), "membership", batch_size=100)
-    envelopes = [
-        seal(
-            identity,
-            "alliance.ro.membership.organization.registered",
-            Tombstone(id=f"o{i}", reason="test"),
-            f"o{i}",
-            1,
-        )
-        for i in range(250)
-    ]
-    for _ in range(2):  # the second round is the redo after the simulated crash
-        async with database.unit_of_work() as uow:
-            for envelope in envelopes:
-                uow.record(envelope)
-            await uow.commit()
-        await relay.drain()
-    info = await bus.js.stream_info(subjects.node_stream(identity.node))
-    assert info.state.messages == 250
-    assert await database.outbox.count_documents({}) == 0
-    await bus.close()
+    kit = node.kit("membership")
+    assert kit.relay is not None
+    await kit.relay.stop()  # the test drives the relay by hand
+    for i in range(25):
+        body = {"legal_name": f"Org {i}", "country": "RO"}
+        assert (
+            await node.client.post("/api/membership/organizations", json=body, headers=node.editor)
+        ).status_code == 201
+    entries = await kit.database.outbox.find({}).to_list()
+    await kit.relay.drain()
+    await kit.database.outbox.insert_many(entries)  # as if the delete never happened
+    await kit.relay.drain()
+    for stream in (
+        subjects.node_stream(node.identity.node),
+        subjects.local_stream(node.identity.node),
+    ):
+        assert (await js.stream_info(stream)).state.messages == 25
+    assert await kit.database.outbox.count_documents({}) == 0
 
 
 async def test_remote_events_become_replicas_and_answer_cross_membership(
     node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentity
 ) -> None:
     await federate_fr(node, js, fr)
-    profile = NetworkProfileShared(
-        name="France Clusters", country="FR", updated_at="2026-11-22T00:00:00Z"
+    profile = NetworkProfileRevised(
+        id="fr", name="France Clusters", country="FR", updated_at="2026-11-22T00:00:00Z"
     )
-    events = [
-        seal(fr, "alliance.fr.membership.network.updated", profile, "fr", 1),
+    for envelope in (
+        CATALOGUE.seal(fr, Channel.ALLIANCE, profile, 2),
         organization(fr, "fr-1", "Aerospace Valley SAS"),
         organization(fr, "fr-2", "Mecanic Vallée"),
-    ]
-    for envelope in events:
-        await js.publish(
-            envelope.subject, envelope.to_bytes(), headers={"Nats-Msg-Id": envelope.id}
-        )
+    ):
+        await publish(js, envelope)
 
     async def replicated() -> bool:
         answer = await node.client.get("/api/membership/replicas")
@@ -159,29 +193,28 @@ async def test_remote_events_become_replicas_and_answer_cross_membership(
     found = await node.client.get(
         "/api/membership/cross-membership", params={"org": "AEROSPACE VALLEY"}
     )
+    assert found.status_code == 200, found.text
     assert found.json()["member"] is True
     assert found.json()["networks"][0]["network"] == "France Clusters"
     assert found.json()["networks"][0]["node"] == "fr"
 
 
-async def test_tombstones_and_redeliveries_are_obeyed_once(
+async def test_withdrawals_and_redeliveries_are_obeyed_once(
     node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentity
 ) -> None:
     await federate_fr(node, js, fr)
     first = organization(fr, "fr-1", "Aerospace Valley")
-    gone = seal(
-        fr,
-        "alliance.fr.membership.organization.deleted",
-        Tombstone(id="fr-1", reason="deleted"),
-        "fr-1",
-        2,
+    gone = CATALOGUE.seal(
+        fr, Channel.ALLIANCE, OrganizationWithdrawn(id="fr-1", reason="deleted"), 2
     )
     for envelope in (first, first, gone):  # no Nats-Msg-Id: the stream keeps the duplicate
-        await js.publish(envelope.subject, envelope.to_bytes())
+        await publish(js, envelope, dedup=False)
 
     async def handled() -> bool:
         text = (await node.client.get("/metrics")).text
-        return 'alliance_projection_skipped_total{origin="fr",service="membership"} 1.0' in text
+        applied = 'alliance_projection_applied_total{origin="fr",service="membership"}'
+        skipped = 'alliance_projection_skipped_total{origin="fr",service="membership"}'
+        return applied in text and skipped in text
 
     await eventually(handled)
     assert (await node.client.get("/api/membership/replicas")).json() == {}
@@ -198,27 +231,26 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_the_consumer_goes
     stranger = create_identity(tmp_path / "xx", "fr", "Impostor", "FR")  # same id, other key
     tampered = json.loads(organization(fr, "fr-9", "Honest SA").to_bytes())
     tampered["data"]["legal_name"] = "Tampered SA"
-    future = OrganizationShared(
-        id="fr-8",
-        legal_name="Future SA",
-        country="FR",
-        visibility="alliance",
-        updated_at="2026-11-22T00:00:00Z",
-        schemaversion="2.0",
+    newer_major = organization(fr, "fr-8", "Future SA").model_copy(update={"schemaversion": "2.0"})
+    newer_major = newer_major.model_copy(
+        update={"signature": fr.sign(newer_major.canonical_bytes())}
     )
-    newer_major = seal(fr, ORG_SUBJECT, future, "fr-8", 1)
+    unknown = organization(fr, "fr-5", "Unknown SA")
+    unknown = unknown.model_copy(update={"type": "eu.clustersalliance.membership.organization.x"})
+    unknown = unknown.model_copy(update={"signature": fr.sign(unknown.canonical_bytes())})
+    subject = "alliance.fr.membership.organization.fr-9"
     bad = [
-        (b"not json{", "malformed"),
-        (organization(stranger, "fr-7", "Forged SA").to_bytes(), "bad_signature"),
-        (json.dumps(tampered).encode(), "bad_signature"),
-        (newer_major.to_bytes(), "schema_version"),
+        (subject, b"not json{", "malformed"),
+        (subject, organization(stranger, "fr-9", "Forged SA").to_bytes(), "bad_signature"),
+        (subject, json.dumps(tampered).encode(), "bad_signature"),
+        (newer_major.subject, newer_major.to_bytes(), "schema_version"),
+        (unknown.subject, unknown.to_bytes(), "unknown_event"),
+        ("alliance.fr.membership.organization.fr-4", newer_major.to_bytes(), "origin_mismatch"),
     ]
-    for raw, _ in bad:
-        await js.publish(ORG_SUBJECT, raw)
-    wrong_subject = organization(fr, "fr-6", "Elsewhere SA")
-    await js.publish("alliance.fr.membership.organization.updated", wrong_subject.to_bytes())
+    for where, raw, _ in bad:
+        await js.publish(where, raw)
     good = organization(fr, "fr-1", "Good Cluster SAS")
-    await js.publish(good.subject, good.to_bytes())
+    await publish(js, good)
 
     async def good_one_applied() -> bool:
         return (await node.client.get("/api/membership/replicas")).json() == {"fr": 1}
@@ -226,8 +258,114 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_the_consumer_goes
     await eventually(good_one_applied)
     dead = await stream_messages(js, subjects.dead_letter_stream(node.identity.node))
     reasons = sorted(m.headers["Alliance-Reason"] for m in dead if m.headers)
-    assert reasons == sorted([reason for _, reason in bad] + ["origin_mismatch"])
+    assert reasons == sorted(reason for _, _, reason in bad)
     assert all(m.headers and m.headers["Alliance-Subject"].startswith("alliance.fr.") for m in dead)
     metrics = (await node.client.get("/metrics")).text
     assert 'alliance_dead_letters_total{reason="bad_signature",service="membership"} 2.0' in metrics
     assert 'alliance_dead_letters_total{reason="malformed",service="membership"} 1.0' in metrics
+
+
+# -- the consumer on its own ------------------------------------------------------------------
+
+
+@pytest.fixture
+async def bus(nats_server: NatsServer) -> AsyncIterator[BusConnection]:
+    connection = BusConnection(nats_server.url)
+    await connection.connect()
+    await ensure_node_streams(connection.js, "ro", 3600)
+    yield connection
+    await connection.stop_consuming()
+    await connection.close()
+
+
+def consumer_of(
+    bus: BusConnection,
+    fr: NodeIdentity,
+    apply: Callable[[list[Envelope]], Awaitable[None]],
+    max_deliver: int = 3,
+) -> VerifiedConsumer[Envelope]:
+    metrics = Metrics()
+    inbound = Inbound(
+        bus=bus,
+        keyring=KeyRing({"fr": fr.public_key}),
+        dead_letters=DeadLetters(bus, "ro", "test", metrics),
+        metrics=metrics,
+        service="test",
+        max_deliver=max_deliver,
+    )
+    return VerifiedConsumer(
+        inbound,
+        stream=subjects.feed_stream("ro"),
+        subject="alliance.fr.>",
+        durable="ro-test",
+        batch_size=50,
+        decode=lambda envelope: envelope,
+        apply=apply,
+    )
+
+
+async def source_fr_into_feed(js: JetStreamContext) -> None:
+    await js.add_stream(StreamConfig(name="NODE_FR", subjects=["alliance.fr.>"]))
+    config = (await js.stream_info(subjects.feed_stream("ro"))).config
+    config.sources = [StreamSource(name="NODE_FR")]
+    await js.update_stream(config)
+
+
+async def test_one_bad_message_does_not_poison_its_batch(
+    bus: BusConnection, js: JetStreamContext, fr: NodeIdentity
+) -> None:
+    """The batch is split: the good messages apply once, the bad one alone is retried."""
+    await source_fr_into_feed(js)
+    applied: list[str] = []
+    attempts: list[str] = []
+
+    async def apply(envelopes: list[Envelope]) -> None:
+        attempts.extend(e.aggregateid for e in envelopes)
+        if any(e.aggregateid == "fr-5" for e in envelopes):
+            raise ValueError("the store refused fr-5")
+        applied.extend(e.aggregateid for e in envelopes)
+
+    consumer = consumer_of(bus, fr, apply)
+    await consumer.start()
+    await bus.start_consuming()
+    for i in range(10):
+        await publish(js, organization(fr, f"fr-{i}", f"Org {i}"))
+
+    async def dead_lettered() -> bool:
+        return (await js.stream_info(subjects.dead_letter_stream("ro"))).state.messages == 1
+
+    await eventually(dead_lettered, seconds=20)
+    assert sorted(applied) == sorted(f"fr-{i}" for i in range(10) if i != 5)
+    assert len(applied) == len(set(applied))  # every good one once
+    [dead] = await stream_messages(js, subjects.dead_letter_stream("ro"))
+    assert dead.headers is not None and dead.headers["Alliance-Reason"] == "max_deliveries"
+    assert "the store refused fr-5" in dead.headers["Alliance-Detail"]
+    await consumer.stop()
+
+
+async def test_an_idle_consumer_keeps_polling_without_errors(
+    bus: BusConnection,
+    js: JetStreamContext,
+    fr: NodeIdentity,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """FastStream's batch loop must survive fetches that expire with nothing to deliver."""
+    await source_fr_into_feed(js)
+    got: list[str] = []
+
+    async def apply(envelopes: list[Envelope]) -> None:
+        got.extend(e.aggregateid for e in envelopes)
+
+    consumer = consumer_of(bus, fr, apply)
+    await consumer.start()
+    with caplog.at_level(logging.ERROR):
+        await bus.start_consuming()
+        await asyncio.sleep(1.5)  # several expired fetches
+        await publish(js, organization(fr, "fr-1", "Late SA"))
+
+        async def arrived() -> bool:
+            return got == ["fr-1"]
+
+        await eventually(arrived)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    await consumer.stop()

@@ -14,7 +14,7 @@ import pytest
 from httpx import Response
 
 from shared.runtime import NatsServer
-from shared.subjects import event_subject, node_stream
+from shared.subjects import Channel, event_subject, node_stream
 from tests.conftest import NodeUnderTest
 
 IMPORT = "/api/membership/organizations/import"
@@ -323,9 +323,86 @@ async def test_imported_rows_are_announced_like_any_registration(
     finally:
         await nc.close()
 
-    subject = event_subject(node.identity.node, "membership", "organization", "registered")
-    assert [msg.subject for msg in messages] == [subject, subject]
+    assert [msg.subject for msg in messages] == [
+        event_subject(Channel.ALLIANCE, node.identity.node, "membership", "organization", ids[row])
+        for row in (2, 3)
+    ]
     envelopes = [node.keyring.open(msg.data or b"", msg.subject or "") for msg in messages]
     assert [e.aggregateid for e in envelopes] == [ids[2], ids[3]]
+    assert {e.type for e in envelopes} == {"eu.clustersalliance.membership.organization.registered"}
     assert all(ids[4].encode() not in (msg.data or b"") for msg in messages)
     assert all(b"Kept Home" not in (msg.data or b"") for msg in messages)
+
+
+# -- a long import is a job other writes do not wait behind ------------------------------
+
+
+def many_rows(count: int, t: str) -> str:
+    return "\n".join(
+        ["legal_name,country,nace_codes,visibility"]
+        + [f"Bulk {t} {i} SRL,RO,62.10,alliance" for i in range(count)]
+    )
+
+
+async def finished(node: NodeUnderTest, location: str) -> dict[str, Any]:
+    for _ in range(600):
+        job = (await node.client.get(location, headers=node.editor)).json()
+        if job["status"] != "running":
+            return dict(job)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"import {location} still running")
+
+
+async def test_an_import_can_be_followed_as_a_job(node: NodeUnderTest) -> None:
+    t = tag()
+    body = many_rows(450, t) + f"\nBroken {t},XX,,public\nBulk {t} 3 SRL,RO,,"
+    accepted = await node.client.post(
+        IMPORT,
+        content=body.encode(),
+        headers={**node.editor, **CSV, "Prefer": "respond-async"},
+    )
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["location"]
+    assert location == f"/api/membership/imports/{accepted.json()['id']}"
+    assert accepted.json()["total"] == 450 and accepted.json()["status"] == "running"
+    job = await finished(node, location)
+    assert (job["status"], job["done"], job["total"]) == ("done", 450, 450)
+    report = job["result"]
+    assert set(report) == {"created", "errors"} and len(report["created"]) == 450
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [
+        (452, "country"),
+        (453, "legal_name"),
+    ]
+    assert "row 5" in report["errors"][1]["reason"]  # the duplicate names its first line
+
+
+async def test_other_writes_go_on_while_an_import_runs(node: NodeUnderTest) -> None:
+    """Chunks commit one by one, so a single registration lands between two of them."""
+    t = tag()
+    accepted = await node.client.post(
+        IMPORT,
+        content=many_rows(2000, t).encode(),
+        headers={**node.editor, **CSV, "Prefer": "respond-async"},
+    )
+    assert accepted.status_code == 202
+    single = await node.client.post(
+        ORGS, json={"legal_name": f"Single {t} SRL", "country": "RO"}, headers=node.editor
+    )
+    assert single.status_code == 201
+    job = await finished(node, accepted.headers["location"])
+    imported_ids = sorted(entry["id"] for entry in job["result"]["created"])
+    assert len(imported_ids) == 2000
+    assert imported_ids[0] < single.json()["id"] < imported_ids[-1]  # ids sort by time
+
+
+async def test_import_jobs_are_for_editors_and_unknown_ones_are_404(node: NodeUnderTest) -> None:
+    accepted = await node.client.post(
+        IMPORT,
+        content=many_rows(3, tag()).encode(),
+        headers={**node.editor, **CSV, "Prefer": "respond-async"},
+    )
+    location = accepted.headers["location"]
+    assert (await node.client.get(location)).status_code == 401
+    assert (await node.client.get(location, headers=node.editor)).status_code == 200
+    missing = await node.client.get("/api/membership/imports/nope", headers=node.editor)
+    assert missing.status_code == 404 and missing.json()["message"]

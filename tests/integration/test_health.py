@@ -6,11 +6,12 @@ from pathlib import Path
 
 from httpx import ASGITransport, AsyncClient
 
-from shared.host import Endpoints, create_node_app
+from shared.federation import node_plan
+from shared.host import Endpoints, create_app
 from shared.identity import create_identity
 from shared.runtime import NatsServer, StoreServer, free_port
-from shared.service import discover_services
 from shared.settings import NodeSettings
+from tests.conftest import every_service
 
 
 async def test_health_turns_503_when_the_store_goes_away(
@@ -19,11 +20,13 @@ async def test_health_turns_503_when_the_store_goes_away(
     store = StoreServer(tmp_path / "store", port=free_port())
     store.start()
     identity = create_identity(tmp_path / "node", "lv", "Latvian Clusters Network", "LV")
-    app = create_node_app(
-        NodeSettings(data_dir=tmp_path / "node"),
+    settings = NodeSettings(data_dir=tmp_path / "node")
+    app = create_app(
+        settings,
         identity,
         Endpoints(nats_server.url, store.url),
-        discover_services(),
+        every_service(),
+        node_plan(identity, settings),
     )
     try:
         async with app.router.lifespan_context(app):

@@ -22,7 +22,7 @@ from nats.js.errors import NotFoundError
 from shared.contracts.base import Visibility
 from shared.envelope import Envelope, KeyRing
 from shared.runtime import NatsServer
-from shared.subjects import event_subject, node_stream
+from shared.subjects import Channel, event_subject, node_stream
 from tests.conftest import NodeUnderTest
 
 ORGS = "/api/membership/organizations"
@@ -219,10 +219,15 @@ async def test_unknown_token_is_401(node: NodeUnderTest) -> None:
     )
 
 
-async def test_unknown_token_reads_like_anonymous(node: NodeUnderTest) -> None:
-    hidden = await create_org(node, visibility="alliance")
+async def test_an_unknown_token_is_refused_not_read_as_anonymous(node: NodeUnderTest) -> None:
+    """A mistyped or revoked token must not silently show less: it is a 401."""
+    public = await create_org(node, visibility="public")
     stranger = {"Authorization": "Bearer alt_not-a-real-token"}
-    assert_problem(await node.client.get(f"{ORGS}/{hidden['id']}", headers=stranger), 404)
+    for path in (f"{ORGS}/{public['id']}", ORGS, CROSS + "?org=acme"):
+        answer = await node.client.get(path, headers=stranger)
+        assert_problem(answer, 401)
+        assert answer.headers["www-authenticate"] == "Bearer"
+    assert (await node.client.get(f"{ORGS}/{public['id']}")).status_code == 200
 
 
 PROFILE_DRAFT = {
@@ -278,8 +283,9 @@ async def test_admin_revises_the_profile_of_a_fresh_node(
     assert shown["version"] == 2
 
     messages = await _stream_messages(nats_server.url, node_stream(node.identity.node), 1)
-    assert [subject for subject, _ in messages] == [_subject(node, "network", "updated")]
+    assert [subject for subject, _ in messages] == [_subject(node, "network", node.identity.node)]
     envelope = node.keyring.open(messages[0][1], messages[0][0])
+    assert envelope.type == _type("network", "revised")
     assert envelope.data["name"] == "Clustero Romania"
     assert envelope.aggregateversion == 2
 
@@ -799,8 +805,14 @@ async def _stream_messages(
         await nc.close()
 
 
-def _subject(node: NodeUnderTest, aggregate: str, event: str) -> str:
-    return event_subject(node.identity.node, "membership", aggregate, event)
+def _subject(node: NodeUnderTest, aggregate: str, aggregate_id: str) -> str:
+    return event_subject(
+        Channel.ALLIANCE, node.identity.node, "membership", aggregate, aggregate_id
+    )
+
+
+def _type(aggregate: str, event: str) -> str:
+    return f"eu.clustersalliance.membership.{aggregate}.{event}"
 
 
 async def test_only_shareable_changes_leave_the_node_signed(
@@ -832,11 +844,12 @@ async def test_only_shareable_changes_leave_the_node_signed(
 
     stream = node_stream(node.identity.node)
     messages = await _stream_messages(nats_server.url, stream, expected=1)
-    assert [subject for subject, _ in messages] == [_subject(node, "organization", "registered")]
+    assert [subject for subject, _ in messages] == [_subject(node, "organization", public["id"])]
 
     ring = KeyRing({node.identity.node: node.identity.public_key})
     subject, data = messages[0]
     envelope = ring.open(data, subject)
+    assert envelope.type == _type("organization", "registered")
     assert envelope.origin == node.identity.node
     assert envelope.aggregateid == public["id"]
     assert envelope.aggregateversion == 1
@@ -880,28 +893,35 @@ async def test_every_shared_change_is_one_event_in_order(
 
     expected = [
         ("organization", "registered", 1),
-        ("organization", "updated", 2),
-        ("organization", "withdrawn", 3),
-        ("organization", "registered", 4),
-        ("organization", "deleted", 5),
+        ("organization", "revised", 2),
+        ("organization", "withdrawn", 3),  # made node-only
+        ("organization", "revised", 4),  # shared again
+        ("organization", "withdrawn", 5),  # deleted
         ("cluster", "registered", 1),
     ]
     stream = node_stream(node.identity.node)
     messages = await _stream_messages(nats_server.url, stream, expected=len(expected))
     ring = KeyRing({node.identity.node: node.identity.public_key})
     envelopes: list[Envelope] = [ring.open(data, subject) for subject, data in messages]
-    assert [(e.subject, e.aggregateversion) for e in envelopes] == [
-        (_subject(node, aggregate, event), version) for aggregate, event, version in expected
+    assert [(e.type, e.aggregateversion) for e in envelopes] == [
+        (_type(aggregate, event), version) for aggregate, event, version in expected
+    ]
+    ids = [public["id"]] * 5 + [cluster.json()["id"]]
+    aggregates = [aggregate for aggregate, _, _ in expected]
+    assert [e.subject for e in envelopes] == [
+        _subject(node, aggregate, aggregate_id)
+        for aggregate, aggregate_id in zip(aggregates, ids, strict=True)
     ]
     assert len({e.id for e in envelopes}) == len(envelopes)
 
     withdrawal = envelopes[2]
     assert withdrawal.aggregateid == public["id"]
     assert withdrawal.data["id"] == public["id"]
-    assert withdrawal.data["reason"] == "withdrawn"
+    assert withdrawal.data["reason"] == "restricted"
     assert "legal_name" not in withdrawal.data
     deletion = envelopes[4]
-    assert deletion.data == {"schemaversion": "1.0", "id": public["id"], "reason": "deleted"}
+    assert deletion.data == {"id": public["id"], "reason": "deleted"}
+    assert deletion.schemaversion == "1.0"
     assert envelopes[1].data["visibility"] == Visibility.ALLIANCE.value
     assert envelopes[1].data["city"] == "Arad"
     assert envelopes[5].aggregateid == cluster.json()["id"]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.contracts.registry import NodeAdmitted, NodeRemoved
-from shared.envelope import EnvelopeRejected, seal
+from shared.contracts.registry import CATALOGUE, NodeAdmitted, NodeRemoved
+from shared.envelope import Envelope, EnvelopeRejected
 from shared.federation import (
     HubCredentials,
     Peers,
@@ -16,8 +16,7 @@ from shared.federation import (
     leaf_config,
 )
 from shared.identity import create_identity
-
-SUBJECT = "alliance.hub.registry.node.{}"
+from shared.subjects import Channel
 
 
 def test_feed_sources_every_other_origin_through_the_hub() -> None:
@@ -58,18 +57,25 @@ def test_registry_events_decode_and_bad_ones_are_refused(tmp_path: Path) -> None
     hub = create_identity(tmp_path / "hub", "hub", "Hub", "EU")
     fr = create_identity(tmp_path / "fr", "fr", "France Clusters", "FR")
     admitted = NodeAdmitted(
-        node="fr", name="France Clusters", country="FR", public_key=fr.public_key_b64
+        id="fr", name="France Clusters", country="FR", public_key=fr.public_key_b64
     )
-    decoded = decode_registry_event(seal(hub, SUBJECT.format("admitted"), admitted, "fr", 1))
-    assert decoded == admitted
-    removed = decode_registry_event(
-        seal(hub, SUBJECT.format("removed"), NodeRemoved(node="fr"), "fr", 2)
-    )
-    assert isinstance(removed, NodeRemoved)
+
+    def sealed(event: NodeAdmitted | NodeRemoved, version: int) -> Envelope:
+        return CATALOGUE.seal(hub, Channel.ALLIANCE, event, version)
+
+    assert decode_registry_event(sealed(admitted, 1)) == admitted
+    assert isinstance(decode_registry_event(sealed(NodeRemoved(id="fr"), 2)), NodeRemoved)
     bad_key = admitted.model_copy(update={"public_key": "nonsense"})
     with pytest.raises(EnvelopeRejected) as rejected:
-        decode_registry_event(seal(hub, SUBJECT.format("admitted"), bad_key, "fr", 1))
+        decode_registry_event(sealed(bad_key, 1))
     assert rejected.value.reason == "invalid_payload"
+    renamed = sealed(admitted, 1).model_copy(
+        update={"type": "eu.clustersalliance.registry.node.renamed"}
+    )
     with pytest.raises(EnvelopeRejected) as unknown:
-        decode_registry_event(seal(hub, SUBJECT.format("renamed"), admitted, "fr", 1))
+        decode_registry_event(renamed)
     assert unknown.value.reason == "unknown_event"
+    elsewhere = sealed(admitted, 1).model_copy(update={"subject": "alliance.hub.registry.node.es"})
+    with pytest.raises(EnvelopeRejected) as mismatch:
+        decode_registry_event(elsewhere)
+    assert mismatch.value.reason == "subject_mismatch"

@@ -22,10 +22,9 @@ from services.membership.domain import (
     Organization,
     OrganizationDraft,
     PartnerLink,
-    cluster_shareable_view,
-    shareable_view,
 )
 from services.membership.keys import (
+    DuplicateIndex,
     check_duplicate,
     duplicate_keys,
     match_keys,
@@ -34,6 +33,7 @@ from services.membership.keys import (
 )
 from services.membership.nace import is_valid_nace, nace_title, normalise_nace
 from shared import errors
+from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -239,33 +239,83 @@ def test_network_profile_starts_from_the_node_name_and_is_revised() -> None:
     assert profile.partner_links[0].url == "https://clusters.hu"
 
 
-# --- what leaves the node ---------------------------------------------------------------
+# --- what each change announces ----------------------------------------------------------
 
 
-def test_shareable_view_keeps_only_consenting_contacts() -> None:
+def announced(aggregate: Organization | Cluster) -> list[tuple[str, str | None]]:
+    """(local event, alliance event or None) class names of what was recorded."""
+    return [
+        (type(change.event).__name__, type(change.shared).__name__ if change.shared else None)
+        for change in aggregate.collect_events()
+    ]
+
+
+def test_a_registration_records_its_full_event_and_the_alliances_view() -> None:
     contacts = [
         ContactPerson(name="Ana", email="ana@acme.ro", consent=True),
         ContactPerson(name="Dan", email="dan@acme.ro"),
     ]
     org = Organization.register("org-1", draft(contacts=contacts), NOW)
-    view = shareable_view(org)
-    assert view is not None
-    assert [c["email"] for c in view["contacts"]] == ["ana@acme.ro"]
-    assert view["legal_name"] == "ACME Robotics S.R.L."
-    assert view["updated_at"] == "2025-03-01T12:00:00Z"  # JSON-able
+    [change] = org.collect_events()
+    assert isinstance(change.event, contract.OrganizationRegistered)
+    assert isinstance(change.shared, contract.OrganizationRegistered)
+    assert change.version == 1
+    assert [c.email for c in change.event.contacts] == ["ana@acme.ro", "dan@acme.ro"]
+    assert [c.email for c in change.shared.contacts] == ["ana@acme.ro"]
+    assert change.shared.legal_name == "ACME Robotics S.R.L."
+    assert change.shared.updated_at == "2025-03-01T12:00:00Z"
     assert len(org.contacts) == 2  # the aggregate itself is untouched
+    assert org.collect_events() == []  # handed over once
 
 
-def test_node_only_or_deleted_records_do_not_leave_the_node() -> None:
-    assert shareable_view(Organization.register("o", draft(visibility="node"), NOW)) is None
-    public = Organization.register("o", draft(visibility="public"), NOW)
-    assert shareable_view(public) is not None
-    public.delete(NOW)
-    assert shareable_view(public) is None
-    hidden = Cluster.register("c", ClusterDraft(name="c", visibility=Visibility.NODE), NOW)
-    assert cluster_shareable_view(hidden) is None
-    shared = Cluster.register("c", ClusterDraft(name="c"), NOW)
-    assert cluster_shareable_view(shared) == shared.model_dump(mode="json")
+def test_the_alliance_hears_of_a_record_only_while_it_is_shared() -> None:
+    org = Organization.register("org-1", draft(visibility="node"), NOW)
+    org.revise(draft(visibility="alliance"), NOW)
+    org.revise(draft(visibility="public"), NOW)
+    org.revise(draft(visibility="node"), NOW)
+    org.revise(draft(visibility="node", city="Arad"), NOW)
+    org.delete(NOW)
+    assert announced(org) == [
+        ("OrganizationRegistered", None),
+        ("OrganizationRevised", "OrganizationRevised"),
+        ("OrganizationRevised", "OrganizationRevised"),
+        ("OrganizationRevised", "OrganizationWithdrawn"),
+        ("OrganizationRevised", None),
+        ("OrganizationWithdrawn", None),  # never told again: it already forgot it
+    ]
+
+
+def test_withdrawals_say_why() -> None:
+    org = Organization.register("org-1", draft(), NOW)
+    org.revise(draft(visibility="node"), NOW)
+    org.revise(draft(), NOW)
+    org.delete(NOW)
+    changes = org.collect_events()
+    restricted, deleted = changes[1].shared, changes[3].shared
+    assert isinstance(restricted, contract.OrganizationWithdrawn)
+    assert isinstance(deleted, contract.OrganizationWithdrawn)
+    assert (restricted.reason, deleted.reason) == ("restricted", "deleted")
+    assert [change.version for change in changes] == [1, 2, 3, 4]
+
+
+def test_clusters_and_the_profile_announce_themselves() -> None:
+    hidden = Cluster.register("c-1", ClusterDraft(name="c", visibility=Visibility.NODE), NOW)
+    shared = Cluster.register("c-2", ClusterDraft(name="c"), NOW)
+    shared.delete(NOW)
+    assert announced(hidden) == [("ClusterRegistered", None)]
+    assert announced(shared) == [
+        ("ClusterRegistered", "ClusterRegistered"),
+        ("ClusterWithdrawn", "ClusterWithdrawn"),
+    ]
+    profile = NetworkProfile.initial("ro-clustero", "CLUSTERO", "RO")
+    profile.revise(NetworkProfileDraft(name="Romanian Clusters", country="RO"), NOW)
+    [change] = profile.collect_events()
+    assert isinstance(change.shared, contract.NetworkProfileRevised)
+    assert (change.shared.id, change.shared.name, change.version) == (
+        "ro-clustero",
+        "Romanian Clusters",
+        2,
+    )
 
 
 # --- keys --------------------------------------------------------------------------------
@@ -309,3 +359,15 @@ def test_check_duplicate_among_live_organisations() -> None:
     check_duplicate(draft(), [existing], own_id="org-1")  # revising itself is fine
     existing.delete(NOW)
     check_duplicate(draft(), [existing])  # a deleted one frees the name
+
+
+def test_a_duplicate_index_checks_many_drafts_against_each_other() -> None:
+    taken = DuplicateIndex([Organization.register("org-1", draft(vat="RO12345678"), NOW)])
+    with pytest.raises(errors.Duplicate, match="org-1"):
+        taken.check(draft(legal_name="Other", vat="RO 1234 5678"))
+    taken.check(draft(vat="RO12345678"), own_id="org-1")
+    fresh = Organization.register("org-2", draft(legal_name="Beta SRL"), NOW)
+    taken.add(fresh)
+    with pytest.raises(errors.Duplicate, match="org-2") as exc:
+        taken.check(draft(legal_name="BETA S.R.L."))
+    assert exc.value.field == "legal_name"

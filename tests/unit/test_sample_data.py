@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from alliance.sample_data import NETWORKS, NODES, clusters, organizations, with_cluster_ids
 from services.membership.domain import (
     ClusterDraft,
     NetworkProfileDraft,
@@ -18,6 +17,13 @@ from services.membership.keys import (
     normalise_name,
 )
 from services.membership.nace import is_valid_nace
+from services.membership.sample_data import (
+    NETWORKS,
+    NODES,
+    clusters,
+    organizations,
+    with_cluster_ids,
+)
 
 SEEDS = [0, 1, 7, 2024]
 COUNTRY = {"ro-clustero": "RO", "fr-franceclusters": "FR", "es-fenaeic": "ES"}

@@ -1,4 +1,4 @@
-"""Demo data for the alliance's three founding networks, used by ``alliance demo``.
+"""Membership's demo data for the alliance's three founding networks (``alliance demo``).
 
 Every record is a plain dict shaped exactly like a JSON request body of the membership
 API, so a caller can send it as-is:
@@ -27,8 +27,17 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from services.membership.domain import CooperationType as C
+from shared.service import SeedClient
 
-__all__ = ["NETWORKS", "NODES", "clusters", "organizations", "with_cluster_ids"]
+__all__ = [
+    "NETWORKS",
+    "NODES",
+    "clusters",
+    "held",
+    "organizations",
+    "seed",
+    "with_cluster_ids",
+]
 
 # fmt: off
 # keyword -> (how a company offering it puts it, how a company needing it puts it)
@@ -364,3 +373,32 @@ def with_cluster_ids(org: Mapping[str, Any], ids_by_name: Mapping[str, str]) -> 
     """
     ids = [ids_by_name[name] for name in org.get("clusters", []) if name in ids_by_name]
     return {**org, "clusters": ids}
+
+
+def seed(client: SeedClient, node: str) -> int:
+    """Fill one demo node through its API: profile, clusters, organisations.
+
+    What the node already holds is not sent again. Returns how many of its organisations
+    leave the node (the other nodes come to hold them as replicas).
+    """
+    own = client.every("/api/membership/organizations")
+    if not own:
+        profile = client.call("GET", "/api/membership/profile")
+        if not profile.get("website"):
+            client.call("PUT", "/api/membership/profile", NETWORKS[node])
+        ids = {c["name"]: c["id"] for c in client.every("/api/membership/clusters")}
+        for cluster in clusters(node):
+            if cluster["name"] not in ids:
+                ids[cluster["name"]] = client.call("POST", "/api/membership/clusters", cluster)[
+                    "id"
+                ]
+        for org in organizations(node):
+            own.append(
+                client.call("POST", "/api/membership/organizations", with_cluster_ids(org, ids))
+            )
+    return sum(1 for org in own if org.get("visibility") != "node" and not org.get("deleted"))
+
+
+def held(client: SeedClient) -> dict[str, int]:
+    """Per other origin, how many of its organisations this node holds as replicas."""
+    return {str(k): int(v) for k, v in client.call("GET", "/api/membership/replicas").items()}
