@@ -52,9 +52,10 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch in id order; returns how many were published."""
-        documents = await self._database.outbox.find(
-            {}, sort=[("_id", 1)], limit=self._batch_size
-        ).to_list()
+        async with self._database.writing():  # on nx-27017 a read outside a turn may see
+            documents = await self._database.outbox.find(  # an open transaction's rows
+                {}, sort=[("_id", 1)], limit=self._batch_size
+            ).to_list()
         if not documents:
             self._metrics.outbox_backlog.labels(self._service).set(0)
             return 0

@@ -34,10 +34,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared.aggregate import Aggregate, Recorded
 from shared.contracts.catalogue import EventCatalogue
+from shared.errors import Duplicate
 from shared.identity import NodeIdentity
 from shared.subjects import Channel
 
@@ -181,6 +182,7 @@ class UnitOfWork:
         self.outbox = outbox
         self.session: AsyncClientSession | None = None
         self._seen: list[Aggregate] = []
+        self._inserts: dict[Repository[Any], list[Any]] = {}
         self._stack: contextlib.AsyncExitStack | None = None
 
     async def __aenter__(self) -> Self:
@@ -208,6 +210,11 @@ class UnitOfWork:
         if all(seen is not aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
+    def stage_insert(self, repository: Repository[A], aggregate: A) -> None:
+        """Queue a new aggregate; all of a repository's are inserted in one go at commit."""
+        self.track(aggregate)
+        self._inserts.setdefault(repository, []).append(aggregate)
+
     async def first_time(self, event_id: str) -> bool:
         """Record that an inbound event is handled; False if it was handled before.
 
@@ -224,6 +231,9 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         assert self.session is not None
+        inserts, self._inserts = self._inserts, {}
+        for repository, aggregates in inserts.items():
+            await repository.insert_all(aggregates)
         changes = [change for aggregate in self._seen for change in aggregate.collect_events()]
         if changes:
             if self.outbox is None:
@@ -317,9 +327,41 @@ class Repository(Generic[A]):
         found = await self.find(query, sort=[("_id", 1)], limit=limit + 1)
         return found[:limit], (found[limit - 1].id if len(found) > limit else None)
 
+    def add(self, aggregate: A) -> None:
+        """A new aggregate: inserted at commit, together with the others added meanwhile.
+
+        A bulk insert is one round trip for a whole chunk of a CSV import instead of one
+        per row; a clash with a unique index surfaces at commit, through ``refused``.
+        """
+        self.uow.stage_insert(self, aggregate)
+
+    async def insert_all(self, aggregates: list[A]) -> None:
+        try:
+            await self.collection.insert_many(
+                [self.to_document(aggregate) for aggregate in aggregates],
+                ordered=True,
+                session=self.session,
+            )
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if errors and errors[0].get("code") == DUPLICATE_KEY:
+                raise await self.refused(aggregates[errors[0]["index"]]) from exc
+            raise
+
     async def save(self, aggregate: A) -> None:
         """Write the aggregate in this transaction; its recorded events commit with it."""
         self.uow.track(aggregate)
-        await self.collection.replace_one(
-            {"_id": aggregate.id}, self.to_document(aggregate), upsert=True, session=self.session
-        )
+        try:
+            await self.collection.replace_one(
+                {"_id": aggregate.id},
+                self.to_document(aggregate),
+                upsert=True,
+                session=self.session,
+            )
+        except DuplicateKeyError as exc:
+            raise await self.refused(aggregate) from exc
+
+    async def refused(self, aggregate: A) -> Exception:
+        """What to tell when ``aggregate`` clashes with a unique index (a store adapter's
+        unique look-up key, say); by default that the id is taken."""
+        return Duplicate(f"{aggregate.id!r} exists already", "id")

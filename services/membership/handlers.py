@@ -22,7 +22,6 @@ from services.membership.domain import (
 )
 from services.membership.keys import (
     DuplicateIndex,
-    check_duplicate,
     duplicate_keys,
     query_keys,
 )
@@ -47,10 +46,12 @@ def not_found(noun: str, aggregate_id: str) -> NotFound:
 async def register_organization(
     draft: OrganizationDraft, uow: MembershipUnitOfWork, identity: NodeIdentity
 ) -> Organization:
-    """A new member organisation; refused if a live one has the same VAT or name+country."""
-    check_duplicate(draft, await uow.organizations.live_with_keys(duplicate_keys(draft)))
+    """A new member organisation; refused if a live one has the same VAT or name+country.
+
+    The store's unique duplicate key refuses the clash at commit (``Duplicate``, 409).
+    """
     org = Organization.register(new_id(identity.node), draft, _now())
-    await uow.organizations.save(org)
+    uow.organizations.add(org)
     return org
 
 
@@ -66,9 +67,6 @@ async def revise_organization(
 ) -> Organization:
     """Replace an organisation's profile; the alliance sees only what it may."""
     org = await existing_organization(org_id, uow)
-    check_duplicate(
-        draft, await uow.organizations.live_with_keys(duplicate_keys(draft)), own_id=org_id
-    )
     org.revise(draft, _now())
     await uow.organizations.save(org)
     return org
@@ -109,7 +107,7 @@ async def import_organizations(
             errors.append(RowError(row=row, field=exc.field or "row", reason=exc.reason))
             continue
         org = Organization.register(new_id(identity.node), draft, _now())
-        await uow.organizations.save(org)
+        uow.organizations.add(org)
         taken.add(org)
         created.append((row, org.id))
     return ImportReport(created=created, errors=errors)
@@ -123,7 +121,7 @@ async def register_cluster(
 ) -> Cluster:
     """A new member cluster of this network."""
     cluster = Cluster.register(new_id(identity.node), draft, _now())
-    await uow.clusters.save(cluster)
+    uow.clusters.add(cluster)
     return cluster
 
 

@@ -105,12 +105,14 @@ def query_keys(q: str) -> set[str]:
     return keys
 
 
+def duplicate_key(draft: OrganizationDraft) -> str:
+    """The key that must be unique among one node's live organisations: VAT, else name+country."""
+    return _vat_key(draft.vat) or f"name:{draft.country}:{normalise_name(draft.legal_name)}"
+
+
 def duplicate_keys(draft: OrganizationDraft) -> set[str]:
-    """Keys that must be unique among one node's live organisations: VAT, else name+country."""
-    vat = _vat_key(draft.vat)
-    if vat:
-        return {vat}
-    return {f"name:{draft.country}:{normalise_name(draft.legal_name)}"}
+    """The duplicate key as a set, for code that checks several at once."""
+    return {duplicate_key(draft)}
 
 
 class DuplicateIndex:

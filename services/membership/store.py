@@ -16,9 +16,10 @@ from functools import cached_property
 from pymongo import ASCENDING, TEXT
 
 from services.membership.domain import Cluster, NetworkProfile, Organization
-from services.membership.keys import duplicate_keys, match_keys
+from services.membership.keys import duplicate_key, match_keys
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
+from shared.errors import Duplicate
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork
 
 ORGANIZATIONS = "organizations"
@@ -28,6 +29,7 @@ ORGANIZATION_REPLICAS = "organization_replicas"
 CLUSTER_REPLICAS = "cluster_replicas"
 NETWORK_REPLICAS = "network_replicas"
 COLLECTIONS = (ORGANIZATIONS, CLUSTERS, PROFILE)
+DUPLICATE_KEY = "duplicate_key"  # VAT, else name and country: unique among live members
 
 
 async def create_indexes(db: ServiceDatabase) -> None:
@@ -41,7 +43,24 @@ async def create_indexes(db: ServiceDatabase) -> None:
     await db.collection(CLUSTERS).create_index([("sectors", ASCENDING)])
 
 
-MIGRATIONS = (create_indexes,)
+async def unique_duplicate_key(db: ServiceDatabase) -> None:
+    """One scalar, uniquely indexed key per live organisation (migration step 2).
+
+    The unique index refuses a second live organisation with the same VAT (or name and
+    country) by itself, so a registration needs no read first; a deleted organisation
+    keeps no key and frees it. Equality on a scalar is indexed on nx-27017, where a
+    match on an array field scans the whole collection.
+    """
+    organizations = db.collection(ORGANIZATIONS)
+    async for doc in organizations.find({"deleted": False}, {"duplicate_keys": 1}):
+        keys = sorted(doc.get("duplicate_keys") or [])
+        if keys:
+            await organizations.update_one({"_id": doc["_id"]}, {"$set": {DUPLICATE_KEY: keys[0]}})
+    await organizations.update_many({}, {"$unset": {"duplicate_keys": ""}})
+    await organizations.create_index([(DUPLICATE_KEY, ASCENDING)], unique=True, sparse=True)
+
+
+MIGRATIONS = (create_indexes, unique_duplicate_key)
 
 
 def nace_prefixes(codes: list[str]) -> list[str]:
@@ -86,17 +105,29 @@ class OrganizationRepository(Repository[Organization]):
     model = Organization
 
     def keys(self, aggregate: Organization) -> Document:
-        return {
+        keys: Document = {
             "match_keys": sorted(
                 match_keys(aggregate.legal_name, aggregate.vat, aggregate.website)
             ),
-            "duplicate_keys": sorted(duplicate_keys(aggregate)),
             "nace_prefixes": nace_prefixes(aggregate.nace_codes),
         }
+        if not aggregate.deleted:  # a deleted organisation frees its key
+            keys[DUPLICATE_KEY] = duplicate_key(aggregate)
+        return keys
 
     async def live_with_keys(self, keys: set[str]) -> list[Organization]:
-        """Live organisations sharing any of the duplicate keys."""
-        return await self.find({"duplicate_keys": {"$in": sorted(keys)}, "deleted": False})
+        """Live organisations holding any of the duplicate keys."""
+        return await self.find({DUPLICATE_KEY: {"$in": sorted(keys)}})
+
+    async def refused(self, aggregate: Organization) -> Exception:
+        """A clash of the unique duplicate key: name the organisation that holds it."""
+        holder = await self.collection.find_one(  # outside the session: on MongoDB the
+            {DUPLICATE_KEY: duplicate_key(aggregate)},
+            {"_id": 1},  # transaction is aborted
+        )
+        field = "vat" if aggregate.vat else "legal_name"
+        who = repr(holder["_id"]) if holder else "another organisation"
+        return Duplicate(f"organisation {who} is already registered with it", field)
 
     async def members_with_keys(
         self, keys: set[str], include_node_only: bool

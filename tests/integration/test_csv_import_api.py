@@ -381,17 +381,22 @@ async def test_other_writes_go_on_while_an_import_runs(node: NodeUnderTest) -> N
     t = tag()
     accepted = await node.client.post(
         IMPORT,
-        content=many_rows(2000, t).encode(),
+        content=many_rows(5000, t).encode(),
         headers={**node.editor, **CSV, "Prefer": "respond-async"},
     )
     assert accepted.status_code == 202
+    location = accepted.headers["location"]
+    for _ in range(300):  # until the first chunk is in
+        if (await node.client.get(location, headers=node.editor)).json()["done"]:
+            break
+        await asyncio.sleep(0.01)
     single = await node.client.post(
         ORGS, json={"legal_name": f"Single {t} SRL", "country": "RO"}, headers=node.editor
     )
     assert single.status_code == 201
-    job = await finished(node, accepted.headers["location"])
+    job = await finished(node, location)
     imported_ids = sorted(entry["id"] for entry in job["result"]["created"])
-    assert len(imported_ids) == 2000
+    assert len(imported_ids) == 5000
     assert imported_ids[0] < single.json()["id"] < imported_ids[-1]  # ids sort by time
 
 
