@@ -15,6 +15,7 @@ from alliance.node import run_node
 from alliance.process import say
 from alliance.status import status as status_report
 from shared.auth import Role, TokenStore
+from shared.federation import HubCredentials, leaf_remote
 from shared.identity import IdentityError, create_identity, load_identity
 from shared.runtime import RuntimeFailure
 from shared.settings import HubSettings, NodeSettings
@@ -107,6 +108,22 @@ def admit(
         "give it these credentials for 'alliance up --hub-credentials'"
     )
     print(credentials.model_dump_json(indent=2))
+
+
+@app.command("leaf-remote")
+def leaf_remote_command(
+    credentials: Annotated[Path, typer.Argument(help="the credentials file from 'alliance admit'")],
+) -> None:
+    """Print the leaf remote settings for deploy/nats/secrets/hub-credentials.conf.
+
+    The node's secret leaf key, and the subjects it refuses from the hub (everything of
+    its JetStream API but sourcing NODE_<ID>).
+    """
+    try:
+        parsed = HubCredentials.model_validate_json(credentials.read_text())
+    except (OSError, ValueError) as exc:
+        raise RuntimeFailure(f"cannot read hub credentials {credentials}: {exc}") from exc
+    print(leaf_remote(parsed), end="")
 
 
 @app.command()

@@ -13,9 +13,9 @@ own nats-server and nx-27017), as an operator starts it; this process drives it:
 - raw: the same transaction through PyMongo's AsyncMongoClient on the node's own
   nx-27017, in a scratch database with the membership service's collections and indexes:
   replace_one upsert of the organisation document (the node's stored one) and insert of
-  one outbox entry (the node's own two envelopes: local and alliance), then commit; N of them (N/2 inserts, then N/2 replacements) from C
-  tasks taking turns on one lock, as nx-27017 needs (docs/store.md), and, for reference,
-  from a single task without a lock.
+  one outbox entry (the node's own two envelopes: local and alliance), then commit; N of
+  them (N/2 inserts, then N/2 replacements) from C tasks taking turns on one lock, as
+  nx-27017 needs (docs/store.md), and, for reference, from a single task without a lock.
 
 ratio = HTTP requests/s ÷ raw transactions/s (target ≥ 0.5); p99_over_p50 of all HTTP
 latencies (target ≤ 3). CPU per request of each process is reported for the HTTP leg.

@@ -73,9 +73,43 @@ def leaf_config(credentials: HubCredentials, hub_url: str | None = None) -> str:
         "ping_max: 3\n"
         "leafnodes {\n"
         '  reconnect: "1s"\n'
-        f"  remotes: [ {{ url: {json.dumps(url)}, nkey: {json.dumps(credentials.nkey_seed)} }} ]\n"
+        f"  remotes: [ {{ url: {json.dumps(url)}\n{leaf_remote(credentials)}  }} ]\n"
         "}\n"
     )
+
+
+def leaf_remote(credentials: HubCredentials) -> str:
+    """The secret and the defences of a node's leaf remote, in NATS configuration syntax.
+
+    ``alliance up`` writes it into its own nats-server's configuration; docker-compose
+    includes it from ``deploy/nats/secrets/hub-credentials.conf`` (``alliance
+    leaf-remote`` prints it).
+    """
+    denied = "".join(f"    {json.dumps(s)}\n" for s in hub_denied_subjects(credentials.node))
+    return f"  nkey: {json.dumps(credentials.nkey_seed)}\n  deny_imports: [\n{denied}  ]\n"
+
+
+def hub_denied_subjects(node: str) -> list[str]:
+    """What a node refuses to take from the hub over its leaf link: the hub may only source
+    ``NODE_<ID>``.
+
+    The hub sources the node's outbound stream through the node's JetStream API, so it can
+    reach that API; without these denials it could also create consumers on the node's
+    intra-node stream (node-only records, every contact person), its feed or its dead
+    letters, or read and change streams. The node does not rely on the hub's own
+    configuration for this (``tests/e2e/test_rights.py``).
+    """
+    api = f"$JS.{node}.API"
+    denied = [f"{api}.{area}.>" for area in ("STREAM", "DIRECT", "ACCOUNT", "META", "SERVER")]
+    denied.append(f"{api}.INFO")
+    for stream in subjects.private_streams(node):
+        denied += [
+            f"{api}.CONSUMER.*.{stream}",
+            f"{api}.CONSUMER.*.{stream}.>",
+            f"{api}.CONSUMER.*.*.{stream}",
+            f"{api}.CONSUMER.*.*.{stream}.>",
+        ]
+    return denied
 
 
 def feed_sources(node: str, origins: list[str]) -> list[StreamSource]:

@@ -131,6 +131,11 @@ def dead_letter_stream(node_id: str) -> str:
     return f"DEADLETTER_{_stream_suffix(node_id)}"
 
 
+def private_streams(node_id: str) -> list[str]:
+    """The node's streams the hub must never read (only ``NODE_<ID>`` is for the hub)."""
+    return [local_stream(node_id), feed_stream(node_id), dead_letter_stream(node_id)]
+
+
 def dead_letter_subject(node_id: str, service: str) -> str:
     """Subject of one service's refused messages on one node."""
     return f"{DEAD_LETTER_ROOT}.{node_id}.{service}"

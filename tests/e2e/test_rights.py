@@ -230,3 +230,50 @@ def test_node_only_data_never_reaches_the_hub(federation: Federation) -> None:
     assert private_id not in own and hidden["email"] not in own
     marker_reaches(federation, "ro", "fr")
     assert private_id not in federation.replica_ids("fr").get("ro", set())
+
+
+async def local_stream_attempts(hub_url: str, node: str) -> dict[str, str]:
+    """What the hub gets when it asks a node's JetStream for consumers on its LOCAL stream."""
+    client = await nats.connect(hub_url, connect_timeout=2, max_reconnect_attempts=0)
+    local = subjects.local_stream(node)
+    config = {"stream_name": local, "config": {"ack_policy": "explicit"}}
+    attempts = {
+        "CREATE": f"$JS.{node}.API.CONSUMER.CREATE.{local}",
+        "CREATE_FILTERED": f"$JS.{node}.API.CONSUMER.CREATE.{local}.spy.local.{node}.>",
+        "DURABLE": f"$JS.{node}.API.CONSUMER.DURABLE.CREATE.{local}.spy",
+        "NAMES": f"$JS.{node}.API.CONSUMER.NAMES.{local}",
+    }
+    outcome: dict[str, str] = {}
+    try:
+        for name, subject in attempts.items():
+            try:
+                reply = await client.request(subject, json.dumps(config).encode(), timeout=3)
+            except NoRespondersError:
+                outcome[name] = "no responders"
+            except (TimeoutError, NatsTimeout):
+                outcome[name] = "timeout"
+            else:
+                outcome[name] = reply.data.decode(errors="replace")
+    finally:
+        await client.close()
+    return outcome
+
+
+async def consumer_names(url: str, stream: str) -> list[str]:
+    client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+    try:
+        return [info.name for info in await client.jetstream().consumers_info(stream)]
+    finally:
+        await client.close()
+
+
+def test_the_hub_cannot_read_a_nodes_local_channel(federation: Federation) -> None:
+    """Node-only records travel on LOCAL_<ID>; the hub may source NODE_<ID> only."""
+    assert federation.hub is not None
+    ro = federation.members["ro"]
+    before = asyncio.run(consumer_names(ro.nats_url, subjects.local_stream("ro")))
+    outcome = asyncio.run(local_stream_attempts(federation.hub.nats_url, "ro"))
+    for name, answer in outcome.items():
+        assert answer in ("no responders", "timeout"), f"{name} on LOCAL_RO answered {answer}"
+    assert asyncio.run(consumer_names(ro.nats_url, subjects.local_stream("ro"))) == before
+    marker_reaches(federation, "ro", "fr")  # NODE_RO is still sourced
