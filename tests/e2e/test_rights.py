@@ -102,29 +102,37 @@ def test_a_node_cannot_publish_as_another_node(federation: Federation) -> None:
     assert "fr" in json.loads((ro.data_dir / "peers.json").read_text())
 
 
-async def hub_api_attempts(url: str) -> dict[str, str]:
-    """What ro's server answers to the hub's stream administration, per operation."""
+async def answers(url: str, requests: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """What a server answers to each request (by name), or that nobody answered."""
     client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
-    config = {"name": subjects.ALLIANCE_STREAM, "subjects": ["alliance.>"], "max_msgs": 1}
     outcome: dict[str, str] = {}
     try:
-        for operation, body in (
-            ("DELETE", b""),
-            ("PURGE", b"{}"),
-            ("UPDATE", json.dumps(config).encode()),
-        ):
-            subject = f"$JS.{subjects.HUB_DOMAIN}.API.STREAM.{operation}.ALLIANCE"
+        for name, (subject, body) in requests.items():
             try:
                 reply = await client.request(subject, body, timeout=3)
             except NoRespondersError:
-                outcome[operation] = "no responders"
+                outcome[name] = "no responders"
             except (TimeoutError, NatsTimeout):
-                outcome[operation] = "timeout"
+                outcome[name] = "timeout"
             else:
-                outcome[operation] = reply.data.decode(errors="replace")
+                outcome[name] = reply.data.decode(errors="replace")
     finally:
         await client.close()
     return outcome
+
+
+async def hub_api_attempts(url: str) -> dict[str, str]:
+    """What ro's server answers to the hub's stream administration, per operation."""
+    config = {"name": subjects.ALLIANCE_STREAM, "subjects": ["alliance.>"], "max_msgs": 1}
+    api = f"$JS.{subjects.HUB_DOMAIN}.API.STREAM"
+    return await answers(
+        url,
+        {
+            "DELETE": (f"{api}.DELETE.ALLIANCE", b""),
+            "PURGE": (f"{api}.PURGE.ALLIANCE", b"{}"),
+            "UPDATE": (f"{api}.UPDATE.ALLIANCE", json.dumps(config).encode()),
+        },
+    )
 
 
 async def alliance_config(url: str) -> tuple[list[str], list[str]]:
@@ -234,29 +242,18 @@ def test_node_only_data_never_reaches_the_hub(federation: Federation) -> None:
 
 async def local_stream_attempts(hub_url: str, node: str) -> dict[str, str]:
     """What the hub gets when it asks a node's JetStream for consumers on its LOCAL stream."""
-    client = await nats.connect(hub_url, connect_timeout=2, max_reconnect_attempts=0)
     local = subjects.local_stream(node)
-    config = {"stream_name": local, "config": {"ack_policy": "explicit"}}
-    attempts = {
-        "CREATE": f"$JS.{node}.API.CONSUMER.CREATE.{local}",
-        "CREATE_FILTERED": f"$JS.{node}.API.CONSUMER.CREATE.{local}.spy.local.{node}.>",
-        "DURABLE": f"$JS.{node}.API.CONSUMER.DURABLE.CREATE.{local}.spy",
-        "NAMES": f"$JS.{node}.API.CONSUMER.NAMES.{local}",
-    }
-    outcome: dict[str, str] = {}
-    try:
-        for name, subject in attempts.items():
-            try:
-                reply = await client.request(subject, json.dumps(config).encode(), timeout=3)
-            except NoRespondersError:
-                outcome[name] = "no responders"
-            except (TimeoutError, NatsTimeout):
-                outcome[name] = "timeout"
-            else:
-                outcome[name] = reply.data.decode(errors="replace")
-    finally:
-        await client.close()
-    return outcome
+    config = json.dumps({"stream_name": local, "config": {"ack_policy": "explicit"}}).encode()
+    api = f"$JS.{node}.API.CONSUMER"
+    return await answers(
+        hub_url,
+        {
+            "CREATE": (f"{api}.CREATE.{local}", config),
+            "CREATE_FILTERED": (f"{api}.CREATE.{local}.spy.local.{node}.>", config),
+            "DURABLE": (f"{api}.DURABLE.CREATE.{local}.spy", config),
+            "NAMES": (f"{api}.NAMES.{local}", b"{}"),
+        },
+    )
 
 
 async def consumer_names(url: str, stream: str) -> list[str]:
