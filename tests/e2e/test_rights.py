@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import nats
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -274,3 +275,16 @@ def test_the_hub_cannot_read_a_nodes_local_channel(federation: Federation) -> No
         assert answer in ("no responders", "timeout"), f"{name} on LOCAL_RO answered {answer}"
     assert asyncio.run(consumer_names(ro.nats_url, subjects.local_stream("ro"))) == before
     marker_reaches(federation, "ro", "fr")  # NODE_RO is still sourced
+
+
+def test_the_hub_runs_on_the_same_host_as_a_node(federation: Federation) -> None:
+    """Health, metrics and the AsyncAPI document of what the hub publishes."""
+    assert federation.hub is not None
+    url = federation.hub.url
+    health = httpx.get(f"{url}/healthz", timeout=5)
+    assert health.status_code == 200 and health.json()["checks"] == {"bus": True}
+    assert 'alliance_hub_nodes{state="active"} 2.0' in httpx.get(f"{url}/metrics", timeout=5).text
+    document = httpx.get(f"{url}/asyncapi.json", timeout=5).json()
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == {"alliance.{origin}.registry.node.{id}"}
+    assert {"NodeAdmitted", "NodeRemoved"} <= set(document["components"]["schemas"])
