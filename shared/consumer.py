@@ -94,8 +94,8 @@ class VerifiedConsumer(Generic[T]):
         self._apply = apply
         self._ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
         self._applier = BackgroundTask(f"apply-{durable}")
+        self._watcher = BackgroundTask(f"pending-{durable}")
         self._failures: dict[int, str] = {}  # stream sequence → last apply error
-        self._pending_checked = 0.0
         self._subscribe(title or durable, description, schema)
 
     def _subscribe(self, title: str, description: str, schema: Any) -> None:
@@ -126,16 +126,17 @@ class VerifiedConsumer(Generic[T]):
         self._subscriber(on_batch)
 
     async def start(self) -> None:
-        """Start applying (the broker starts pulling)."""
+        """Start applying (the broker starts pulling) and watching what waits."""
         self._applier.start(self._apply_loop())
+        self._watcher.start(self._watch_pending())
 
     async def stop(self) -> None:
+        await self._watcher.stop()
         await self._applier.stop()
 
     async def receive(self, messages: list[Msg]) -> None:
         """The handler: verify this batch, then queue it behind the one being applied."""
         await self._ready.put(await self.verify(messages))
-        await self._refresh_pending()
 
     async def _apply_loop(self) -> None:
         while True:
@@ -215,13 +216,11 @@ class VerifiedConsumer(Generic[T]):
             self._failures.clear()
         self._failures[message.metadata.sequence.stream] = f"{type(exc).__name__}: {exc}"
 
-    async def _refresh_pending(self) -> None:
-        now = time.monotonic()
-        if now - self._pending_checked < PENDING_REFRESH_SECONDS:
-            return
-        self._pending_checked = now
-        with contextlib.suppress(Exception):
-            info = await self.inbound.bus.js.consumer_info(self.stream, self.durable)
-            self.inbound.metrics.projection_pending.labels(self.inbound.service).set(
-                info.num_pending
-            )
+    async def _watch_pending(self) -> None:
+        """Export how many messages wait for this consumer, also while it is stuck."""
+        gauge = self.inbound.metrics.projection_pending.labels(self.inbound.service, self.durable)
+        while True:
+            with contextlib.suppress(Exception):
+                info = await self.inbound.bus.js.consumer_info(self.stream, self.durable)
+                gauge.set(info.num_pending)
+            await asyncio.sleep(PENDING_REFRESH_SECONDS)

@@ -69,8 +69,8 @@ class Metrics:
         )
         self.projection_pending = Gauge(
             "alliance_projection_pending",
-            "Events waiting in the consumer, per service.",
-            ["service"],
+            "Messages waiting for a consumer (not yet delivered to it).",
+            ["service", "consumer"],
             registry=r,
         )
         self.messages_received = Counter(
