@@ -1,16 +1,36 @@
-"""Membership events through outbox → JetStream → projection, against raw nats-py.
+"""Membership changes through outbox → JetStream → projection, against the bus and the store.
 
-Prints one JSON line. Both legs run in this process, against the same real
-nats-server (and, for the pipeline, a real nx-27017), in alternating rounds:
+Prints one JSON line. Everything runs in this process against real servers: one
+nats-server, and one nx-27017 per node (fr's and ro's). Each round runs three legs, in an
+order that rotates from round to round, on fresh node ids (``fr<r>``, ``ro<r>``), so each
+round has fresh streams, durable consumers and databases and consumes only its own events:
 
-- raw: nats-py publishes N envelopes (publish_async in windows, Nats-Msg-Id) into a
-  stream while a pull consumer (fetch 500 + ack) reads them, concurrently;
-- pipeline: N organisation changes already committed to the membership outbox are
-  published by the outbox relay into NODE_FR, sourced into FEED_RO as federation does,
-  verified, decoded and projected into replicas by the membership consumer (bulk
-  upserts + processed ids), until all N are applied.
+- pipeline: nodes fr<r> and ro<r> run the membership service as a node runs it: each is a
+  ``ServiceKit`` on its own ``ProcessContext`` (bus connection, store client on its own
+  nx-27017, key ring, metrics), started like ``shared.host.create_app``'s lifespan does
+  (connect, the node's streams, ``kit.start()``, ``bus.start_consuming()``) and stopped
+  in reverse. N organisation registrations, as ``Organization.register`` records them
+  and ``shared.store.Outbox`` writes them (each entry holds the full event for
+  LOCAL_FR<r> and the alliance view for NODE_FR<r>), are committed to fr's outbox in
+  transactions of 1,000 while fr is down (``outbox_fill_events_per_s``). The clock then
+  starts with fr: its outbox relay publishes into NODE_FR<r> and LOCAL_FR<r>; FEED_RO<r>
+  sources NODE_FR<r> (as federation does, minus the hub hop); ro's membership consumer
+  verifies (Ed25519), decodes and projects them into its organisation replicas. It stops
+  when ro has applied and acknowledged all N. Then ro must hold exactly N organisation
+  replicas, each carrying one of this round's event ids, and fr's outbox must be empty.
+- raw bus: nats-py publishes the same N alliance messages (``publish_async`` in windows of
+  500, ``Nats-Msg-Id``) into a fresh stream while a pull consumer (fetch 500, parse, ack)
+  reads them, concurrently.
+- store floor: the N replica documents the projection writes (``ReplicaChange.fields()``
+  plus ``_id``, computed before the clock) bulk-inserted alone into ro's nx-27017 with
+  PyMongo, into a fresh collection with the indexes the kit creates for organisation
+  replicas (``origin``, ``keys.match_keys``), one transaction per batch of the consumer's
+  batch size (``NodeSettings().consumer_batch``), from a single task.
 
-ratio = pipeline events/s ÷ raw events/s (target ≥ 0.5). Usage:
+ratio_to_limit = pipeline events/s ÷ min(raw bus, store floor) events/s: the pipeline can
+go no faster than the slower of its bus and its store (``limit`` names which); target
+≥ 0.5. Figures are medians over rounds, with each round's figures and, per leg, the CPU
+time of each process (this one, nats-server, fr's and ro's nx-27017) per event. Usage:
     python bench/bus_pipeline.py [--events 20000] [--rounds 3]
 """
 
@@ -18,178 +38,139 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import resource
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import nats
+from nats.js import JetStreamContext
 from nats.js.api import StreamConfig, StreamSource
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.membership.subscribers import on_remote_membership_events
+from services.membership.app import declare
+from services.membership.domain import (
+    ContactPerson,
+    CooperationType,
+    Organization,
+    OrganizationDraft,
+    SizeClass,
+)
+from services.membership.subscribers import REPLICAS
 from shared import subjects
-from shared.bus import BusConnection, DeadLetters, ensure_node_streams
-from shared.consumer import Inbound
-from shared.contracts.membership import OrganizationShared
-from shared.envelope import Envelope, KeyRing, seal
+from shared.aggregate import Recorded
+from shared.auth import TokenStore
+from shared.bus import BusConnection, ensure_node_streams
+from shared.consumer import VerifiedConsumer
+from shared.contracts.base import Visibility
+from shared.contracts.membership import CATALOGUE, SERVICE
+from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity, create_identity
 from shared.metrics import Metrics
-from shared.relay import OutboxRelay
+from shared.replicas import Replicas
 from shared.runtime import NatsServer, StoreServer, free_port
+from shared.service import ProcessContext, ServiceKit
 from shared.settings import NodeSettings
-from shared.store import ServiceDatabase
+from shared.store import Document, Outbox, ServiceDatabase, database_name
+from shared.subjects import Channel
 
-WINDOW = 500  # raw publish window, as measured in NATS-NOTES
-SETTINGS = NodeSettings()  # the pipeline runs with the batch sizes a node ships with
-SECTORS = ["62.10", "26.11", "28.41", "72.11", "29.10", "20.59", "30.30", "71.12"]
+WINDOW = 500  # raw publish window and fetch size, as measured in NATS-NOTES
+FILL_BATCH = 1000  # outbox entries per committed transaction while fr is down
+SETTINGS = NodeSettings()  # the batch sizes and windows a node ships with
+SECTORS = ["62.10", "26.11", "28.41", "72.10", "29.10", "20.59", "25.62", "71.12"]
+ORGANIZATIONS: Replicas = next(r for r in REPLICAS if r.aggregate == "organization")
+LEGS = ("raw_bus", "store_floor", "pipeline")
+POLL_SECONDS = 0.005
+STALL_SECONDS = 60.0  # no progress for this long: the round fails, with what is known
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- the events ------------------------------------------------------------------------
+
+
+def organisation_draft(country: str, batch: int, i: int) -> OrganizationDraft:
+    """A realistic member organisation: two contact persons, one who consented to sharing."""
+    return OrganizationDraft(
+        legal_name=f"Mecatronica {batch}-{i} SRL",
+        vat=f"{country}{batch:02d}{i:09d}",
+        country=country,
+        city="Cluj-Napoca",
+        website=f"https://meca-{batch}-{i}.example.eu",
+        nace_codes=[SECTORS[i % len(SECTORS)]],
+        technologies=["robotics", "composites"],
+        offers="Precision machining of aerospace parts",
+        needs="Partners for additive manufacturing",
+        cooperation_types=[CooperationType.TECHNICAL_COOPERATION],
+        countries_of_interest=["RO", "ES"],
+        languages=["en", "fr"],
+        size_class=SizeClass.SMALL,
+        clusters=["Mechatronics Cluster"],
+        visibility=Visibility.ALLIANCE,
+        contacts=[
+            ContactPerson(
+                name="Ana Pop", email=f"ana@meca-{batch}-{i}.example.eu", role="CEO", consent=True
+            ),
+            ContactPerson(name="Ion Ionescu", email=f"ion@meca-{batch}-{i}.example.eu"),
+        ],
+    )
+
+
+def organisation_records(owner: NodeIdentity, count: int, batch: int = 0) -> list[Recorded]:
+    """Registrations as ``Organization.register`` records them: full event, alliance view."""
+    now = datetime.now(UTC)
+    records: list[Recorded] = []
+    for i in range(count):
+        draft = organisation_draft(owner.country, batch, i)
+        records += Organization.register(f"{owner.node}-b{batch}-{i}", draft, now).collect_events()
+    return records
 
 
 def organisation_changes(owner: NodeIdentity, count: int, batch: int = 0) -> list[Envelope]:
-    """Realistic registered-organisation events of one node, one aggregate each."""
-    subject = subjects.event_subject(owner.node, "membership", "organization", "registered")
-    country = owner.country
+    """Alliance-channel envelopes of ``count`` registered organisations of one origin,
+    one aggregate each (the alliance view: only consenting contact persons)."""
     return [
-        seal(
-            owner,
-            subject,
-            OrganizationShared(
-                id=f"{owner.node}-b{batch}-{i}",
-                legal_name=f"Mecatronica {batch}-{i} Cluster Member",
-                vat=f"{country}{batch:02d}{i:09d}",
-                country=country,
-                city="Cluj-Napoca",
-                website=f"https://meca-{batch}-{i}.example.eu",
-                nace_codes=[SECTORS[i % len(SECTORS)]],
-                technologies=["robotics", "composites"],
-                offers="Precision machining of aerospace parts",
-                needs="Partners for additive manufacturing",
-                cooperation_types=["technical_cooperation"],
-                countries_of_interest=["RO", "ES"],
-                languages=["en"],
-                size_class="small",
-                visibility="alliance",
-                updated_at="2026-11-22T00:00:00Z",
-            ),
-            f"{owner.node}-b{batch}-{i}",
-            1,
-        )
-        for i in range(count)
+        CATALOGUE.seal(owner, Channel.ALLIANCE, record.shared, record.version)
+        for record in organisation_records(owner, count, batch)
+        if record.shared is not None
     ]
 
 
-async def raw_leg(url: str, bodies: list[tuple[str, bytes, str]], stream: str) -> float:
-    """Seconds for raw nats-py to publish and consume the same messages concurrently."""
-    client = await nats.connect(url)
-    js = client.jetstream(publish_async_max_pending=4000)
-    await js.add_stream(
-        StreamConfig(name=stream, subjects=[f"raw.{stream.lower()}.>"], duplicate_window=3600)
-    )
-    sub = await js.pull_subscribe(f"raw.{stream.lower()}.>", durable="raw", stream=stream)
-    started = time.perf_counter()
-
-    async def publish() -> None:
-        for start in range(0, len(bodies), WINDOW):
-            acks = [
-                await js.publish_async(
-                    f"raw.{stream.lower()}.{s}", body, headers={"Nats-Msg-Id": msg_id}
-                )
-                for s, body, msg_id in bodies[start : start + WINDOW]
-            ]
-            await asyncio.gather(*acks)
-
-    async def consume() -> None:
-        received = 0
-        while received < len(bodies):
-            try:
-                messages = await sub.fetch(500, timeout=1)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            for message in messages:
-                json.loads(message.data)
-            await asyncio.gather(*(m.ack() for m in messages))
-            received += len(messages)
-
-    await asyncio.gather(publish(), consume())
-    elapsed = time.perf_counter() - started
-    await client.close()
-    return elapsed
+def outbox_entries(owner: NodeIdentity, records: list[Recorded]) -> list[Document]:
+    """The outbox documents a node writes for these changes (local and alliance message)."""
+    outbox = Outbox(owner, CATALOGUE)
+    return [outbox.document(record) for record in records]
 
 
-async def pipeline_leg(
-    nats_url: str,
-    fr_store: str,
-    ro_store: str,
-    ro: NodeIdentity,
-    fr: NodeIdentity,
-    events: list[Envelope],
-    round_no: int,
-) -> tuple[float, float]:
-    """(seconds to fill the outbox, seconds from relay start to all projected).
-
-    Each node has its own store, as in the federation: fr's outbox, ro's replicas.
-    """
-    fr_mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(fr_store, tz_aware=True)
-    ro_mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(ro_store, tz_aware=True)
-    outbox_db = ServiceDatabase(fr_mongo, f"fr_membership_{round_no}")
-    replica_db = ServiceDatabase(ro_mongo, f"ro_membership_{round_no}")
-    for db in (outbox_db, replica_db):
-        await db.prepare()
-    fill_started = time.perf_counter()
-    for start in range(0, len(events), 1000):
-        async with outbox_db.unit_of_work() as uow:
-            for envelope in events[start : start + 1000]:
-                uow.record(envelope)
-            await uow.commit()
-    fill = time.perf_counter() - fill_started
-
-    bus = BusConnection(nats_url)
-    await bus.connect()
-    metrics = Metrics()
-    inbound = Inbound(
-        bus=bus,
-        keyring=KeyRing({"fr": fr.public_key}),
-        dead_letters=DeadLetters(bus, ro.node, "membership", metrics),
-        metrics=metrics,
-        service="membership",
-        max_deliver=5,
-    )
-    relay = OutboxRelay(outbox_db, bus, metrics, "membership", SETTINGS.outbox_batch)
-    consumer = on_remote_membership_events(inbound, replica_db, ro.node, SETTINGS.consumer_batch)
-    consumer.durable = f"bench-{round_no}"
-    applied = metrics.projection_applied.labels("membership", "fr")
-    before = applied._value.get()
-    started = time.perf_counter()
-    relay.start()
-    await consumer.start()
-    while applied._value.get() - before < len(events):  # noqa: ASYNC110 - polls a counter
-        await asyncio.sleep(0.01)
-    elapsed = time.perf_counter() - started
-    await consumer.stop()
-    await relay.stop()
-    applied_ids = await replica_db.processed.count_documents({})
-    assert applied_ids == len(events), f"{applied_ids} of {len(events)} recorded as applied"
-    await bus.close()
-    await fr_mongo.close()
-    await ro_mongo.close()
-    return fill, elapsed
+def alliance_messages(entries: list[Document]) -> list[Document]:
+    """The alliance-channel message of each entry: what reaches other nodes."""
+    prefix = f"{Channel.ALLIANCE.value}."
+    return [m for entry in entries for m in entry["messages"] if m["subject"].startswith(prefix)]
 
 
-async def prepare_streams(url: str) -> None:
-    bus = BusConnection(url)
-    await bus.connect()
-    for node in ("fr", "ro"):
-        await ensure_node_streams(bus.js, node, 3600)
-    feed = subjects.feed_stream("ro")
-    config = (await bus.js.stream_info(feed)).config
-    config.sources = [StreamSource(name=subjects.node_stream("fr"))]
-    await bus.js.update_stream(config)
-    await bus.close()
+def replica_documents(messages: list[Document]) -> list[Document]:
+    """Exactly the documents the projection inserts for these messages."""
+    changes = (ORGANIZATIONS.change(Envelope.model_validate_json(m["body"])) for m in messages)
+    return [{"_id": change.key, **change.fields()} for change in changes]
+
+
+# -- processes, clocks -----------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -199,57 +180,429 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def main(count: int, rounds: int) -> dict[str, object]:
-    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
-    nats_server = NatsServer(work / "nats", "bench", "ro", free_port())
-    fr_store = StoreServer(work / "store-fr", free_port())
-    ro_store = StoreServer(work / "store-ro", free_port())
-    nats_server.start()
-    fr_store.start()
-    ro_store.start()
+@dataclass(frozen=True)
+class Leg:
+    """One timed leg: wall seconds, and CPU seconds of each process meanwhile."""
+
+    seconds: float
+    cpu: dict[str, float]
+
+
+@dataclass
+class Stopwatch:
+    """Wall clock and per-process CPU between ``start`` and ``stop``."""
+
+    pids: dict[str, int]
+    started: float = 0.0
+    _cpu: dict[str, float] = field(default_factory=dict)
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def start(self) -> None:
+        self._cpu = self.cpu()
+        self.started = time.perf_counter()
+
+    def stop(self) -> Leg:
+        seconds = time.perf_counter() - self.started
+        now = self.cpu()
+        return Leg(seconds, {name: now[name] - self._cpu[name] for name in now})
+
+
+# -- raw bus leg -------------------------------------------------------------------------
+
+
+async def raw_leg(url: str, messages: list[Document], stream: str, watch: Stopwatch) -> Leg:
+    """Raw nats-py publishes the messages into a fresh stream while a pull consumer reads."""
+    client = await nats.connect(url)
     try:
-        ro = create_identity(work / "ro", "ro", "CLUSTERO", "RO")
-        fr = create_identity(work / "fr", "fr", "France Clusters", "FR")
-        await prepare_streams(nats_server.url)
-        raw_rates, pipe_rates, fills = [], [], []
-        for round_no in range(rounds):
-            events = organisation_changes(fr, count, round_no)
-            bodies = [(e.subject.split(".", 2)[2], e.to_bytes(), e.id) for e in events]
-            raw = await raw_leg(nats_server.url, bodies, f"RAW{round_no}")
-            fill, piped = await pipeline_leg(
-                nats_server.url, fr_store.url, ro_store.url, ro, fr, events, round_no
+        js = client.jetstream(publish_async_max_pending=4000)
+        prefix = f"raw.{stream.lower()}"
+        await js.add_stream(
+            StreamConfig(
+                name=stream,
+                subjects=[f"{prefix}.>"],
+                duplicate_window=SETTINGS.duplicate_window_seconds,
             )
-            raw_rates.append(count / raw)
-            pipe_rates.append(count / piped)
-            fills.append(count / fill)
-        rss = {
-            "bench_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "nats_server_mb": peak_rss_mb(nats_server.child.process.pid),  # type: ignore[union-attr]
-            "nx27017_ro_mb": peak_rss_mb(ro_store.child.process.pid),  # type: ignore[union-attr]
-        }
+        )
+        sub = await js.pull_subscribe(f"{prefix}.>", durable="raw", stream=stream)
+        bodies = [
+            (f"{prefix}.{m['subject'].split('.', 2)[2]}", m["body"], m["id"]) for m in messages
+        ]
+        watch.start()
+        await asyncio.gather(raw_publish(js, bodies), raw_consume(sub, len(bodies)))
+        leg = watch.stop()
+        await js.delete_stream(stream)
     finally:
-        fr_store.stop()
-        ro_store.stop()
-        nats_server.stop()
-    raw_rate, pipe_rate = statistics.median(raw_rates), statistics.median(pipe_rates)
+        await client.close()
+    return leg
+
+
+async def raw_publish(js: JetStreamContext, bodies: list[tuple[str, bytes, str]]) -> None:
+    for start in range(0, len(bodies), WINDOW):
+        acks = [
+            await js.publish_async(subject, body, headers={"Nats-Msg-Id": msg_id})
+            for subject, body, msg_id in bodies[start : start + WINDOW]
+        ]
+        await asyncio.gather(*acks)
+
+
+async def raw_consume(sub: JetStreamContext.PullSubscription, count: int) -> None:
+    received = 0
+    while received < count:
+        try:
+            messages = await sub.fetch(WINDOW, timeout=1)
+        except TimeoutError:  # nats-py's own TimeoutError subclasses it
+            continue
+        for message in messages:
+            json.loads(message.data)
+        await asyncio.gather(*(m.ack() for m in messages))
+        received += len(messages)
+
+
+# -- store floor leg ---------------------------------------------------------------------
+
+
+async def store_floor_leg(
+    url: str, documents: list[Document], database: str, watch: Stopwatch
+) -> Leg:
+    """The replica documents alone, bulk-inserted, one transaction per consumer batch."""
+    client: AsyncMongoClient[Document] = AsyncMongoClient(url, tz_aware=True)
+    try:
+        db = client[database]
+        await db.create_collection(ORGANIZATIONS.collection)
+        collection = db[ORGANIZATIONS.collection]
+        await collection.create_index([("origin", ASCENDING)])
+        for key in ORGANIZATIONS.indexes:
+            await collection.create_index([(f"keys.{key}", ASCENDING)])
+        batch = SETTINGS.consumer_batch
+        watch.start()
+        for start in range(0, len(documents), batch):
+            await insert_in_transaction(client, collection, documents[start : start + batch])
+        leg = watch.stop()
+        stored = await collection.count_documents({})
+        assert stored == len(documents), f"store floor: {stored} of {len(documents)} stored"
+        await client.drop_database(database)
+    finally:
+        await client.close()
+    return leg
+
+
+async def insert_in_transaction(
+    client: AsyncMongoClient[Document],
+    collection: AsyncCollection[Document],
+    documents: list[Document],
+) -> None:
+    async with client.start_session() as session:
+        await session.start_transaction()
+        await collection.insert_many(documents, ordered=False, session=session)
+        await session.commit_transaction()
+
+
+# -- pipeline leg ----------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """One node's membership service, as a node process holds it."""
+
+    identity: NodeIdentity
+    context: ProcessContext
+    kit: ServiceKit[Any]
+
+    @property
+    def name(self) -> str:
+        return self.identity.node
+
+    @property
+    def bus(self) -> BusConnection:
+        return self.context.bus
+
+
+def build_node(identity: NodeIdentity, data_dir: Path, nats_url: str, store_url: str) -> Node:
+    """What ``create_app`` builds for a node hosting the membership service."""
+    metrics = Metrics()
+    context = ProcessContext(
+        settings=NodeSettings(data_dir=data_dir),
+        identity=identity,
+        keyring=KeyRing({identity.node: identity.public_key}),
+        mongo=AsyncMongoClient(store_url, serverSelectionTimeoutMS=5000, tz_aware=True),
+        bus=BusConnection(nats_url, metrics),
+        metrics=metrics,
+        tokens=TokenStore(data_dir),
+    )
+    return Node(identity, context, ServiceKit(declare(), context))
+
+
+@contextlib.asynccontextmanager
+async def connected(node: Node) -> AsyncIterator[None]:
+    """The bus and the node's four streams (what the lifespan opens first)."""
+    try:
+        await node.bus.connect()
+        duplicate_window = node.context.settings.duplicate_window_seconds
+        await ensure_node_streams(node.bus.js, node.name, duplicate_window)
+        yield
+    finally:
+        await node.bus.close()
+        if node.context.mongo is not None:
+            await node.context.mongo.close()
+
+
+@contextlib.asynccontextmanager
+async def serving(node: Node) -> AsyncIterator[None]:
+    """The service started, then the broker's consumers; stopped in reverse."""
+    try:
+        await node.kit.start()
+        await node.bus.start_consuming()
+        yield
+    finally:
+        await node.bus.stop_consuming()
+        await node.kit.stop()
+
+
+async def federate(ro: Node, fr: Node) -> None:
+    """What admission does, minus the hub: fr's key is known and ro's feed sources fr."""
+    ro.context.keyring.admit(fr.name, fr.identity.public_key)
+    js = ro.bus.js
+    config = (await js.stream_info(subjects.feed_stream(ro.name))).config
+    config.sources = [StreamSource(name=subjects.node_stream(fr.name))]
+    await js.update_stream(config)
+
+
+async def fill_outbox(database: ServiceDatabase, entries: list[Document]) -> float:
+    """Commit the entries to the outbox as units of work do; returns seconds."""
+    await database.prepare()
+    started = time.perf_counter()
+    for start in range(0, len(entries), FILL_BATCH):
+        async with database.session() as session:
+            await database.outbox.insert_many(entries[start : start + FILL_BATCH], session=session)
+            await session.commit_transaction()
+    return time.perf_counter() - started
+
+
+def organisation_consumer(node: Node) -> VerifiedConsumer[Any]:
+    feed = subjects.feed_stream(node.name)
+    return next(c for c in node.kit.consumers if c.stream == feed and ".organization." in c.subject)
+
+
+async def until(done: Callable[[], Awaitable[bool]], progress: Callable[[], float]) -> None:
+    """Poll ``done``; fail once ``progress`` has not moved for STALL_SECONDS."""
+    last, moved = progress(), time.perf_counter()
+    while True:
+        if await done():
+            return
+        await asyncio.sleep(POLL_SECONDS)
+        now = progress()
+        if now != last:
+            last, moved = now, time.perf_counter()
+        elif time.perf_counter() - moved > STALL_SECONDS:
+            raise RuntimeError(f"no progress for {STALL_SECONDS:.0f}s (at {now:.0f})")
+
+
+async def applied_and_acked(ro: Node, origin: str, count: int) -> None:
+    """Until ro has applied ``count`` events of ``origin`` and acknowledged every one."""
+    applied = ro.context.metrics.projection_applied.labels(SERVICE, origin)
+    consumer = organisation_consumer(ro)
+
+    async def all_applied() -> bool:
+        return applied._value.get() >= count
+
+    async def all_acked() -> bool:
+        info = await ro.bus.js.consumer_info(consumer.stream, consumer.durable)
+        return info.num_ack_pending == 0 and info.num_pending == 0
+
+    await until(all_applied, applied._value.get)
+    await until(all_acked, applied._value.get)
+
+
+@dataclass(frozen=True)
+class PipelineRound:
+    leg: Leg
+    fill_seconds: float
+    start_seconds: float  # of the clock, spent in fr's kit.start() and start_consuming()
+
+
+async def pipeline_leg(
+    work: Path,
+    nats_url: str,
+    store_urls: tuple[str, str],
+    identities: tuple[NodeIdentity, NodeIdentity],
+    entries: list[Document],
+    watch: Stopwatch,
+) -> PipelineRound:
+    """fr's outbox → NODE_FR → FEED_RO → ro's organisation replicas, nodes run by the kit."""
+    fr_id, ro_id = identities
+    fr = build_node(fr_id, work / fr_id.node, nats_url, store_urls[0])
+    ro = build_node(ro_id, work / ro_id.node, nats_url, store_urls[1])
+    expected = {m["id"] for m in alliance_messages(entries)}
+    async with connected(fr), connected(ro):
+        await federate(ro, fr)
+        async with serving(ro):
+            fill = await fill_outbox(fr.kit.database, entries)
+            watch.start()
+            async with serving(fr):
+                start = time.perf_counter() - watch.started
+                await applied_and_acked(ro, fr.name, len(expected))
+                leg = watch.stop()
+        await check_round(fr, ro, expected, len(entries))
+        await forget_round(fr, ro)
+    return PipelineRound(leg, fill, start)
+
+
+async def check_round(fr: Node, ro: Node, expected: set[str], changes: int) -> None:
+    """ro holds exactly this round's replicas; every message went where it should."""
+    replicas = ro.kit.database.collection(ORGANIZATIONS.collection)
+    held = await replicas.count_documents({})
+    event_ids = {doc["event_id"] async for doc in replicas.find({}, {"event_id": 1})}
+    assert held == len(expected), f"ro holds {held} replicas, not {len(expected)}"
+    assert event_ids == expected, f"{len(event_ids - expected)} replicas of other events"
+    left = await fr.kit.database.outbox.count_documents({})
+    assert left == 0, f"{left} entries left in fr's outbox"
+    js = ro.bus.js
+    for stream, wanted in (
+        (subjects.node_stream(fr.name), len(expected)),
+        (subjects.local_stream(fr.name), changes),
+        (subjects.feed_stream(ro.name), len(expected)),
+        (subjects.dead_letter_stream(ro.name), 0),
+    ):
+        messages = (await js.stream_info(stream)).state.messages
+        assert messages == wanted, f"{stream} holds {messages} messages, not {wanted}"
+
+
+async def forget_round(fr: Node, ro: Node) -> None:
+    """Delete the round's streams and databases, so no round sees another's."""
+    for node in (fr, ro):
+        for stream in (subjects.node_stream(node.name), *subjects.private_streams(node.name)):
+            await node.bus.js.delete_stream(stream)
+        if node.context.mongo is not None:
+            await node.context.mongo.drop_database(database_name(node.name, SERVICE))
+
+
+# -- rounds and report -----------------------------------------------------------------
+
+
+@dataclass
+class Servers:
+    nats: NatsServer
+    fr_store: StoreServer
+    ro_store: StoreServer
+
+    @classmethod
+    def under(cls, work: Path) -> Servers:
+        return cls(
+            NatsServer(work / "nats", "bench", "bench", free_port()),
+            StoreServer(work / "store-fr", free_port()),
+            StoreServer(work / "store-ro", free_port()),
+        )
+
+    def start(self) -> None:
+        for server in (self.nats, self.fr_store, self.ro_store):
+            server.start()
+
+    def stop(self) -> None:
+        for server in (self.fr_store, self.ro_store, self.nats):
+            server.stop()
+
+    def pids(self) -> dict[str, int]:
+        children = {
+            "nats_server": self.nats.child,
+            "nx27017_fr": self.fr_store.child,
+            "nx27017_ro": self.ro_store.child,
+        }
+        pids = {"bench": os.getpid()}
+        for name, child in children.items():
+            assert child is not None and child.process is not None
+            pids[name] = child.process.pid
+        return pids
+
+
+async def run_round(servers: Servers, work: Path, round_no: int, count: int) -> dict[str, Any]:
+    """The three legs on this round's events, in this round's order; events/s and CPU."""
+    round_dir = work / f"round{round_no}"
+    fr = create_identity(round_dir / "fr", f"fr{round_no}", "France Clusters", "FR")
+    ro = create_identity(round_dir / "ro", f"ro{round_no}", "CLUSTERO", "RO")
+    entries = outbox_entries(fr, organisation_records(fr, count, round_no))
+    watch = Stopwatch(servers.pids())
+    shift = round_no % len(LEGS)
+    order = LEGS[shift:] + LEGS[:shift]
+    legs: dict[str, Leg] = {}
+    pipeline: PipelineRound | None = None
+    for name in order:
+        if name == "raw_bus":
+            messages = alliance_messages(entries)
+            legs[name] = await raw_leg(servers.nats.url, messages, f"RAW{round_no}", watch)
+        elif name == "store_floor":
+            documents = replica_documents(alliance_messages(entries))
+            floor_db = f"floor{round_no}"
+            legs[name] = await store_floor_leg(servers.ro_store.url, documents, floor_db, watch)
+            del documents
+        else:
+            stores = (servers.fr_store.url, servers.ro_store.url)
+            pipeline = await pipeline_leg(
+                round_dir, servers.nats.url, stores, (fr, ro), entries, watch
+            )
+            legs[name] = pipeline.leg
+    assert pipeline is not None
+    figures: dict[str, Any] = {"round": round_no, "order": list(order)}
+    for name in LEGS:
+        figures[f"{name}_events_per_s"] = round(count / legs[name].seconds)
+    figures["outbox_fill_events_per_s"] = round(count / pipeline.fill_seconds)
+    figures["pipeline_start_s"] = round(pipeline.start_seconds, 3)
+    for name in LEGS:
+        figures[f"{name}_cpu_us_per_event"] = {
+            process: round(seconds * 1e6 / count) for process, seconds in legs[name].cpu.items()
+        }
+    return figures
+
+
+def median_of(rounds: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
+
+
+def summary(count: int, rounds: list[dict[str, Any]], rss: dict[str, float]) -> dict[str, Any]:
+    pipeline = median_of(rounds, "pipeline_events_per_s")
+    raw = median_of(rounds, "raw_bus_events_per_s")
+    floor = median_of(rounds, "store_floor_events_per_s")
+    limit = min(raw, floor)
+    processes = rounds[0]["pipeline_cpu_us_per_event"].keys()
     return {
         "bench": "bus_pipeline",
         "events": count,
-        "rounds": rounds,
-        "pipeline_events_per_s": round(pipe_rate),
-        "raw_nats_events_per_s": round(raw_rate),
-        "ratio": round(pipe_rate / raw_rate, 3),
-        "target_ratio": 0.5,
-        "outbox_fill_events_per_s": round(statistics.median(fills)),
-        "pipeline_rounds_per_s": [round(r) for r in pipe_rates],
-        "raw_rounds_per_s": [round(r) for r in raw_rates],
-        "peak_rss_mb": {k: round(v, 1) for k, v in rss.items()},
+        "rounds": len(rounds),
+        "pipeline_events_per_s": round(pipeline),
+        "raw_bus_events_per_s": round(raw),
+        "store_floor_events_per_s": round(floor),
+        "limit": "bus" if raw <= floor else "store",
+        "ratio_to_limit": round(pipeline / limit, 3),
+        "target_ratio_to_limit": 0.5,
+        "outbox_fill_events_per_s": round(median_of(rounds, "outbox_fill_events_per_s")),
+        "pipeline_cpu_us_per_event": {
+            p: round(statistics.median(r["pipeline_cpu_us_per_event"][p] for r in rounds))
+            for p in processes
+        },
+        "per_round": rounds,
+        "peak_rss_mb": {name: round(mb, 1) for name, mb in rss.items()},
     }
 
 
+async def main(count: int, rounds: int) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    servers = Servers.under(work)
+    servers.start()
+    try:
+        figures = [await run_round(servers, work, r, count) for r in range(rounds)]
+        rss = {name: peak_rss_mb(pid) for name, pid in servers.pids().items()}
+    finally:
+        servers.stop()
+    return summary(count, figures, rss)
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.events, args.rounds))))
+    # FastStream's access logger writes to the stdout of when it is made; keep that line ours.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = asyncio.run(main(args.events, args.rounds))
+    print(json.dumps(result))

