@@ -32,6 +32,7 @@ from shared.runtime import (
     port_is_free,
     process_runs_in,
     read_run_info,
+    settle_garbage_collector,
     write_run_info,
 )
 from shared.settings import ProcessSettings
@@ -121,6 +122,7 @@ def _run(
                 **started.run_info,
             )
             say(started.banner)
+            settle_garbage_collector()
             serve(started.app, settings.host, settings.port, settings.log_level)
         finally:
             servers.stop()

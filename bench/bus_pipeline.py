@@ -5,19 +5,22 @@ nats-server, and one nx-27017 per node (fr's and ro's). Each round runs three le
 order that rotates from round to round, on fresh node ids (``fr<r>``, ``ro<r>``), so each
 round has fresh streams, durable consumers and databases and consumes only its own events:
 
-- pipeline: nodes fr<r> and ro<r> run the membership service as a node runs it: each is a
-  ``ServiceKit`` on its own ``ProcessContext`` (bus connection, store client on its own
-  nx-27017, key ring, metrics), started like ``shared.host.create_app``'s lifespan does
-  (connect, the node's streams, ``kit.start()``, ``bus.start_consuming()``) and stopped
-  in reverse. N organisation registrations, as ``Organization.register`` records them
-  and ``shared.store.Outbox`` writes them (each entry holds the full event for
-  LOCAL_FR<r> and the alliance view for NODE_FR<r>), are committed to fr's outbox in
-  transactions of 1,000 while fr is down (``outbox_fill_events_per_s``). The clock then
-  starts with fr: its outbox relay publishes into NODE_FR<r> and LOCAL_FR<r>; FEED_RO<r>
-  sources NODE_FR<r> (as federation does, minus the hub hop); ro's membership consumer
-  verifies (Ed25519), decodes and projects them into its organisation replicas. It stops
-  when ro has applied and acknowledged all N. Then ro must hold exactly N organisation
-  replicas, each carrying one of this round's event ids, and fr's outbox must be empty.
+- pipeline: nodes fr<r> and ro<r> each run the membership service in a process of their
+  own, as nodes run: a ``ServiceKit`` on a ``ProcessContext`` (bus connection, store
+  client on the node's own nx-27017, key ring, metrics), started like
+  ``shared.host.create_app``'s lifespan does (connect, the node's streams, ``kit.start()``,
+  ``bus.start_consuming()``, the garbage collector settled as ``alliance/process.py``
+  does) and stopped in reverse. N organisation registrations, as
+  ``Organization.register`` records them and ``shared.store.Outbox`` writes them (each
+  entry holds the full event for LOCAL_FR<r> and the alliance view for NODE_FR<r>), are
+  committed to fr's outbox in transactions of 1,000 while fr is down
+  (``outbox_fill_events_per_s``). The clock then starts with fr's process serving: its
+  outbox relay publishes into NODE_FR<r> and LOCAL_FR<r>; FEED_RO<r> sources NODE_FR<r>
+  (as federation does, minus the hub hop); ro's membership consumer verifies (Ed25519),
+  decodes and projects them into its organisation replicas. It stops when ro's consumer
+  has acknowledged all N (it acks after applying). Then ro must hold exactly N
+  organisation replicas, each carrying one of this round's event ids, and fr's outbox
+  must be empty. This process only fills the outbox and watches.
 - raw bus: nats-py publishes the same N alliance messages (``publish_async`` in windows of
   500, ``Nats-Msg-Id``) into a fresh stream while a pull consumer (fetch 500, parse, ack)
   reads them, concurrently.
@@ -30,7 +33,8 @@ round has fresh streams, durable consumers and databases and consumes only its o
 ratio_to_limit = pipeline events/s ÷ min(raw bus, store floor) events/s: the pipeline can
 go no faster than the slower of its bus and its store (``limit`` names which); target
 ≥ 0.5. Figures are medians over rounds, with each round's figures and, per leg, the CPU
-time of each process (this one, nats-server, fr's and ro's nx-27017) per event. Usage:
+time of each process (this one, nats-server, fr's and ro's nx-27017, fr's and ro's
+node process) per event. Usage:
     python bench/bus_pipeline.py [--events 20000] [--rounds 3]
 """
 
@@ -40,6 +44,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -48,6 +53,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +82,10 @@ from shared.consumer import VerifiedConsumer
 from shared.contracts.base import Visibility
 from shared.contracts.membership import CATALOGUE, SERVICE
 from shared.envelope import Envelope, KeyRing
-from shared.identity import NodeIdentity, create_identity
+from shared.identity import NodeIdentity, create_identity, load_identity
 from shared.metrics import Metrics
 from shared.replicas import Replicas
-from shared.runtime import NatsServer, StoreServer, free_port
+from shared.runtime import NatsServer, StoreServer, free_port, settle_garbage_collector
 from shared.service import ProcessContext, ServiceKit
 from shared.settings import NodeSettings
 from shared.store import Document, Outbox, ServiceDatabase, database_name
@@ -91,9 +97,10 @@ SETTINGS = NodeSettings()  # the batch sizes and windows a node ships with
 SECTORS = ["62.10", "26.11", "28.41", "72.10", "29.10", "20.59", "25.62", "71.12"]
 ORGANIZATIONS: Replicas = next(r for r in REPLICAS if r.aggregate == "organization")
 LEGS = ("raw_bus", "store_floor", "pipeline")
-POLL_SECONDS = 0.005
+POLL_SECONDS = 0.05
 STALL_SECONDS = 60.0  # no progress for this long: the round fails, with what is known
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter, as `alliance up` is
 
 
 # -- the events ------------------------------------------------------------------------
@@ -195,9 +202,15 @@ class Stopwatch:
     pids: dict[str, int]
     started: float = 0.0
     _cpu: dict[str, float] = field(default_factory=dict)
+    _leg_pids: dict[str, int] = field(default_factory=dict)
+
+    def watch(self, pids: dict[str, int]) -> None:
+        """Also measure these processes, for the next leg only (they live only so long)."""
+        self._leg_pids = pids
 
     def cpu(self) -> dict[str, float]:
-        return {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        pids = {**self.pids, **self._leg_pids}
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
     def start(self) -> None:
         self._cpu = self.cpu()
@@ -206,6 +219,7 @@ class Stopwatch:
     def stop(self) -> Leg:
         seconds = time.perf_counter() - self.started
         now = self.cpu()
+        self._leg_pids = {}
         return Leg(seconds, {name: now[name] - self._cpu[name] for name in now})
 
 
@@ -360,12 +374,12 @@ async def serving(node: Node) -> AsyncIterator[None]:
         await node.kit.stop()
 
 
-async def federate(ro: Node, fr: Node) -> None:
+async def federate(ro: Node, fr: NodeIdentity) -> None:
     """What admission does, minus the hub: fr's key is known and ro's feed sources fr."""
-    ro.context.keyring.admit(fr.name, fr.identity.public_key)
+    ro.context.keyring.admit(fr.node, fr.public_key)
     js = ro.bus.js
     config = (await js.stream_info(subjects.feed_stream(ro.name))).config
-    config.sources = [StreamSource(name=subjects.node_stream(fr.name))]
+    config.sources = [StreamSource(name=subjects.node_stream(fr.node))]
     await js.update_stream(config)
 
 
@@ -385,41 +399,104 @@ def organisation_consumer(node: Node) -> VerifiedConsumer[Any]:
     return next(c for c in node.kit.consumers if c.stream == feed and ".organization." in c.subject)
 
 
-async def until(done: Callable[[], Awaitable[bool]], progress: Callable[[], float]) -> None:
-    """Poll ``done``; fail once ``progress`` has not moved for STALL_SECONDS."""
-    last, moved = progress(), time.perf_counter()
-    while True:
-        if await done():
-            return
-        await asyncio.sleep(POLL_SECONDS)
-        now = progress()
+async def until(done: Callable[[], Awaitable[int | None]]) -> None:
+    """Poll ``done`` (None when done, else how far); fail after STALL_SECONDS of no progress."""
+    last, moved = -1, time.perf_counter()
+    while (now := await done()) is not None:
         if now != last:
             last, moved = now, time.perf_counter()
         elif time.perf_counter() - moved > STALL_SECONDS:
-            raise RuntimeError(f"no progress for {STALL_SECONDS:.0f}s (at {now:.0f})")
+            raise RuntimeError(f"no progress for {STALL_SECONDS:.0f}s (at {now})")
+        await asyncio.sleep(POLL_SECONDS)
 
 
-async def applied_and_acked(ro: Node, origin: str, count: int) -> None:
-    """Until ro has applied ``count`` events of ``origin`` and acknowledged every one."""
-    applied = ro.context.metrics.projection_applied.labels(SERVICE, origin)
+async def applied_and_acked(ro: Node, count: int) -> None:
+    """Until ro's consumer has acknowledged ``count`` messages: it acks after applying."""
     consumer = organisation_consumer(ro)
 
-    async def all_applied() -> bool:
-        return applied._value.get() >= count
-
-    async def all_acked() -> bool:
+    async def acked() -> int | None:
         info = await ro.bus.js.consumer_info(consumer.stream, consumer.durable)
-        return info.num_ack_pending == 0 and info.num_pending == 0
+        done = info.ack_floor.stream_seq or 0
+        finished = done >= count and info.num_pending == 0 and info.num_ack_pending == 0
+        return None if finished else done
 
-    await until(all_applied, applied._value.get)
-    await until(all_acked, applied._value.get)
+    await until(acked)
+
+
+# -- each node in a process of its own, as nodes run -------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """What a node process is started with (picklable: it crosses into a new process)."""
+
+    identity_dir: Path
+    nats_url: str
+    store_url: str
+    peer_dir: Path | None = None  # the node whose feed this node sources (ro: fr)
+
+
+def node_process(spec: NodeSpec, commands: Connection) -> None:
+    """A node's process: connect, say so; serve once told to, say so; stop once told to."""
+    sys.stdout = sys.stderr  # keep this process's logging off the one JSON line
+    asyncio.run(_serve_node(spec, commands))
+
+
+async def _serve_node(spec: NodeSpec, commands: Connection) -> None:
+    identity = load_identity(spec.identity_dir)
+    node = build_node(identity, spec.identity_dir, spec.nats_url, spec.store_url)
+    async with connected(node):
+        if spec.peer_dir is not None:
+            await federate(node, load_identity(spec.peer_dir))
+        settle_garbage_collector()  # as alliance/process.py does before serving
+        commands.send("connected")
+        await asyncio.to_thread(commands.recv)  # "serve"
+        async with serving(node):
+            commands.send("serving")
+            await asyncio.to_thread(commands.recv)  # "stop"
+
+
+class NodeProcess:
+    """The bench's handle on a node process."""
+
+    def __init__(self, spec: NodeSpec) -> None:
+        self._commands, theirs = SPAWN.Pipe()
+        self.process = SPAWN.Process(target=node_process, args=(spec, theirs), daemon=True)
+        self.process.start()
+        self._expect("connected")
+
+    @property
+    def pid(self) -> int:
+        assert self.process.pid is not None
+        return self.process.pid
+
+    def serve(self) -> None:
+        self._commands.send("serve")
+
+    def wait_serving(self) -> None:
+        self._expect("serving")
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self._commands.send("stop")
+            self.process.join(30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+    def _expect(self, word: str) -> None:
+        if not self._commands.poll(STALL_SECONDS):
+            raise RuntimeError(f"node process {self.pid} did not say {word!r}")
+        said = self._commands.recv()
+        assert said == word, f"node process {self.pid} said {said!r}, not {word!r}"
 
 
 @dataclass(frozen=True)
 class PipelineRound:
     leg: Leg
     fill_seconds: float
-    start_seconds: float  # of the clock, spent in fr's kit.start() and start_consuming()
+    start_seconds: float  # of the clock, until fr's process said it serves
 
 
 async def pipeline_leg(
@@ -430,20 +507,36 @@ async def pipeline_leg(
     entries: list[Document],
     watch: Stopwatch,
 ) -> PipelineRound:
-    """fr's outbox → NODE_FR → FEED_RO → ro's organisation replicas, nodes run by the kit."""
+    """fr's outbox → NODE_FR → FEED_RO → ro's organisation replicas, each node a process.
+
+    This process only fills fr's outbox before the clock, then watches ro's consumer and
+    checks the outcome: the relay and the consumer run in fr's and ro's own processes.
+    """
     fr_id, ro_id = identities
-    fr = build_node(fr_id, work / fr_id.node, nats_url, store_urls[0])
-    ro = build_node(ro_id, work / ro_id.node, nats_url, store_urls[1])
+    fr_dir, ro_dir = work / "fr", work / "ro"  # where run_round made each identity
+    fr = build_node(fr_id, fr_dir, nats_url, store_urls[0])  # this process's view of each
+    ro = build_node(ro_id, ro_dir, nats_url, store_urls[1])
     expected = {m["id"] for m in alliance_messages(entries)}
+    processes: list[NodeProcess] = []
     async with connected(fr), connected(ro):
-        await federate(ro, fr)
-        async with serving(ro):
+        try:
+            processes.append(
+                ro_process := NodeProcess(NodeSpec(ro_dir, nats_url, store_urls[1], fr_dir))
+            )
+            ro_process.serve()
+            ro_process.wait_serving()
             fill = await fill_outbox(fr.kit.database, entries)
+            processes.append(fr_process := NodeProcess(NodeSpec(fr_dir, nats_url, store_urls[0])))
+            watch.watch({"node_fr": fr_process.pid, "node_ro": ro_process.pid})
             watch.start()
-            async with serving(fr):
-                start = time.perf_counter() - watch.started
-                await applied_and_acked(ro, fr.name, len(expected))
-                leg = watch.stop()
+            fr_process.serve()
+            fr_process.wait_serving()
+            start = time.perf_counter() - watch.started
+            await applied_and_acked(ro, len(expected))
+            leg = watch.stop()
+        finally:
+            for process in processes:
+                process.stop()
         await check_round(fr, ro, expected, len(entries))
         await forget_round(fr, ro)
     return PipelineRound(leg, fill, start)

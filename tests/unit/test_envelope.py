@@ -453,3 +453,65 @@ def test_keyring_admits_revokes_and_lists_origins(ro: NodeIdentity, fr: NodeIden
     with pytest.raises(EnvelopeRejected) as rejected:
         ring.open(signed(fr, REALISTIC_DATA, fr_subject).to_bytes(), fr_subject)
     assert rejected.value.reason == "unknown_origin"
+
+
+def same_json_value(a: Any, b: Any) -> bool:
+    """Equal, with the same types all the way down (1 is not 1.0), NaN equal to NaN."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or (
+            a == b and math.copysign(1, a) == math.copysign(1, b)
+        )
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_json_value(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+PARSE_EDGES = [
+    b"1e400",
+    b"-1e400",
+    b"123456789012345678901234567890",
+    b"18446744073709551616",
+    b"-9223372036854775809",
+    b"18446744073709551615",
+    b'"\\ud800"',
+    b'{"a":"\\udfff"}',
+    b"NaN",
+    b"[Infinity,-Infinity]",
+    b"-0",
+    b"-0.0",
+    b"4.9e-324",
+    b"1e-400",
+    b"0.1",
+    b'{"a":1,"a":2}',
+    b" [1] ",
+    b"\xef\xbb\xbf[1]",
+    b'"\\u0000\\u2028"',
+    b'{"\xc3\xa9":[]}',
+]
+
+
+@pytest.mark.parametrize("raw", PARSE_EDGES)
+def test_parse_json_reads_what_json_loads_reads(raw: bytes) -> None:
+    try:
+        expected = json.loads(raw)
+    except ValueError:
+        with pytest.raises(ValueError):
+            envelope_module.parse_json(raw)
+        return
+    assert same_json_value(envelope_module.parse_json(raw), expected)
+
+
+def test_parse_json_reads_random_json_as_json_loads_does() -> None:
+    rng = random.Random(20261203)
+    for n in range(3000):
+        value = random_json(rng, 5, floats=n % 2 == 0)
+        for ascii_only in (True, False):
+            try:
+                raw = json.dumps(value, ensure_ascii=ascii_only).encode()
+            except UnicodeEncodeError:  # a lone surrogate cannot be UTF-8: only as \\u escape
+                continue
+            assert same_json_value(envelope_module.parse_json(raw), json.loads(raw)), raw[:80]
