@@ -71,8 +71,11 @@ class Jobs:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, kind: str, total: int, work: Callable[[Job], Awaitable[Any]]) -> Job:
-        job = Job(id=new_id(self.service), kind=kind, total=total)
+    def start(
+        self, kind: str, total: int, work: Callable[[Job], Awaitable[Any]], done: int = 0
+    ) -> Job:
+        """Run ``work`` in the background; ``done`` of ``total`` may be done already."""
+        job = Job(id=new_id(self.service), kind=kind, total=total, done=done)
         self._jobs[job.id] = job
         while len(self._jobs) > KEPT_JOBS:
             self._jobs.popitem(last=False)
