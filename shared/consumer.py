@@ -2,10 +2,11 @@
 
 Each consumer is a FastStream batch pull subscriber on the process's broker (durable,
 explicit acks). Its handler receives the raw messages (``shared.bus.create_broker``),
-opens every one against the key ring in a worker thread, dead-letters (and acks) what
-must never be applied — malformed, forged, unknown origin, newer major schema, or
-redelivered too often — and hands the rest to an apply loop, so that the next batch is
-fetched and verified while this one is written to the store.
+queues it for a verify loop, which opens every message against the key ring in a worker
+thread, dead-letters (and acks) what must never be applied — malformed, forged, unknown
+origin, newer major schema, or redelivered too often — and hands the rest to an apply
+loop. Fetching, verifying and applying run as three stages, one batch in each, so the
+store (the slowest part) never waits for the next batch to be fetched and verified.
 
 A batch whose apply fails is split in halves until the failing message is alone: the
 good ones are applied and acked, only the bad one is negatively acknowledged; after
@@ -92,7 +93,11 @@ class VerifiedConsumer(Generic[T]):
         self.batch_size = batch_size
         self._decode = decode
         self._apply = apply
+        # With one batch waiting in each queue, at most four are unacknowledged at a time
+        # (fetched, verifying, verified, applying): max_ack_pending allows exactly that.
+        self._fetched: asyncio.Queue[tuple[float, list[Msg]]] = asyncio.Queue(maxsize=1)
         self._ready: asyncio.Queue[VerifiedBatch[T]] = asyncio.Queue(maxsize=1)
+        self._verifier = BackgroundTask(f"verify-{durable}")
         self._applier = BackgroundTask(f"apply-{durable}")
         self._watcher = BackgroundTask(f"pending-{durable}")
         self._failures: dict[int, str] = {}  # stream sequence → last apply error
@@ -126,17 +131,29 @@ class VerifiedConsumer(Generic[T]):
         self._subscriber(on_batch)
 
     async def start(self) -> None:
-        """Start applying (the broker starts pulling) and watching what waits."""
+        """Start verifying and applying (the broker starts pulling) and watching what waits."""
+        self._verifier.start(self._verify_loop())
         self._applier.start(self._apply_loop())
         self._watcher.start(self._watch_pending())
 
     async def stop(self) -> None:
         await self._watcher.stop()
+        await self._verifier.stop()
         await self._applier.stop()
 
     async def receive(self, messages: list[Msg]) -> None:
-        """The handler: verify this batch, then queue it behind the one being applied."""
-        await self._ready.put(await self.verify(messages))
+        """The handler: queue this batch behind the one being verified, and fetch on."""
+        await self._fetched.put((time.perf_counter(), messages))
+
+    async def _verify_loop(self) -> None:
+        while True:
+            started, messages = await self._fetched.get()
+            try:
+                batch = await self.verify(messages, started)
+            except Exception:  # dead-letter publish lost with the connection: redelivered
+                log.exception("consumer %s could not verify a batch", self.durable)
+                continue
+            await self._ready.put(batch)
 
     async def _apply_loop(self) -> None:
         while True:
@@ -146,13 +163,13 @@ class VerifiedConsumer(Generic[T]):
             except Exception:  # acks lost with the connection: JetStream redelivers
                 log.exception("consumer %s could not settle a batch", self.durable)
 
-    async def verify(self, messages: list[Msg]) -> VerifiedBatch[T]:
+    async def verify(self, messages: list[Msg], started: float | None = None) -> VerifiedBatch[T]:
         """Dead-letter (and ack) what must never be applied; decode the rest.
 
         Opening envelopes is CPU work (Ed25519 releases the GIL), so it runs in a worker
         thread while the event loop keeps relaying and applying.
         """
-        batch: VerifiedBatch[T] = VerifiedBatch(time.perf_counter(), len(messages))
+        batch: VerifiedBatch[T] = VerifiedBatch(started or time.perf_counter(), len(messages))
         outcomes = await asyncio.to_thread(self._open_all, messages)
         for message, outcome in zip(messages, outcomes, strict=True):
             if isinstance(outcome, EnvelopeRejected):

@@ -51,7 +51,11 @@ _LONGEST_FORM = max(len(form.split()) for form in _LEGAL_FORMS)
 def normalise_name(name: str) -> str:
     """Casefolded, accent- and punctuation-free name without its legal form."""
     decomposed = unicodedata.normalize("NFKD", name.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = (  # no ASCII character is a combining mark: most names skip the filter
+        decomposed
+        if decomposed.isascii()
+        else "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
     plain = re.sub(r"[.'\u2019]", "", plain)  # "s.r.l." -> "srl", "o'neil" -> "oneil"
     words = re.sub(r"[\W_]+", " ", plain).split()
     changed = True
