@@ -31,7 +31,8 @@ class Role(StrEnum):
         return self is Role.ADMIN or self is needed
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token (and what a console session remembers of it)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -48,7 +49,7 @@ class TokenStore:
         entries.append(
             {
                 "id": secrets.token_hex(4),
-                "sha256": _digest(token),
+                "sha256": token_digest(token),
                 "role": role.value,
                 "label": label,
                 "created": datetime.now(UTC).isoformat(),
@@ -63,7 +64,10 @@ class TokenStore:
         return token
 
     def role_of(self, token: str) -> Role | None:
-        digest = _digest(token)
+        return self.role_of_digest(token_digest(token))
+
+    def role_of_digest(self, digest: str) -> Role | None:
+        """The role of the token with this digest, if it is still valid."""
         for entry in self._load():
             if hmac.compare_digest(entry["sha256"], digest):
                 return Role(entry["role"])

@@ -33,6 +33,8 @@ from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
 from shared.settings import ProcessSettings
 from shared.store import Document
 from shared.subjects import Channel, event_subject
+from shared.web.layer import Site, WebLayer, locale_dir, template_dir
+from shared.web.routes import static_files, web_router
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -70,6 +72,7 @@ class ProcessPlan:
     description: str
     streams: Callable[[JetStreamContext], Awaitable[None]]
     components: Sequence[ComponentFactory] = field(default=())
+    site_kind: str = "node"  # the frame of its pages: a node's site or the hub's portal
 
 
 def create_app(
@@ -131,13 +134,39 @@ def create_app(
     )
     install_error_handlers(app)
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
+    web = _web_layer(settings, identity, plan, kits, context.tokens)
+    app.state.web = web
     for router in [r for kit in kits for r in kit.routers] + [
         r for component in components for r in component.routers
     ]:
         app.include_router(router)
+    for kit in kits:
+        for page in kit.declaration.pages:
+            app.include_router(page(kit, web))
+    app.include_router(web_router(web))
+    app.mount("/static", static_files(), name="static")
     app.include_router(_ops_router(identity, bus, mongo, plan.title))
     app.state.kits = {kit.name: kit for kit in kits}
     return app
+
+
+def _web_layer(
+    settings: ProcessSettings,
+    identity: NodeIdentity,
+    plan: ProcessPlan,
+    kits: Sequence[ServiceKit[Any]],
+    tokens: TokenStore,
+) -> WebLayer:
+    """The pages' frame, templates, catalogues and navigation, from the declarations."""
+    packages = [kit.declaration.package for kit in kits if kit.declaration.package]
+    return WebLayer(
+        site=Site(title=identity.name, kind=plan.site_kind),
+        tokens=tokens,
+        data_dir=settings.data_dir,
+        template_dirs=[template_dir(package) for package in packages],
+        locale_dirs=[locale_dir(package) for package in packages],
+        navigation=[link for kit in kits for link in kit.declaration.navigation],
+    )
 
 
 def _ops_router(

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError
 from shared.metrics import Metrics
+from shared.web.layer import SignInNeeded, sign_in_redirect, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +43,35 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0]) if loc else "request"
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _answer(
+    request: Request, status: int, message: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    """The error as a page for a browser (when this process serves pages), else as JSON."""
+    web = getattr(request.app.state, "web", None)
+    if web is not None and wants_html(request):
+        return web.error_page(request, status, message)
+    return problem(status, message, errors)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": _field(tuple(error.get("loc", ()))), "reason": str(error.get("msg", ""))}
         for error in exc.errors()
     ]
     first = errors[0] if errors else {"field": "request", "reason": "invalid"}
-    return problem(422, f"{first['field']}: {first['reason']}", errors)
+    return _answer(request, 422, f"{first['field']}: {first['reason']}", errors)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = exc.errors or ([{"field": exc.field, "reason": exc.reason}] if exc.field else [])
-    return problem(exc.status, str(exc), errors)
+    return _answer(request, exc.status, str(exc), errors)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    response = problem(exc.status_code, str(exc.detail))
+    response = _answer(request, exc.status_code, str(exc.detail))
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -73,7 +84,13 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "the store refused the operation; see the node's log")
 
 
+async def _sign_in_needed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInNeeded)
+    return sign_in_redirect(exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInNeeded, _sign_in_needed)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -50,6 +50,7 @@ from shared.store import (
     in_transaction,
 )
 from shared.subjects import Channel, durable_name, feed_stream, local_stream
+from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,11 @@ class ServiceDeclaration(Generic[U]):
     replicas: tuple[Replicas, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
     routers: tuple[Callable[[ServiceKit[U]], APIRouter], ...] = ()
+    # its pages in the web layer: routers, navigation entries, and the package whose
+    # templates/ and locales/ folders hold its templates and message catalogues
+    pages: tuple[Callable[[ServiceKit[U], WebLayer], APIRouter], ...] = ()
+    navigation: tuple[NavLink, ...] = ()
+    package: str | None = None
     sample: SampleData | None = None
 
 

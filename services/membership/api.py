@@ -139,11 +139,8 @@ def membership_api(kit: Kit) -> APIRouter:
         """
         # Parsing 10,000 rows takes most of a second: in a worker thread, the event loop
         # (and every other request) goes on meanwhile.
-        plan = await asyncio.to_thread(_usable_plan, await request.body())
-        refused = len({error.row for error in plan.errors})
-        job = kit.jobs.start(
-            "organization-import", refused + len(plan.rows), lambda job: _run(job, plan), refused
-        )
+        plan = await asyncio.to_thread(usable_plan, await request.body())
+        job = import_job(kit, plan)
         where = {"Location": f"{api.prefix}/imports/{job.id}"}
         if prefer and "respond-async" in prefer.lower():
             return JSONResponse(job.view(), status_code=202, headers=where)
@@ -159,25 +156,6 @@ def membership_api(kit: Kit) -> APIRouter:
         if job is None or job.kind != "organization-import":
             raise handlers.not_found("import", job_id)
         return job.view()
-
-    async def _run(job: Job, plan: CsvImportPlan) -> dict[str, Any]:
-        """Import in chunks (the rows refused on reading were done from the start)."""
-        created: list[tuple[int, str]] = []
-        errors = list(plan.errors)
-        refused = job.total - len(plan.rows)
-        for start in range(0, len(plan.rows), IMPORT_CHUNK_ROWS):
-            chunk = plan.rows[start : start + IMPORT_CHUNK_ROWS]
-            report = await kit.transaction(
-                lambda uow, chunk=chunk: handlers.import_organizations(chunk, uow, identity)  # type: ignore[misc]
-            )
-            created += report.created
-            errors += report.errors
-            job.progress(refused + start + len(chunk))
-        errors.sort(key=lambda error: error.row)
-        return ImportResult(
-            created=[{"row": row, "id": org_id} for row, org_id in created],
-            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
-        ).model_dump(mode="json")
 
     # -- clusters ---------------------------------------------------------------------
     @api.post("/clusters", status_code=201, dependencies=[Depends(kit.editor)])
@@ -246,7 +224,32 @@ def membership_api(kit: Kit) -> APIRouter:
     return api
 
 
-def _usable_plan(body: bytes) -> CsvImportPlan:
+def import_job(kit: Kit, plan: CsvImportPlan) -> Job:
+    """Start importing a parsed file in chunks, as a job people can follow."""
+    refused = len({error.row for error in plan.errors})
+
+    async def run(job: Job) -> dict[str, Any]:
+        created: list[tuple[int, str]] = []
+        errors = list(plan.errors)
+        for start in range(0, len(plan.rows), IMPORT_CHUNK_ROWS):
+            chunk = plan.rows[start : start + IMPORT_CHUNK_ROWS]
+            report = await kit.transaction(
+                lambda uow, chunk=chunk: handlers.import_organizations(chunk, uow, kit.identity)  # type: ignore[misc]
+            )
+            created += report.created
+            errors += report.errors
+            job.progress(refused + start + len(chunk))
+        errors.sort(key=lambda error: error.row)
+        return ImportResult(
+            created=[{"row": row, "id": org_id} for row, org_id in created],
+            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
+        ).model_dump(mode="json")
+
+    # the rows refused on reading are done from the start
+    return kit.jobs.start("organization-import", refused + len(plan.rows), run, refused)
+
+
+def usable_plan(body: bytes) -> CsvImportPlan:
     """The parsed file, or a 422 naming why the file itself cannot be imported."""
     if len(body) > MAX_CSV_BYTES:
         raise DomainError(f"the file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", "file")

@@ -16,7 +16,7 @@ import functools
 import importlib.resources
 import re
 
-__all__ = ["is_valid_nace", "nace_title", "normalise_nace"]
+__all__ = ["is_valid_nace", "nace_divisions", "nace_title", "normalise_nace"]
 
 _ORGANISATION_LEVELS = frozenset({2, 3, 4})
 _SECTION_LEVEL = 1
@@ -58,3 +58,8 @@ def nace_title(code: str) -> str | None:
     """The English title of a canonical code (sections included, e.g. "J"), for display."""
     entry = _table().get(code)
     return entry[1] if entry else None
+
+
+def nace_divisions() -> list[tuple[str, str]]:
+    """Every NACE division (code, English title), for choosing a sector by its name."""
+    return sorted((code, title) for code, (level, title) in _table().items() if level == 2)
