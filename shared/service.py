@@ -211,7 +211,7 @@ class ServiceKit(Generic[U]):
         replica_collections = tuple(r.collection for r in self.declaration.replicas)
         await self.database.prepare(*self.declaration.collections, *replica_collections)
         await self.database.migrate(self.name, self.declaration.migrations)
-        await self.database.migrate(f"{self.name}-replicas", self._replica_indexes())
+        await self._ensure_replica_indexes()
         if self.relay:
             self.relay.start()
         for consumer in self.consumers:
@@ -232,19 +232,17 @@ class ServiceKit(Generic[U]):
             log.warning("%s: tombstoned %d replicas of removed node %s", self.name, count, origin)
 
     # -- built from the declaration ------------------------------------------------------
-    def _replica_indexes(self) -> list[Migration]:
-        """One migration per replica collection: origin, plus the adapter's look-up keys."""
-        steps: list[Migration] = []
+    async def _ensure_replica_indexes(self) -> None:
+        """Origin plus the adapter's look-up keys, on every replica collection.
+
+        Made on every start, not as a migration: creating an index that exists changes
+        nothing, and a service that adds a look-up key gets its index on existing nodes.
+        """
         for replicas in self.declaration.replicas:
-
-            async def index(db: ServiceDatabase, replicas: Replicas = replicas) -> None:
-                collection = db.collection(replicas.collection)
-                await collection.create_index([("origin", ASCENDING)])
-                for key in replicas.indexes:
-                    await collection.create_index([(f"keys.{key}", ASCENDING)])
-
-            steps.append(index)
-        return steps
+            collection = self.database.collection(replicas.collection)
+            await collection.create_index([("origin", ASCENDING)])
+            for key in replicas.indexes:
+                await collection.create_index([(f"keys.{key}", ASCENDING)])
 
     def _channels(self, own: bool, alliance: bool) -> list[tuple[Channel, str]]:
         node = self.identity.node

@@ -29,6 +29,7 @@ from shared.auth import Role
 from shared.contracts.base import Visibility
 from shared.errors import DomainError, NotFound
 from shared.service import ServiceKit
+from shared.text import search_words
 from shared.web.forms import checked, chosen, domain_errors, optional, parse, split_list, text
 from shared.web.i18n import N_
 from shared.web.layer import WebLayer
@@ -118,28 +119,81 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         sector: str = Query("", max_length=8),
         country: str = Query("", max_length=2),
         cluster: str = Query("", max_length=200),
+        network: str = Query("", pattern="^(|alliance)$"),
         after: str = Query("", max_length=80),
+        page: int = Query(1, ge=1, le=10_000),
     ) -> Response:
-        filters = OrganizationFilter(
-            sector=sector or None,
-            country=country or None,
-            cluster=cluster or None,
-            text=q or None,
-            visibility=[Visibility.PUBLIC.value],
-        )
-        found, following = await kit.reads().organizations.page(
-            filters.query(), after or None, PAGE_SIZE
-        )
+        """This network's public members, or (``network=alliance``) partner networks'."""
+        partners: list[dict[str, Any]] = []
+        found: list[Any] = []
+        following: str | None = None
+        if network == "alliance":
+            reads = kit.reads()
+            docs = await reads.replicas.public_organizations(
+                search_words(q),
+                sector or None,
+                country or None,
+                (page - 1) * PAGE_SIZE,
+                PAGE_SIZE + 1,
+            )
+            names = await reads.replicas.network_names()
+            partners = [
+                {
+                    **doc["data"],
+                    "origin": doc["origin"],
+                    "network": names.get(doc["origin"], doc["origin"]),
+                }
+                for doc in docs[:PAGE_SIZE]
+            ]
+            following = str(page + 1) if len(docs) > PAGE_SIZE else None
+        else:
+            filters = OrganizationFilter(
+                sector=sector or None,
+                country=country or None,
+                cluster=cluster or None,
+                text=q or None,
+                visibility=[Visibility.PUBLIC.value],
+            )
+            found, following = await kit.reads().organizations.page(
+                filters.query(), after or None, PAGE_SIZE
+            )
         return web.render(
             request,
             "membership/directory.html",
             {
                 **choices(request),
                 "organizations": found,
+                "partners": partners,
                 "next": following,
-                "filters": {"q": q, "sector": sector, "country": country, "cluster": cluster},
+                "filters": {
+                    "q": q,
+                    "sector": sector,
+                    "country": country,
+                    "cluster": cluster,
+                    "network": network,
+                },
                 "cluster_options": [(c.name, c.name) for c in await clusters(public_only=True)],
-                "first_page": not after,
+                "first_page": not after and page == 1,
+            },
+        )
+
+    @pages.get("/alliance/organizations/{origin}/{org_id}")
+    async def partner_organization(request: Request, origin: str, org_id: str) -> Response:
+        """A partner network's public organisation, from this node's replica of it."""
+        reads = kit.reads()
+        doc = await reads.replicas.public_organization(origin, org_id)
+        if doc is None:
+            raise handlers.not_found("organisation", f"{origin}/{org_id}")
+        names = await reads.replicas.network_names()
+        org = doc["data"]
+        return web.render(
+            request,
+            "membership/organization.html",
+            {
+                **choices(request),
+                "org": org,
+                "contacts": [c for c in org.get("contacts", []) if c.get("consent")],
+                "network": names.get(origin, origin),
             },
         )
 

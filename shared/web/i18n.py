@@ -45,9 +45,14 @@ class Language:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.translations.ngettext(singular, plural, count)
 
-    def date(self, value: date | datetime | None, style: str = "medium") -> str:
-        if value is None:
+    def date(self, value: date | datetime | str | None, style: str = "medium") -> str:
+        if value is None or value == "":
             return ""
+        if isinstance(value, str):  # ISO 8601, as events carry times
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return str(value)
         if isinstance(value, datetime):
             return format_datetime(value, style, locale=self.locale)
         return format_date(value, style, locale=self.locale)

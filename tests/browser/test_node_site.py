@@ -135,3 +135,23 @@ def test_unknown_pages_are_friendly_for_browsers_and_json_for_api_clients(
     check_page(page)
     api = httpx.get(ro.url + "/no/such/page", headers={"Accept": "application/json"})
     assert api.status_code == 404 and api.json()["message"] == "Not Found"
+
+
+def test_a_public_organisation_appears_on_a_partner_networks_directory(
+    federation: Federation, page: Page
+) -> None:
+    answer = federation.create_org(
+        "ro", legal_name="Sibiu Composites SRL", visibility="public", technologies=["composites"]
+    )
+    assert answer.status_code == 201, answer.text
+    fr = federation.members["fr"]
+    page.goto(fr.url + "/organizations?network=alliance&q=composites")
+    for _ in range(60):  # replication takes a moment
+        if page.get_by_role("link", name="Sibiu Composites SRL").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    page.get_by_role("link", name="Sibiu Composites SRL").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sibiu Composites SRL")
+    expect(page.get_by_text(re.compile(r"^Member of (Net ro|ro)$"))).to_be_visible()
+    check_page(page, "node-partner-organisation")
