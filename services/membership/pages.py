@@ -272,7 +272,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
             else:
                 return web.redirect(
                     "/console/organizations",
-                    notice=_said(web, request, "Saved: %s", org.legal_name),
+                    notice=_said(web, request, N_("Saved: %s"), org.legal_name),
                 )
         return web.render(
             request,
@@ -306,7 +306,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
             else:
                 return web.redirect(
                     "/console/organizations",
-                    notice=_said(web, request, "Saved: %s", draft.legal_name),
+                    notice=_said(web, request, N_("Saved: %s"), draft.legal_name),
                 )
         return web.render(
             request,
@@ -321,7 +321,8 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         web.check_form(request, _str(form.get("csrf")))
         org = await kit.transaction(lambda uow: handlers.delete_organization(org_id, uow))
         return web.redirect(
-            "/console/organizations", notice=_said(web, request, "Withdrawn: %s", org.legal_name)
+            "/console/organizations",
+            notice=_said(web, request, N_("Withdrawn: %s"), org.legal_name),
         )
 
     # -- console: clusters -------------------------------------------------------------
@@ -361,7 +362,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 errors = domain_errors(exc)
             else:
                 return web.redirect(
-                    "/console/clusters", notice=_said(web, request, "Saved: %s", draft.name)
+                    "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
                 )
         return web.render(
             request,
@@ -398,7 +399,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 errors = domain_errors(exc)
             else:
                 return web.redirect(
-                    "/console/clusters", notice=_said(web, request, "Saved: %s", draft.name)
+                    "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
                 )
         return web.render(
             request,
@@ -413,7 +414,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         web.check_form(request, _str(form.get("csrf")))
         found = await kit.transaction(lambda uow: handlers.delete_cluster(cluster_id, uow))
         return web.redirect(
-            "/console/clusters", notice=_said(web, request, "Withdrawn: %s", found.name)
+            "/console/clusters", notice=_said(web, request, N_("Withdrawn: %s"), found.name)
         )
 
     # -- console: CSV import -------------------------------------------------------------
@@ -489,7 +490,7 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 errors = domain_errors(exc)
             else:
                 return web.redirect(
-                    "/console/profile", notice=_said(web, request, "Saved: %s", draft.name)
+                    "/console/profile", notice=_said(web, request, N_("Saved: %s"), draft.name)
                 )
         return web.render(
             request,

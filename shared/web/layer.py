@@ -24,9 +24,18 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from shared.auth import Role, TokenStore
 from shared.web import i18n
+from shared.web.i18n import N_
 from shared.web.session import Session, SessionKeeper
 
 WEB_DIR = Path(__file__).parent
+ERROR_HEADINGS = {
+    404: N_("Page not found"),
+    403: N_("Not allowed"),
+    401: N_("Sign-in needed"),
+    413: N_("Too large"),
+    503: N_("Temporarily unavailable"),
+}
+ROLE_NAMES = (N_("editor"), N_("admin"))  # shown as "Signed in as editor"
 LANG_COOKIE = "lang"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
@@ -139,17 +148,12 @@ class WebLayer:
 
     def error_page(self, request: Request, status: int, message: str) -> HTMLResponse:
         """A friendly page for an error a browser met (never a traceback)."""
-        headings = {
-            404: "Page not found",
-            403: "Not allowed",
-            401: "Sign-in needed",
-            413: "Too large",
-            503: "Temporarily unavailable",
-        }
-        heading = headings.get(status, "Something is not right" if status < 500 else "Sorry")
+        heading = ERROR_HEADINGS.get(
+            status, N_("Something is not right") if status < 500 else N_("Sorry")
+        )
         language = self.language(request)
         if status == 404:
-            message = language.gettext("There is no page at this address.")
+            message = language.gettext(N_("There is no page at this address."))
         return self.render(
             request,
             "web/error.html",

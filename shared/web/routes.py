@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.staticfiles import StaticFiles
 
+from shared.web.i18n import N_
 from shared.web.layer import WEB_DIR, WebLayer
 from shared.web.session import Session
 
@@ -40,8 +41,8 @@ def web_router(web: WebLayer) -> APIRouter:
         web.check_form(request, csrf)
         response = web.redirect(safe_next(next))
         if web.sessions.open(response, request, token.strip()) is None:
-            reason = web.languages[web.language(request).code].gettext(
-                "This token is not valid: it may be mistyped, revoked or expired."
+            reason = web.language(request).gettext(
+                N_("This token is not valid: it may be mistyped, revoked or expired.")
             )
             return web.render(
                 request,
