@@ -73,6 +73,7 @@ class ProcessPlan:
     streams: Callable[[JetStreamContext], Awaitable[None]]
     components: Sequence[ComponentFactory] = field(default=())
     site_kind: str = "node"  # the frame of its pages: a node's site or the hub's portal
+    feed: str | None = None  # where the alliance's shared events are (default FEED_<ID>)
 
 
 def create_app(
@@ -99,6 +100,7 @@ def create_app(
         bus=bus,
         metrics=metrics,
         tokens=TokenStore(settings.data_dir),
+        feed=plan.feed or "",
     )
     kits = [ServiceKit(declaration, context) for declaration in declarations]
     components = [make(context, kits) for make in plan.components]

@@ -142,6 +142,11 @@ class ProcessContext:
     bus: BusConnection
     metrics: Metrics
     tokens: TokenStore
+    feed: str = ""  # the stream of the alliance's shared events here: FEED_<ID>, the hub's ALLIANCE
+
+    def __post_init__(self) -> None:
+        if not self.feed:
+            self.feed = feed_stream(self.identity.node)
 
     def inbound(self, service: str) -> Inbound:
         return Inbound(
@@ -250,7 +255,7 @@ class ServiceKit(Generic[U]):
         if own:
             channels.append((Channel.LOCAL, local_stream(node)))
         if alliance:
-            channels.append((Channel.ALLIANCE, feed_stream(node)))
+            channels.append((Channel.ALLIANCE, self.context.feed))
         return channels
 
     def _replica_consumers(self, replicas: Replicas) -> list[VerifiedConsumer[ReplicaChange]]:

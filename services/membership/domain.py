@@ -35,12 +35,12 @@ from pydantic import (
     StringConstraints,
 )
 
-from services.membership.nace import is_valid_nace, normalise_nace
 from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import WithdrawalReason
 from shared.errors import DomainError, Duplicate, NotFound
+from shared.nace import is_valid_nace, normalise_nace
 
 __all__ = [
     "AggregateDeleted",

@@ -23,11 +23,11 @@ from services.membership.domain import (
     OrganizationDraft,
     SizeClass,
 )
-from services.membership.nace import nace_divisions, nace_title
 from services.membership.store import MembershipUnitOfWork, OrganizationFilter
 from shared.auth import Role
 from shared.contracts.base import Visibility
 from shared.errors import DomainError, NotFound
+from shared.nace import nace_divisions, nace_title
 from shared.service import ServiceKit
 from shared.text import search_words
 from shared.web.forms import checked, chosen, domain_errors, optional, parse, split_list, text

@@ -65,19 +65,13 @@ async def unique_duplicate_key(db: ServiceDatabase) -> None:
 MIGRATIONS = (create_indexes, unique_duplicate_key)
 
 
-def nace_prefixes(codes: list[str]) -> list[str]:
-    """Every division, group and class a set of codes falls under ("62.10" → 62, 62.1, 62.10)."""
-    prefixes = {code[:length] for code in codes for length in (2, 4, 5) if len(code) >= length}
-    return sorted(prefix.rstrip(".") for prefix in prefixes)
-
-
 def replica_keys(event: Event) -> Document:
     """What cross-membership and the alliance directory look a replicated organisation up by."""
     assert isinstance(event, contract.OrganizationState)
     return {
         "match_keys": sorted(match_keys(event.legal_name, event.vat, event.website)),
         "words": search_words(event.legal_name, event.city, " ".join(event.technologies)),
-        "nace_prefixes": nace_prefixes(event.nace_codes),
+        "nace_prefixes": contract.sector_prefixes(event.nace_codes),
         "country": event.country,
         "public": event.visibility == Visibility.PUBLIC.value,
     }
@@ -120,7 +114,7 @@ class OrganizationRepository(Repository[Organization]):
             "match_keys": sorted(
                 match_keys(aggregate.legal_name, aggregate.vat, aggregate.website)
             ),
-            "nace_prefixes": nace_prefixes(aggregate.nace_codes),
+            "nace_prefixes": contract.sector_prefixes(aggregate.nace_codes),
         }
         if not aggregate.deleted:  # a deleted organisation frees its key
             keys[DUPLICATE_KEY] = duplicate_key(aggregate)

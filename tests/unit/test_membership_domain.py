@@ -31,7 +31,7 @@ from services.membership.keys import (
     normalise_name,
     query_keys,
 )
-from services.membership.nace import is_valid_nace, nace_title, normalise_nace
+from shared.nace import is_valid_nace, nace_title, normalise_nace
 from shared import errors
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility

@@ -16,7 +16,7 @@ from services.membership.domain import (
 from services.membership.keys import (
     normalise_name,
 )
-from services.membership.nace import is_valid_nace
+from shared.nace import is_valid_nace
 from services.membership.sample_data import (
     NETWORKS,
     NODES,

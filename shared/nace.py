@@ -1,4 +1,6 @@
-"""NACE sector codes, checked against Eurostat's list bundled with `naceconverter`.
+"""NACE sector codes, the alliance's shared vocabulary of sectors.
+
+Checked against Eurostat's list bundled with `naceconverter`.
 
 The bundled list is NACE **Rev. 2.1** (sections A-V; e.g. computer programming is
 62.10, where Rev. 2 had 62.01). It also carries a fifth, national level ("62.100"),
