@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,8 @@ from alliance.process import say
 from alliance.status import status as status_report
 from shared.auth import Role, TokenStore
 from shared.federation import HubCredentials, leaf_remote
-from shared.identity import IdentityError, create_identity, load_identity
+from shared.files import restrict_new_files
+from shared.identity import IdentityError, create_identity, load_identity, write_join_request
 from shared.runtime import RuntimeFailure
 from shared.settings import HubSettings, NodeSettings
 
@@ -52,13 +52,12 @@ def init(
     """Create the node's identity (Ed25519 key pair) and print its join request."""
     settings = _settings(data_dir, None)
     identity = create_identity(settings.data_dir, node, name, country)
-    request = json.dumps(identity.join_request(), indent=2)
-    (settings.data_dir / "join-request.json").write_text(request + "\n")
+    request = write_join_request(settings.data_dir, identity)
     say(
         f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
-        f"(also in {settings.data_dir / 'join-request.json'}):"
+        f"(also in {request}):"
     )
-    print(request)
+    print(request.read_text(), end="")
 
 
 @app.command()
@@ -188,7 +187,11 @@ def status(
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2.
+
+    Everything a command or its servers create is private to this OS user (umask 0077).
+    """
+    restrict_new_files()
     try:
         app(standalone_mode=True)
     except (RuntimeFailure, IdentityError) as exc:

@@ -35,8 +35,8 @@ from pymongo.errors import PyMongoError
 from alliance.hub import admit_node
 from shared import subjects
 from shared.auth import Role, TokenStore
-from shared.identity import create_identity
-from shared.runtime import process_runs_in, read_run_info
+from shared.identity import create_identity, write_join_request
+from shared.runtime import nats_client_url, process_runs_in, read_run_info
 from shared.store import database_name
 from tests.support import ALLIANCE, NodeProcess, pid_alive, run_cli, spare_port, wait_until_gone
 from tests.tcp_proxy import TcpProxy
@@ -257,7 +257,8 @@ class Member:
 
     @property
     def nats_url(self) -> str:
-        return str(self.run_info["nats_url"])
+        """The node's NATS, with the credentials kept in its data dir."""
+        return nats_client_url(self.data_dir)
 
     @property
     def mongodb_url(self) -> str:
@@ -311,8 +312,7 @@ class Federation:
         assert self.hub is not None
         data_dir = self.root / name
         identity = create_identity(data_dir, name, f"Net {name}", COUNTRIES.get(name, "BE"))
-        request = data_dir / "join-request.json"
-        request.write_text(json.dumps(identity.join_request()) + "\n")
+        request = write_join_request(data_dir, identity)
         token = TokenStore(data_dir).create(Role.EDITOR)
         admit_node(self.hub.data_dir, request, None).save(self.root / f"{name}-credentials.json")
         return Member(name, data_dir, spare_port(), token)

@@ -17,7 +17,7 @@ from nats.js import JetStreamContext
 from prometheus_client import Gauge
 
 from services.hub import handlers
-from services.hub.natsconf import HUB_USER, HubListeners, account, render
+from services.hub.natsconf import HubListeners, account, render
 from services.hub.store import RegistryFile
 from shared import subjects
 from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
@@ -36,22 +36,25 @@ DUPLICATE_WINDOW_SECONDS = 7200
 
 @dataclass
 class HubRuntime:
-    """What the hub app drives: its NATS server (for reloads) and where things live."""
+    """What the hub app drives: its NATS server (for reloads) and where things live.
+
+    The server's credentials are the hub's own NATS user (``HUB_USER`` in ALLIANCE).
+    """
 
     nats: NatsServer
     listeners: HubListeners
     data_dir: Path
-    password: str
     duplicate_window_seconds: int = DUPLICATE_WINDOW_SECONDS
 
     @property
     def client_url(self) -> str:
         """The hub's own NATS user, for its process's bus connection."""
-        return self.nats.url.replace("nats://", f"nats://{HUB_USER}:{self.password}@")
+        return self.nats.url
 
     def config(self, registry_file: RegistryFile) -> str:
         store = str((self.data_dir / "nats" / "jetstream").resolve())
-        return render(self.listeners, store, registry_file.load().active(), self.password)
+        password = self.nats.credentials.password
+        return render(self.listeners, store, registry_file.load().active(), password)
 
 
 def node_sync(states: list[SourceState], leafs: set[str] | None) -> dict[str, dict[str, Any]]:
