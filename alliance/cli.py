@@ -84,10 +84,14 @@ def hub(
     advertise: Annotated[
         str | None, typer.Option(help="host:port nodes use for the leaf link [host:leaf-port]")
     ] = None,
+    nats_host: Annotated[
+        str | None,
+        typer.Option(help="address of the NATS client and monitoring ports [127.0.0.1]"),
+    ] = None,
 ) -> None:
     """Run the alliance hub: its NATS (domain hub), the registry, ALLIANCE, HTTP."""
     given = {"data_dir": data_dir, "port": port, "leaf_port": leaf_port, "host": host}
-    given["advertise"] = advertise
+    given |= {"advertise": advertise, "nats_host": nats_host}
     run_hub(HubSettings(**{k: v for k, v in given.items() if v is not None}))  # type: ignore[arg-type]
 
 

@@ -59,20 +59,25 @@ def run_hub(settings: HubSettings) -> None:
         )
         write_private(settings.data_dir / HUB_FILE, place.model_dump_json(indent=2) + "\n")
         listeners = HubListeners(
-            settings.host, free_port(), settings.leaf_port, free_port(), place.advertise
+            settings.host,
+            free_port(),
+            settings.leaf_port,
+            free_port(),
+            place.advertise,
+            nats_host=settings.nats_host,
         )
         nats = NatsServer(
             settings.data_dir / "nats",
             server_name=HUB_DOMAIN,
             domain=HUB_DOMAIN,
             port=listeners.client_port,
-            host=settings.host,
+            host=settings.nats_host,
             credentials=NatsCredentials(HUB_USER, hub_password(settings.data_dir)),
         )
         runtime = HubRuntime(nats, listeners, settings.data_dir, settings.duplicate_window_seconds)
         nats.config = runtime.config(RegistryFile(settings.data_dir))
         servers.start(nats, "the hub's nats-server")
-        monitor_url = f"http://{settings.host}:{listeners.monitor_port}"
+        monitor_url = listeners.monitor_url
         endpoints = Endpoints(runtime.client_url, None, monitor_url)
         app = create_app(settings, identity, endpoints, [], hub_plan(runtime))
         return Launch(

@@ -144,17 +144,21 @@ def read_stream(url: str, stream: str) -> list[StreamEvent]:
 class HubProcess:
     """`alliance hub` in its own process; its nats-server child is tracked for teardown."""
 
-    def __init__(self, data_dir: Path, advertise: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, advertise: str | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.data_dir = data_dir
         self.port = spare_port()
         self.leaf_port = spare_port()
         self.advertise = advertise
+        self.host = host  # --host: where HTTP and the leaf listener face the nodes
+        self.options: list[str] = []  # more `alliance hub` options, e.g. --nats-host
         self.process: subprocess.Popen[str] | None = None
         self.pids: set[int] = set()  # every child pid any run of this hub reported
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def run_info(self) -> dict[str, Any]:
@@ -178,7 +182,7 @@ class HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / "hub.log", "a")  # noqa: SIM115
         argv = [ALLIANCE, "hub", "--data-dir", str(self.data_dir), "--port", str(self.port)]
-        argv += ["--leaf-port", str(self.leaf_port)]
+        argv += ["--leaf-port", str(self.leaf_port), "--host", self.host, *self.options]
         if self.advertise:
             argv += ["--advertise", self.advertise]
         self.process = subprocess.Popen(

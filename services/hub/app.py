@@ -115,7 +115,7 @@ class HubRegistry:
         self._bus = context.bus
         self._metrics = context.metrics
         self._registry_file = RegistryFile(runtime.data_dir)
-        self._monitor_url = f"http://{runtime.listeners.host}:{runtime.listeners.monitor_port}"
+        self._monitor_url = runtime.listeners.monitor_url
         self._admitted = Gauge(
             "alliance_hub_nodes",
             "Nodes in the registry by state.",

@@ -4,7 +4,10 @@ One NATS account per admitted node (``NODE_<ID>``): its leaf connection logs in 
 node's nkey, may publish only under ``alliance.<id>.>``, and reaches exactly one call of
 the hub's JetStream API (creating its feed's consumer on ALLIANCE). Data crosses accounts
 only through the exports and imports below (layout verified in deploy/nats/hub.conf).
-The file is rewritten and the server reloaded (SIGHUP) when the registry changes.
+
+The client and monitoring ports listen on ``nats_host`` (loopback by default); only the
+leaf listener faces the nodes. The file is rewritten (0600: it holds the hub user's
+password) and the server reloaded (SIGHUP) when the registry changes.
 """
 
 from __future__ import annotations
@@ -42,11 +45,23 @@ def _list(items: list[str], indent: str) -> str:
 
 @dataclass(frozen=True)
 class HubListeners:
+    """Where the hub's nats-server listens.
+
+    Only the leaf listener faces the nodes (``host``, e.g. 0.0.0.0); the client port and
+    the monitoring port stay on ``nats_host`` (loopback unless the operator asks): the
+    monitoring port answers anyone, and no node needs the client port.
+    """
+
     host: str
     client_port: int
     leaf_port: int
     monitor_port: int
     advertise: str  # host:port nodes must use for the leaf link (NATS-NOTES: partitions)
+    nats_host: str = "127.0.0.1"
+
+    @property
+    def monitor_url(self) -> str:
+        return f"http://{self.nats_host}:{self.monitor_port}"
 
 
 def _node_account(entry: AdmittedNode) -> str:
@@ -136,8 +151,8 @@ def render(
     accounts = "".join(_node_account(entry) for entry in nodes)
     return (
         'server_name: "hub"\n'
-        f'listen: "{listeners.host}:{listeners.client_port}"\n'
-        f'http: "{listeners.host}:{listeners.monitor_port}"\n'
+        f'listen: "{listeners.nats_host}:{listeners.client_port}"\n'
+        f'http: "{listeners.nats_host}:{listeners.monitor_port}"\n'
         f'ping_interval: "{ping_interval}"\n'
         "ping_max: 3\n"
         f"jetstream {{\n  domain: {subjects.HUB_DOMAIN}\n  store_dir: {_q(store_dir)}\n}}\n"

@@ -10,6 +10,8 @@ Each module states its guarantees in its docstring and proves them on real proce
 - ``test_files``: a running node's and hub's data dirs are 0700 and hold no file readable
   by group or others; the secrets in them are 0600 and unreadable to another OS user; an
   older data dir is tightened, a directory shared with other users refused.
+- ``test_hub_listeners``: ``alliance hub --host`` exposes the leaf and HTTP ports only;
+  the NATS client and monitoring ports stay on loopback unless asked for.
 
 Tests that act as another OS user need root (to become ``nobody``) and are skipped
 otherwise; see ``docs/security.md`` for the threat model.
