@@ -1,7 +1,8 @@
 """The hub process's plan on the shared host: its NATS server, the registry, ALLIANCE.
 
 The hub runs on the same app factory as a node (``shared.host.create_app``) with its own
-streams and one component, ``HubRegistry``.
+streams and two components: ``HubRegistry`` and the ``ConsumerWarden`` that keeps each
+node to the consumers its feed needs on ALLIANCE.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from prometheus_client import Gauge
 from services.hub import handlers
 from services.hub.natsconf import HubListeners, account, render
 from services.hub.store import RegistryFile
+from services.hub.warden import ConsumerWarden
 from shared import subjects
 from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
 from shared.contracts import registry as contract
@@ -182,9 +184,12 @@ def hub_plan(runtime: HubRuntime) -> ProcessPlan:
     def registry(context: ProcessContext, kits: list[ServiceKit[Any]]) -> HubRegistry:
         return HubRegistry(runtime, context)
 
+    def warden(context: ProcessContext, kits: list[ServiceKit[Any]]) -> ConsumerWarden:
+        return ConsumerWarden(context.bus, RegistryFile(runtime.data_dir))
+
     return ProcessPlan(
         title="European Clusters Alliance hub",
         description="Admitted national networks, their keys, and the ALLIANCE stream.",
         streams=streams,
-        components=[registry],
+        components=[registry, warden],
     )

@@ -12,6 +12,8 @@ Each module states its guarantees in its docstring and proves them on real proce
   older data dir is tightened, a directory shared with other users refused.
 - ``test_hub_listeners``: ``alliance hub --host`` exposes the leaf and HTTP ports only;
   the NATS client and monitoring ports stay on loopback unless asked for.
+- ``test_hub_consumers``: on the hub, a node's key opens its leaf link only, and a node
+  cannot pile up consumers on ALLIANCE nor make one deliver outside its own subjects.
 
 Tests that act as another OS user need root (to become ``nobody``) and are skipped
 otherwise; see ``docs/security.md`` for the threat model.
