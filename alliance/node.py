@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from alliance.process import Launch, Servers, run_process, say
+from shared.auth import TokenStore
 from shared.federation import CREDENTIALS_FILE, HubCredentials, leaf_config, node_plan
 from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
@@ -85,6 +86,7 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
     def launch(servers: Servers) -> Launch:
         declarations = select_services(services)
         identity = identity_for(settings)
+        TokenStore(settings.data_dir).check()  # a broken tokens.json: one line, no start
         hub = hub_credentials(settings, identity)
         endpoints = embedded_servers(settings, identity, hub, servers)
         plan = node_plan(identity, settings, hub, endpoints.nats_monitor_url)

@@ -75,9 +75,11 @@ class NodeUnderTest:
         admin: str,
         keyring: KeyRing,
         app: FastAPI,
+        data_dir: Path,
     ) -> None:
         self.client = client
         self.identity = identity
+        self.data_dir = data_dir
         self.editor = {"Authorization": f"Bearer {editor}"}
         self.admin = {"Authorization": f"Bearer {admin}"}
         self.keyring = keyring
@@ -118,7 +120,7 @@ async def start_node(
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://node") as client:
-            yield NodeUnderTest(client, ident, editor, admin, ring, app)
+            yield NodeUnderTest(client, ident, editor, admin, ring, app, data_dir)
 
 
 @pytest.fixture

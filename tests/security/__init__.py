@@ -14,6 +14,9 @@ Each module states its guarantees in its docstring and proves them on real proce
   the NATS client and monitoring ports stay on loopback unless asked for.
 - ``test_hub_consumers``: on the hub, a node's key opens its leaf link only, and a node
   cannot pile up consumers on ALLIANCE nor make one deliver outside its own subjects.
+- ``test_tokens``: API tokens can be listed, revoked and made to expire; a refused token
+  is a 401 on every request, and a broken token file is one line at start and a 503, not
+  a traceback, while running.
 
 Tests that act as another OS user need root (to become ``nobody``) and are skipped
 otherwise; see ``docs/security.md`` for the threat model.
