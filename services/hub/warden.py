@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 AUDIT_SUBJECT = "$JS.EVENT.ADVISORY.API"
 CREATED = "io.nats.jetstream.api.v1.consumer_create_response"
+CREATE_SUBJECTS = ("$JS.API.CONSUMER.CREATE.", "$JS.API.CONSUMER.DURABLE.CREATE.")
 
 
 def consumer_limit(active_nodes: int) -> int:
@@ -73,7 +74,13 @@ class Creation:
 
 
 def consumer_creation(audit: dict[str, Any]) -> Creation | None:
-    """The consumer an audit advisory reports as created on ALLIANCE, or None."""
+    """The consumer an audit advisory reports as created on ALLIANCE, or None.
+
+    Every JetStream API call is audited (the hub's own stream-info polls too), so only a
+    consumer creation's response is parsed.
+    """
+    if not str(audit.get("subject", "")).startswith(CREATE_SUBJECTS):
+        return None
     try:
         response = json.loads(audit.get("response") or "{}")
     except ValueError:
@@ -141,6 +148,7 @@ class ConsumerWarden:
         await self._delete(creation.name, f"{node}: {refusal}")
 
     async def _forget_gone(self, live: set[str]) -> None:
+        """Drop the consumers that are gone (ephemeral ones end when their node leaves)."""
         for name in list(live):
             try:
                 await self._bus.js.consumer_info(subjects.ALLIANCE_STREAM, name)
@@ -148,6 +156,7 @@ class ConsumerWarden:
                 live.discard(name)
 
     async def _delete(self, name: str, why: str) -> None:
+        """Delete a consumer of ALLIANCE and say why in the hub's log."""
         log.warning("deleted consumer %s of ALLIANCE: %s", name, why)
         with contextlib.suppress(NotFoundError):  # gone already
             await self._bus.js.delete_consumer(subjects.ALLIANCE_STREAM, name)

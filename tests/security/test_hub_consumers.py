@@ -160,7 +160,12 @@ def test_a_node_gets_no_more_than_its_share(federation: Federation) -> None:
 
 
 def audit(account: str, response: dict[str, Any]) -> dict[str, Any]:
-    return {"client": {"acc": account, "svc": "ALLIANCE"}, "response": json.dumps(response)}
+    subject = f"$JS.API.CONSUMER.CREATE.ALLIANCE.{response.get('name')}.alliance.fr.>"
+    return {
+        "client": {"acc": account, "svc": "ALLIANCE"},
+        "subject": subject,
+        "response": json.dumps(response),
+    }
 
 
 def test_the_warden_reads_what_sourcing_creates() -> None:
@@ -181,3 +186,5 @@ def test_the_warden_reads_what_sourcing_creates() -> None:
     assert consumer_creation(audit("NODE_RO", failed)) is None
     elsewhere = dict(created, stream_name="NODE_HUB")
     assert consumer_creation(audit("NODE_RO", elsewhere)) is None
+    info = dict(audit("NODE_RO", created), subject="$JS.API.STREAM.INFO.ALLIANCE")
+    assert consumer_creation(info) is None

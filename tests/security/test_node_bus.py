@@ -21,7 +21,10 @@ import pytest
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, StreamConfig
 
+from alliance.node import run_info
+from shared.host import Endpoints
 from shared.runtime import NATS_CREDENTIALS_FILE, NatsCredentials
+from shared.settings import NodeSettings
 from shared.subjects import node_stream
 from tests.federation import poll
 from tests.support import NodeProcess, run_cli, spare_port
@@ -134,3 +137,17 @@ def test_the_node_and_its_tools_still_work(node: NodeProcess) -> None:
     assert status.returncode == 0, status.stderr
     assert f"node {NODE}" in status.stdout
     assert stream_size(node.nats_url) == EVENTS
+
+
+def test_a_run_file_never_holds_the_operators_credentials(tmp_path: Path) -> None:
+    """With NATS_URL / MONGODB_URL given, the node uses them as given; run.json drops the
+    user and password and names no credentials file of ours."""
+    settings = NodeSettings(data_dir=tmp_path, nats_url="nats://ops:s3cret@nats:4222")
+    endpoints = Endpoints(
+        "nats://ops:s3cret@nats:4222", "mongodb://app:s3cret@mongo:27017/?replicaSet=rs0"
+    )
+    info = run_info(settings, endpoints)
+    assert "s3cret" not in json.dumps(info)
+    assert info["nats_url"] == "nats://nats:4222"
+    assert info["mongodb_url"] == "mongodb://mongo:27017/?replicaSet=rs0"
+    assert "nats_credentials" not in info
