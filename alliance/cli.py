@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +14,11 @@ from alliance.hub import admit_node, remove_node, run_hub
 from alliance.node import run_node
 from alliance.process import say
 from alliance.status import status as status_report
-from shared.auth import Role, TokenStore
+from alliance.status import table
+from shared.auth import Role, TokenStore, parse_lifetime
 from shared.federation import HubCredentials, leaf_remote
-from shared.identity import IdentityError, create_identity, load_identity
+from shared.files import restrict_new_files
+from shared.identity import IdentityError, create_identity, load_identity, write_join_request
 from shared.runtime import RuntimeFailure
 from shared.settings import HubSettings, NodeSettings
 
@@ -52,13 +54,12 @@ def init(
     """Create the node's identity (Ed25519 key pair) and print its join request."""
     settings = _settings(data_dir, None)
     identity = create_identity(settings.data_dir, node, name, country)
-    request = json.dumps(identity.join_request(), indent=2)
-    (settings.data_dir / "join-request.json").write_text(request + "\n")
+    request = write_join_request(settings.data_dir, identity)
     say(
         f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
-        f"(also in {settings.data_dir / 'join-request.json'}):"
+        f"(also in {request}):"
     )
-    print(request)
+    print(request.read_text(), end="")
 
 
 @app.command()
@@ -85,10 +86,14 @@ def hub(
     advertise: Annotated[
         str | None, typer.Option(help="host:port nodes use for the leaf link [host:leaf-port]")
     ] = None,
+    nats_host: Annotated[
+        str | None,
+        typer.Option(help="address of the NATS client and monitoring ports [127.0.0.1]"),
+    ] = None,
 ) -> None:
     """Run the alliance hub: its NATS (domain hub), the registry, ALLIANCE, HTTP."""
     given = {"data_dir": data_dir, "port": port, "leaf_port": leaf_port, "host": host}
-    given["advertise"] = advertise
+    given |= {"advertise": advertise, "nats_host": nats_host}
     run_hub(HubSettings(**{k: v for k, v in given.items() if v is not None}))  # type: ignore[arg-type]
 
 
@@ -151,11 +156,60 @@ def token_create(
     role: Annotated[Role, typer.Option(help="editor (write data) or admin (also the profile)")],
     data_dir: DataDir = None,
     label: Annotated[str, typer.Option(help="who or what the token is for")] = "",
+    expires_in: Annotated[
+        str | None, typer.Option(help="how long it stays good, e.g. 12h, 30d, 2w [forever]")
+    ] = None,
 ) -> None:
     """Print a new API token; only its hash is stored."""
+    tokens = _token_store(data_dir)
+    try:
+        lifetime = parse_lifetime(expires_in) if expires_in is not None else None
+    except ValueError as exc:
+        raise RuntimeFailure(str(exc)) from exc
+    print(tokens.create(role, label, lifetime))
+
+
+@token_app.command("list")
+def token_list(data_dir: DataDir = None) -> None:
+    """Every API token of the node (id, role, label, dates, state); never the token."""
+    now = datetime.now(UTC)
+    rows = [
+        (
+            record.id,
+            record.role.value,
+            record.label or None,
+            _day(record.created),
+            _day(record.expires),
+            record.state(now),
+        )
+        for record in _token_store(data_dir).records()
+    ]
+    if not rows:
+        say("no API tokens yet: 'alliance token create --role editor'")
+        return
+    print(table(("id", "role", "label", "created", "expires", "state"), rows))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="the token's id ('alliance token list')")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke an API token; running services refuse it at once (401)."""
+    record = _token_store(data_dir).revoke(token_id)
+    label = f" ({record.label})" if record.label else ""
+    say(f"revoked {record.role.value} token {record.id}{label}")
+
+
+def _token_store(data_dir: Path | None) -> TokenStore:
+    """The tokens of an initialised node."""
     settings = _settings(data_dir, None)
     load_identity(settings.data_dir)  # a token belongs to an initialised node
-    print(TokenStore(settings.data_dir).create(role, label))
+    return TokenStore(settings.data_dir)
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else None
 
 
 @app.command()
@@ -188,7 +242,11 @@ def status(
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2.
+
+    Everything a command or its servers create is private to this OS user (umask 0077).
+    """
+    restrict_new_files()
     try:
         app(standalone_mode=True)
     except (RuntimeFailure, IdentityError) as exc:

@@ -12,7 +12,6 @@ Ctrl-C or SIGTERM stops every process the demo started (terminate, wait, kill) a
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import signal
@@ -32,7 +31,14 @@ from alliance.node import select_services
 from alliance.process import Stopped, data_dir_lock, say, stop_on_signal
 from services.hub.store import RegistryFile
 from shared.auth import Role, TokenStore
-from shared.identity import create_identity, has_identity, load_identity
+from shared.files import write_private
+from shared.identity import (
+    JOIN_REQUEST_FILE,
+    create_identity,
+    has_identity,
+    load_identity,
+    write_join_request,
+)
 from shared.runtime import (
     RuntimeFailure,
     die_with_parent,
@@ -277,9 +283,7 @@ class Demo:
             say(f"[{self.elapsed()}] reusing {node.node}'s identity in {node.data_dir}")
         else:
             identity = create_identity(node.data_dir, node.node, node.name, node.country)
-            (node.data_dir / "join-request.json").write_text(
-                json.dumps(identity.join_request(), indent=2) + "\n"
-            )
+            write_join_request(node.data_dir, identity)
             say(
                 f"[{self.elapsed()}] initialised {node.node} "
                 f"({node.name}, {node.country}) in {node.data_dir}"
@@ -295,9 +299,7 @@ class Demo:
             if token and tokens.role_of(token) is Role.ADMIN:
                 return token
         token = tokens.create(Role.ADMIN, TOKEN_LABEL)
-        fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(token + "\n")
+        write_private(kept, token + "\n")
         return token
 
     def start_hub(self, leaf_port: int) -> Child:
@@ -338,7 +340,7 @@ class Demo:
                     f"{node.node} is admitted but {credentials} is missing; "
                     f"start the demo on a new --data-dir"
                 )
-            admit_node(self.hub_dir, node.data_dir / "join-request.json", None).save(credentials)
+            admit_node(self.hub_dir, node.data_dir / JOIN_REQUEST_FILE, None).save(credentials)
             say(f"[{self.elapsed()}] admitted {node.node} at the hub")
 
     def credentials_file(self, node: DemoNode) -> Path:

@@ -15,14 +15,15 @@ from alliance.process import Launch, Servers, run_process, say
 from services.hub import handlers
 from services.hub.app import HubRuntime, hub_plan
 from services.hub.domain import AdmittedNode, JoinRequest
-from services.hub.natsconf import HubListeners
+from services.hub.natsconf import HUB_USER, HubListeners
 from services.hub.store import RegistryFile, hub_password
 from shared.contracts.registry import HUB_ORIGIN
 from shared.errors import DomainError
 from shared.federation import HubCredentials
+from shared.files import write_private
 from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import NatsServer, RuntimeFailure, free_port
+from shared.runtime import NatsCredentials, NatsServer, RuntimeFailure, free_port
 from shared.settings import HubSettings
 from shared.subjects import HUB_DOMAIN
 
@@ -56,33 +57,37 @@ def run_hub(settings: HubSettings) -> None:
             leaf_port=settings.leaf_port,
             advertise=settings.advertise or f"{settings.host}:{settings.leaf_port}",
         )
-        (settings.data_dir / HUB_FILE).write_text(place.model_dump_json(indent=2) + "\n")
+        write_private(settings.data_dir / HUB_FILE, place.model_dump_json(indent=2) + "\n")
         listeners = HubListeners(
-            settings.host, free_port(), settings.leaf_port, free_port(), place.advertise
+            settings.host,
+            free_port(),
+            settings.leaf_port,
+            free_port(),
+            place.advertise,
+            nats_host=settings.nats_host,
         )
         nats = NatsServer(
             settings.data_dir / "nats",
             server_name=HUB_DOMAIN,
             domain=HUB_DOMAIN,
             port=listeners.client_port,
-            host=settings.host,
+            host=settings.nats_host,
+            credentials=NatsCredentials(HUB_USER, hub_password(settings.data_dir)),
         )
-        runtime = HubRuntime(
-            nats,
-            listeners,
-            settings.data_dir,
-            hub_password(settings.data_dir),
-            settings.duplicate_window_seconds,
-        )
+        runtime = HubRuntime(nats, listeners, settings.data_dir, settings.duplicate_window_seconds)
         nats.config = runtime.config(RegistryFile(settings.data_dir))
         servers.start(nats, "the hub's nats-server")
-        monitor_url = f"http://{settings.host}:{listeners.monitor_port}"
+        monitor_url = listeners.monitor_url
         endpoints = Endpoints(runtime.client_url, None, monitor_url)
         app = create_app(settings, identity, endpoints, [], hub_plan(runtime))
         return Launch(
             app,
             f"hub serving http://{settings.host}:{settings.port}; nodes join at {place.leaf_url}",
-            {"nats_url": nats.url, "leaf_url": place.leaf_url, "nats_monitor_url": monitor_url},
+            {
+                "nats_url": nats.address,
+                "leaf_url": place.leaf_url,
+                "nats_monitor_url": monitor_url,
+            },
         )
 
     run_process(settings, launch, also_ports=(settings.leaf_port,))

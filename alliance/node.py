@@ -10,10 +10,19 @@ import secrets
 from typing import Any
 
 from alliance.process import Launch, Servers, run_process, say
+from shared.auth import TokenStore
 from shared.federation import CREDENTIALS_FILE, HubCredentials, leaf_config, node_plan
 from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import NatsServer, RuntimeFailure, StoreServer, free_port
+from shared.runtime import (
+    NATS_CREDENTIALS_FILE,
+    NatsCredentials,
+    NatsServer,
+    RuntimeFailure,
+    StoreServer,
+    free_port,
+    without_credentials,
+)
 from shared.service import ServiceDeclaration, installed_services
 from shared.settings import NodeSettings
 
@@ -77,6 +86,7 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
     def launch(servers: Servers) -> Launch:
         declarations = select_services(services)
         identity = identity_for(settings)
+        TokenStore(settings.data_dir).check()  # a broken tokens.json: one line, no start
         hub = hub_credentials(settings, identity)
         endpoints = embedded_servers(settings, identity, hub, servers)
         plan = node_plan(identity, settings, hub, endpoints.nats_monitor_url)
@@ -87,20 +97,32 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
             app,
             f"node {identity.node} serving http://{settings.host}:{settings.port} "
             f"({names}{joined}); Ctrl-C stops it",
-            {
-                "nats_url": endpoints.nats_url,
-                "mongodb_url": endpoints.mongodb_url,
-                "nats_monitor_url": endpoints.nats_monitor_url,
-            },
+            run_info(settings, endpoints),
         )
 
     run_process(settings, launch)
 
 
+def run_info(settings: NodeSettings, endpoints: Endpoints) -> dict[str, object]:
+    """Where the node's servers are, for tools: file names, never a password."""
+    info: dict[str, object] = {
+        "nats_url": without_credentials(endpoints.nats_url),
+        "mongodb_url": endpoints.mongodb_url and without_credentials(endpoints.mongodb_url),
+        "nats_monitor_url": endpoints.nats_monitor_url,
+    }
+    if not settings.nats_url:
+        info["nats_credentials"] = str((settings.data_dir / NATS_CREDENTIALS_FILE).resolve())
+    return info
+
+
 def embedded_servers(
     settings: NodeSettings, identity: NodeIdentity, hub: HubCredentials | None, servers: Servers
 ) -> Endpoints:
-    """Start the bus and store this node needs, unless NATS_URL / MONGODB_URL are given."""
+    """Start the bus and store this node needs, unless NATS_URL / MONGODB_URL are given.
+
+    The embedded nats-server requires the credentials kept in the data dir (made on the
+    first start); the embedded store listens on a socket only this OS user can open.
+    """
     monitor_url = None
     nats_url = settings.nats_url
     if not nats_url:
@@ -114,10 +136,11 @@ def embedded_servers(
                 domain=identity.node,
                 port=free_port(),
                 extra_config=extra,
+                credentials=NatsCredentials.kept_in(settings.data_dir / NATS_CREDENTIALS_FILE),
             ),
             "nats-server",
         )
     mongodb_url = settings.mongodb_url or servers.start(
-        StoreServer(settings.data_dir / "store", port=free_port()), "nx-27017 store"
+        StoreServer(settings.data_dir / "store"), "nx-27017 store"
     )
     return Endpoints(nats_url, mongodb_url, monitor_url)

@@ -584,8 +584,8 @@ class Servers:
     def under(cls, work: Path) -> Servers:
         return cls(
             NatsServer(work / "nats", "bench", "bench", free_port()),
-            StoreServer(work / "store-fr", free_port()),
-            StoreServer(work / "store-ro", free_port()),
+            StoreServer(work / "store-fr"),
+            StoreServer(work / "store-ro"),
         )
 
     def start(self) -> None:

@@ -403,7 +403,7 @@ async def stored_documents(mongodb_url: str, node_id: str, ids: set[str]) -> dic
 async def raw_work(node: Node, ids: list[str], stream: list[Message]) -> list[Document]:
     """Per good row, in import order: its stored document and its outbox entry."""
     wanted = set(ids)
-    local = await read_stream(node.run_info["nats_url"], subjects.local_stream(node.node_id))
+    local = await read_stream(node.nats_url, subjects.local_stream(node.node_id))
     local_messages, alliance_messages = version_one(local, wanted), version_one(stream, wanted)
     documents = await stored_documents(node.run_info["mongodb_url"], node.node_id, wanted)
     found = (len(documents), len(local_messages), len(alliance_messages))
@@ -474,7 +474,7 @@ async def measure(node: Node, rows: int, seed: int) -> Document:
     imported = [str(c["id"]) for c in sorted(result.get("created", []), key=lambda c: c["row"])]
     listing = check_listing(await listed_names(node), file)
 
-    nats_url = str(node.run_info["nats_url"])
+    nats_url = node.nats_url
     stream = subjects.node_stream(node.node_id)
     await wait_drained(nats_url, stream)
     await wait_drained(nats_url, subjects.local_stream(node.node_id))

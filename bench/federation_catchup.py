@@ -62,7 +62,13 @@ from shared.contracts import membership
 from shared.envelope import Envelope
 from shared.identity import NodeIdentity, load_identity
 from shared.replicas import Replicas
-from shared.runtime import NatsServer, free_port, process_runs_in, read_run_info
+from shared.runtime import (
+    NatsServer,
+    free_port,
+    nats_client_url,
+    process_runs_in,
+    read_run_info,
+)
 from shared.settings import NodeSettings
 from shared.store import Document, Outbox, ServiceDatabase, database_name
 from shared.subjects import Channel
@@ -351,8 +357,8 @@ async def federation_leg(
         hub_nats = await nats.connect(
             hub_info["nats_url"], user="hub", password=password, max_reconnect_attempts=-1
         )
-        ro_nats = await nats.connect(ro_node.run_info["nats_url"], max_reconnect_attempts=-1)
-        fr_nats = await nats.connect(fr_node.run_info["nats_url"], max_reconnect_attempts=-1)
+        ro_nats = await nats.connect(nats_client_url(ro_node.data_dir), max_reconnect_attempts=-1)
+        fr_nats = await nats.connect(nats_client_url(fr_node.data_dir), max_reconnect_attempts=-1)
         ro_mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             ro_node.run_info["mongodb_url"], tz_aware=True
         )
@@ -511,9 +517,9 @@ async def raw_leg(
     )
 
     def leaf(port: int) -> str:
+        url = hub.credentials.authorize(f"nats-leaf://127.0.0.1:{port}")
         return (
-            HUB_PING + 'leafnodes {\n  reconnect: "1s"\n'
-            f'  remotes: [ {{ url: "nats-leaf://127.0.0.1:{port}" }} ]\n}}\n'
+            HUB_PING + f'leafnodes {{\n  reconnect: "1s"\n  remotes: [ {{ url: "{url}" }} ]\n}}\n'
         )
 
     ro = NatsServer(work / "raw-ro", "ro", "ro", free_port(), extra_config=leaf(proxy.port))

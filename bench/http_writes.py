@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.membership.store import COLLECTIONS, MIGRATIONS
 from shared import subjects
-from shared.runtime import port_is_free, read_run_info
+from shared.runtime import nats_client_url, port_is_free, read_run_info
 from shared.store import ServiceDatabase, database_name
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
@@ -152,6 +152,11 @@ class Node:
     def run_info(self) -> dict[str, Any]:
         return read_run_info(self.data_dir)
 
+    @property
+    def nats_url(self) -> str:
+        """The node's NATS, with the credentials its run file names."""
+        return nats_client_url(self.data_dir)
+
     def start(self) -> None:
         d = str(self.data_dir)
         run_cli("init", "--data-dir", d, "--node", "bench-ro", "--name", "Bench", "--country", "RO")
@@ -186,7 +191,7 @@ class Node:
         for pid in self.run_info.get("children", []):
             with contextlib.suppress(OSError):
                 command = Path(f"/proc/{pid}/cmdline").read_bytes()
-                found["store" if b"nx-27017" in command else "nats"] = int(pid)
+                found["store" if b"store_socket" in command else "nats"] = int(pid)
         return found
 
     def stop(self) -> None:
@@ -544,7 +549,7 @@ async def raw_leg(node: Node, work: RawWork, count: int, clients: int) -> RawFig
 
 async def measure(node: Node, count: int, clients: int) -> Document:
     info = node.run_info
-    nats_url, mongodb_url = str(info["nats_url"]), str(info["mongodb_url"])
+    nats_url, mongodb_url = node.nats_url, str(info["mongodb_url"])
     http = await http_leg(node, count, clients)
     if not http["some_id"]:
         raise RuntimeError(f"no organisation was created: {http['first_failure']}")

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from shared.consumer import VerifiedConsumer
 from shared.contracts import registry
 from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import Envelope, EnvelopeRejected
+from shared.files import write_private
 from shared.host import ProcessPlan
 from shared.identity import NodeIdentity, decode_public_key
 from shared.metrics import Metrics
@@ -60,9 +60,8 @@ class HubCredentials(BaseModel):
     hub_public_key: str
 
     def save(self, path: Path) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(self.model_dump_json(indent=2) + "\n")
+        """Written 0600: it holds the node's secret leaf key."""
+        write_private(path, self.model_dump_json(indent=2) + "\n")
 
 
 def leaf_config(credentials: HubCredentials, hub_url: str | None = None) -> str:
@@ -140,9 +139,7 @@ class Peers:
             return {}
 
     def save(self, peers: dict[str, str]) -> None:
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(peers, indent=2, sort_keys=True) + "\n")
-        tmp.replace(self._path)
+        write_private(self._path, json.dumps(peers, indent=2, sort_keys=True) + "\n")
 
 
 def decode_registry_event(envelope: Envelope) -> registry.NodeAdmitted | registry.NodeRemoved:

@@ -1,14 +1,14 @@
 """A node's identity: its id, name, country and Ed25519 key pair, kept in its data dir.
 
-The private key never leaves the data dir (file mode 0600); the public key is what the
-hub admits and what every other node verifies our envelopes against.
+The private key never leaves the data dir (file mode 0600, like every file of the 0700
+data dir); the public key is what the hub admits and what every other node verifies our
+envelopes against.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,10 +17,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from nacl.signing import SigningKey
 
+from shared.files import private_dir, write_private
 from shared.subjects import is_valid_node_id
 
 IDENTITY_FILE = "node.json"
 KEY_FILE = "node.key"
+JOIN_REQUEST_FILE = "join-request.json"
 
 
 class IdentityError(Exception):
@@ -96,26 +98,24 @@ def create_identity(data_dir: Path, node: str, name: str, country: str) -> NodeI
         raise IdentityError(f"invalid country {country!r}: use an ISO 3166-1 alpha-2 code")
     if has_identity(data_dir):
         raise IdentityError(f"{data_dir} already holds a node identity")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    key_path = data_dir / KEY_FILE
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_private(data_dir / KEY_FILE, pem)
     identity = NodeIdentity(node=node, name=name, country=country.upper(), private_key=key)
-    info = {
-        "node": node,
-        "name": name,
-        "country": identity.country,
-        "public_key": identity.public_key_b64,
-    }
-    (data_dir / IDENTITY_FILE).write_text(json.dumps(info, indent=2) + "\n")
+    write_private(data_dir / IDENTITY_FILE, json.dumps(identity.join_request(), indent=2) + "\n")
     return identity
+
+
+def write_join_request(data_dir: Path, identity: NodeIdentity) -> Path:
+    """Keep the join request beside the identity, for the operator to send to the hub."""
+    path = data_dir / JOIN_REQUEST_FILE
+    write_private(path, json.dumps(identity.join_request(), indent=2) + "\n")
+    return path
 
 
 def load_identity(data_dir: Path) -> NodeIdentity:

@@ -46,7 +46,11 @@ class NodeSettings(ProcessSettings):
 
 
 class HubSettings(ProcessSettings):
-    """The alliance hub: its HTTP port, and the leaf listener nodes connect to."""
+    """The alliance hub: its HTTP port, and the leaf listener nodes connect to.
+
+    ``host`` is where HTTP and the leaf listener face the nodes; the NATS client and
+    monitoring ports listen on ``nats_host`` (127.0.0.1) unless the operator widens it.
+    """
 
     model_config = SettingsConfigDict(env_prefix="ALLIANCE_HUB_", extra="ignore")
 
@@ -54,3 +58,5 @@ class HubSettings(ProcessSettings):
     port: int = Field(8000, ge=1, le=65535)
     leaf_port: int = Field(7422, ge=1, le=65535)
     advertise: str | None = None  # host:port nodes use for the leaf link [host:leaf_port]
+    # the client and monitoring ports of the hub's nats-server: loopback unless asked
+    nats_host: str = "127.0.0.1"

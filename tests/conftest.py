@@ -27,7 +27,7 @@ from shared.store import Document, ServiceDatabase
 @pytest.fixture(scope="session")
 def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
     """One nx-27017 for the session; tests isolate themselves by database name."""
-    server = StoreServer(tmp_path_factory.mktemp("nx"), port=free_port())
+    server = StoreServer(tmp_path_factory.mktemp("nx"))
     server.start()
     yield server
     server.stop()
@@ -35,7 +35,8 @@ def store_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServ
 
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    """A fresh nats-server with JetStream (domain ``ro``) for one test."""
+    """A fresh nats-server with JetStream (domain ``ro``) for one test; its ``url`` carries
+    the credentials every client needs."""
     server = NatsServer(tmp_path / "nats", server_name="test-ro", domain="ro", port=free_port())
     server.start()
     yield server
@@ -74,9 +75,11 @@ class NodeUnderTest:
         admin: str,
         keyring: KeyRing,
         app: FastAPI,
+        data_dir: Path,
     ) -> None:
         self.client = client
         self.identity = identity
+        self.data_dir = data_dir
         self.editor = {"Authorization": f"Bearer {editor}"}
         self.admin = {"Authorization": f"Bearer {admin}"}
         self.keyring = keyring
@@ -117,7 +120,7 @@ async def start_node(
     async with app.router.lifespan_context(app):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://node") as client:
-            yield NodeUnderTest(client, ident, editor, admin, ring, app)
+            yield NodeUnderTest(client, ident, editor, admin, ring, app, data_dir)
 
 
 @pytest.fixture

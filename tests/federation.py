@@ -35,8 +35,8 @@ from pymongo.errors import PyMongoError
 from alliance.hub import admit_node
 from shared import subjects
 from shared.auth import Role, TokenStore
-from shared.identity import create_identity
-from shared.runtime import process_runs_in, read_run_info
+from shared.identity import create_identity, write_join_request
+from shared.runtime import nats_client_url, process_runs_in, read_run_info
 from shared.store import database_name
 from tests.support import ALLIANCE, NodeProcess, pid_alive, run_cli, spare_port, wait_until_gone
 from tests.tcp_proxy import TcpProxy
@@ -144,17 +144,21 @@ def read_stream(url: str, stream: str) -> list[StreamEvent]:
 class HubProcess:
     """`alliance hub` in its own process; its nats-server child is tracked for teardown."""
 
-    def __init__(self, data_dir: Path, advertise: str | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, advertise: str | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.data_dir = data_dir
         self.port = spare_port()
         self.leaf_port = spare_port()
         self.advertise = advertise
+        self.host = host  # --host: where HTTP and the leaf listener face the nodes
+        self.options: list[str] = []  # more `alliance hub` options, e.g. --nats-host
         self.process: subprocess.Popen[str] | None = None
         self.pids: set[int] = set()  # every child pid any run of this hub reported
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def run_info(self) -> dict[str, Any]:
@@ -178,7 +182,7 @@ class HubProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir.parent / "hub.log", "a")  # noqa: SIM115
         argv = [ALLIANCE, "hub", "--data-dir", str(self.data_dir), "--port", str(self.port)]
-        argv += ["--leaf-port", str(self.leaf_port)]
+        argv += ["--leaf-port", str(self.leaf_port), "--host", self.host, *self.options]
         if self.advertise:
             argv += ["--advertise", self.advertise]
         self.process = subprocess.Popen(
@@ -257,7 +261,8 @@ class Member:
 
     @property
     def nats_url(self) -> str:
-        return str(self.run_info["nats_url"])
+        """The node's NATS, with the credentials kept in its data dir."""
+        return nats_client_url(self.data_dir)
 
     @property
     def mongodb_url(self) -> str:
@@ -311,8 +316,7 @@ class Federation:
         assert self.hub is not None
         data_dir = self.root / name
         identity = create_identity(data_dir, name, f"Net {name}", COUNTRIES.get(name, "BE"))
-        request = data_dir / "join-request.json"
-        request.write_text(json.dumps(identity.join_request()) + "\n")
+        request = write_join_request(data_dir, identity)
         token = TokenStore(data_dir).create(Role.EDITOR)
         admit_node(self.hub.data_dir, request, None).save(self.root / f"{name}-credentials.json")
         return Member(name, data_dir, spare_port(), token)

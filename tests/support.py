@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.runtime import port_is_free, read_run_info
+from shared.runtime import nats_client_url, port_is_free, read_run_info
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 # Ports handed to a process that binds them later come from below the kernel's ephemeral
@@ -93,6 +93,12 @@ class NodeProcess:
     @property
     def run_info(self) -> dict[str, object]:
         return read_run_info(self.data_dir)
+
+    @property
+    def nats_url(self) -> str:
+        """The node's NATS with the credentials its run file names (the file, not the run
+        file, holds the password)."""
+        return nats_client_url(self.data_dir)
 
     def children(self) -> list[int]:
         return [int(pid) for pid in self.run_info["children"]]  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """The hub process's plan on the shared host: its NATS server, the registry, ALLIANCE.
 
 The hub runs on the same app factory as a node (``shared.host.create_app``) with its own
-streams and one component, ``HubRegistry``.
+streams and two components: ``HubRegistry`` and the ``ConsumerWarden`` that keeps each
+node to the consumers its feed needs on ALLIANCE.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from nats.js import JetStreamContext
 from prometheus_client import Gauge
 
 from services.hub import handlers
-from services.hub.natsconf import HUB_USER, HubListeners, account, render
+from services.hub.natsconf import HubListeners, account, render
 from services.hub.store import RegistryFile
+from services.hub.warden import ConsumerWarden
 from shared import subjects
 from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
 from shared.contracts import registry as contract
@@ -36,22 +38,25 @@ DUPLICATE_WINDOW_SECONDS = 7200
 
 @dataclass
 class HubRuntime:
-    """What the hub app drives: its NATS server (for reloads) and where things live."""
+    """What the hub app drives: its NATS server (for reloads) and where things live.
+
+    The server's credentials are the hub's own NATS user (``HUB_USER`` in ALLIANCE).
+    """
 
     nats: NatsServer
     listeners: HubListeners
     data_dir: Path
-    password: str
     duplicate_window_seconds: int = DUPLICATE_WINDOW_SECONDS
 
     @property
     def client_url(self) -> str:
         """The hub's own NATS user, for its process's bus connection."""
-        return self.nats.url.replace("nats://", f"nats://{HUB_USER}:{self.password}@")
+        return self.nats.url
 
     def config(self, registry_file: RegistryFile) -> str:
         store = str((self.data_dir / "nats" / "jetstream").resolve())
-        return render(self.listeners, store, registry_file.load().active(), self.password)
+        password = self.nats.credentials.password
+        return render(self.listeners, store, registry_file.load().active(), password)
 
 
 def node_sync(states: list[SourceState], leafs: set[str] | None) -> dict[str, dict[str, Any]]:
@@ -112,7 +117,7 @@ class HubRegistry:
         self._bus = context.bus
         self._metrics = context.metrics
         self._registry_file = RegistryFile(runtime.data_dir)
-        self._monitor_url = f"http://{runtime.listeners.host}:{runtime.listeners.monitor_port}"
+        self._monitor_url = runtime.listeners.monitor_url
         self._admitted = Gauge(
             "alliance_hub_nodes",
             "Nodes in the registry by state.",
@@ -179,9 +184,12 @@ def hub_plan(runtime: HubRuntime) -> ProcessPlan:
     def registry(context: ProcessContext, kits: list[ServiceKit[Any]]) -> HubRegistry:
         return HubRegistry(runtime, context)
 
+    def warden(context: ProcessContext, kits: list[ServiceKit[Any]]) -> ConsumerWarden:
+        return ConsumerWarden(context.bus, RegistryFile(runtime.data_dir))
+
     return ProcessPlan(
         title="European Clusters Alliance hub",
         description="Admitted national networks, their keys, and the ALLIANCE stream.",
         streams=streams,
-        components=[registry],
+        components=[registry, warden],
     )

@@ -1,10 +1,15 @@
 """The hub's nats-server configuration, rendered from the registry.
 
-One NATS account per admitted node (``NODE_<ID>``): its leaf connection logs in with the
-node's nkey, may publish only under ``alliance.<id>.>``, and reaches exactly one call of
-the hub's JetStream API (creating its feed's consumer on ALLIANCE). Data crosses accounts
-only through the exports and imports below (layout verified in deploy/nats/hub.conf).
-The file is rewritten and the server reloaded (SIGHUP) when the registry changes.
+One NATS account per admitted node (``NODE_<ID>``): its leaf connection (and only a leaf
+connection) logs in with the node's nkey, may publish only under ``alliance.<id>.>``, and
+reaches exactly one call of the hub's JetStream API (creating its feed's filtered
+consumer on ALLIANCE; ``services/hub/warden.py`` deletes whatever else a node makes of
+it). Data crosses accounts only through the exports and imports below (layout verified
+in deploy/nats/hub.conf).
+
+The client and monitoring ports listen on ``nats_host`` (loopback by default); only the
+leaf listener faces the nodes. The file is rewritten (0600: it holds the hub user's
+password) and the server reloaded (SIGHUP) when the registry changes.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from services.hub.domain import AdmittedNode
 from shared import subjects
 
 HUB_USER = "hub"
+# consumers on a stream of the ALLIANCE account that are not sourcing consumers: room for
+# an operator's `nats stream view`, none needed by nodes (see services/hub/warden.py)
+ALLIANCE_PLAIN_CONSUMERS = 4
 
 
 def account(node: str) -> str:
@@ -42,11 +50,23 @@ def _list(items: list[str], indent: str) -> str:
 
 @dataclass(frozen=True)
 class HubListeners:
+    """Where the hub's nats-server listens.
+
+    Only the leaf listener faces the nodes (``host``, e.g. 0.0.0.0); the client port and
+    the monitoring port stay on ``nats_host`` (loopback unless the operator asks): the
+    monitoring port answers anyone, and no node needs the client port.
+    """
+
     host: str
     client_port: int
     leaf_port: int
     monitor_port: int
     advertise: str  # host:port nodes must use for the leaf link (NATS-NOTES: partitions)
+    nats_host: str = "127.0.0.1"
+
+    @property
+    def monitor_url(self) -> str:
+        return f"http://{self.nats_host}:{self.monitor_port}"
 
 
 def _node_account(entry: AdmittedNode) -> str:
@@ -54,8 +74,9 @@ def _node_account(entry: AdmittedNode) -> str:
     publish = [
         subjects.node_subjects(node),
         f"{node_deliver(node)}.>",
-        "$JS.hub.API.CONSUMER.CREATE.ALLIANCE",
-        "$JS.hub.API.CONSUMER.CREATE.ALLIANCE.>",
+        # what sourcing sends: a named consumer filtered to alliance subjects (the
+        # warden deletes whatever else a node makes of it)
+        f"$JS.hub.API.CONSUMER.CREATE.ALLIANCE.*.{subjects.node_subjects('*')}",
         "$JS.FC.ALLIANCE.>",
         "_R_.>",
     ]
@@ -87,7 +108,8 @@ def _node_account(entry: AdmittedNode) -> str:
         f"    users: [ {{ nkey: {_q(entry.nkey)}, permissions: {{\n"
         f"      publish: {{ allow: [{pub}] }}\n"
         f"      subscribe: {{ allow: [{sub}] }}\n"
-        f"    }} }} ]\n"
+        # the node's key opens its leaf link, never a client connection
+        f'    }}, allowed_connection_types: ["LEAFNODE"] }} ]\n'
         f"    exports: {_list(exports, '    ')}\n"
         f"    imports: {_list(imports, '    ')}\n"
         f"  }}\n"
@@ -97,7 +119,8 @@ def _node_account(entry: AdmittedNode) -> str:
 def _alliance_account(nodes: list[AdmittedNode], hub_password: str) -> str:
     lines = [
         "  ALLIANCE: {\n",
-        "    jetstream: enabled\n",
+        # sourcing consumers, the only ones nodes need, are exempt from this limit
+        f"    jetstream: {{ max_consumers: {ALLIANCE_PLAIN_CONSUMERS} }}\n",
         f"    users: [ {{ user: {HUB_USER}, password: {_q(hub_password)} }} ]\n",
     ]
     # Exports are public and never change when a node is admitted: a reload does not
@@ -136,8 +159,8 @@ def render(
     accounts = "".join(_node_account(entry) for entry in nodes)
     return (
         'server_name: "hub"\n'
-        f'listen: "{listeners.host}:{listeners.client_port}"\n'
-        f'http: "{listeners.host}:{listeners.monitor_port}"\n'
+        f'listen: "{listeners.nats_host}:{listeners.client_port}"\n'
+        f'http: "{listeners.nats_host}:{listeners.monitor_port}"\n'
         f'ping_interval: "{ping_interval}"\n'
         "ping_max: 3\n"
         f"jetstream {{\n  domain: {subjects.HUB_DOMAIN}\n  store_dir: {_q(store_dir)}\n}}\n"

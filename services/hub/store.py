@@ -9,13 +9,12 @@ between writing and publishing loses nothing.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from services.hub.domain import Registry
+from shared.files import exclusive, private_dir, write_private
 
 REGISTRY_FILE = "registry.json"
 PASSWORD_FILE = "hub-nats-password"
@@ -33,9 +32,7 @@ class RegistryFile:
             return Registry()
 
     def save(self, registry: Registry) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(registry.model_dump_json(indent=2) + "\n")
-        tmp.replace(self.path)
+        write_private(self.path, registry.model_dump_json(indent=2) + "\n")
 
     def version(self) -> float:
         """Changes when the file does (cheap polling by the running hub)."""
@@ -47,9 +44,8 @@ class RegistryFile:
     @contextlib.contextmanager
     def editing(self) -> Iterator[Registry]:
         """Load, let the caller change, save; one editor at a time."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        private_dir(self.path.parent)
+        with exclusive(self._lock_path):
             registry = self.load()
             yield registry
             self.save(registry)
@@ -59,8 +55,5 @@ def hub_password(data_dir: Path) -> str:
     """The password of the hub's own NATS user, made once and kept private."""
     path = data_dir / PASSWORD_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(24))
+        write_private(private_dir(data_dir) / PASSWORD_FILE, secrets.token_urlsafe(24))
     return path.read_text().strip()

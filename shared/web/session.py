@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 
-from shared.auth import Role, TokenStore, token_digest
+from shared.auth import Role, TokenFileError, TokenStore, token_digest
 
 SESSION_COOKIE = "alliance_session"
 FORM_COOKIE = "alliance_form"  # before sign-in: the CSRF secret of the sign-in form
@@ -46,9 +46,12 @@ class Session:
 class SessionKeeper:
     """Issues, reads and ends console sessions for one process."""
 
-    def __init__(self, data_dir: Path, tokens: TokenStore) -> None:
+    def __init__(
+        self, data_dir: Path, tokens: TokenStore, lifetime: int = SESSION_SECONDS
+    ) -> None:
         self._secret = _load_secret(data_dir / SECRET_FILE)
         self._tokens = tokens
+        self.lifetime = lifetime
 
     # -- signing ---------------------------------------------------------------------
     def _sign(self, payload: bytes) -> str:
@@ -65,7 +68,7 @@ class SessionKeeper:
         if role is None:
             return None
         session = Session(
-            token_digest(token), role, int(time.time()) + SESSION_SECONDS, secrets.token_hex(16)
+            token_digest(token), role, int(time.time()) + self.lifetime, secrets.token_hex(16)
         )
         payload = base64.urlsafe_b64encode(
             json.dumps(
@@ -75,7 +78,7 @@ class SessionKeeper:
         response.set_cookie(
             SESSION_COOKIE,
             f"{payload}.{self._sign(payload.encode())}",
-            max_age=SESSION_SECONDS,
+            max_age=self.lifetime,
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
@@ -97,7 +100,12 @@ class SessionKeeper:
             return None
         if session.expires < time.time():
             return None
-        role = self._tokens.role_of_digest(session.digest)
+        try:
+            role = self._tokens.role_of_digest(session.digest)
+        except TokenFileError as exc:  # fail closed, as the API does
+            raise HTTPException(
+                503, "the node cannot read its API tokens; the operator must fix tokens.json"
+            ) from exc
         if role is None:  # revoked or expired since
             return None
         return Session(session.digest, role, session.expires, session.nonce)

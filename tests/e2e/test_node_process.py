@@ -98,9 +98,7 @@ def test_up_serves_signs_persists_and_stops_cleanly(
     wait_for_empty_outbox(node.url)
     identity = load_identity(data_dir)
     keyring = KeyRing({identity.node: identity.public_key})
-    ids = asyncio.run(
-        stream_event_ids(str(node.run_info["nats_url"]), node_stream(identity.node), keyring)
-    )
+    ids = asyncio.run(stream_event_ids(node.nats_url, node_stream(identity.node), keyring))
     assert sorted(ids) == sorted(created)
     children = node.children()
     assert node.stop(signal.SIGTERM) == 0
@@ -130,9 +128,7 @@ def test_sigkill_right_after_writes_loses_and_duplicates_nothing(
     wait_for_empty_outbox(restarted.url)
     identity = load_identity(data_dir)
     keyring = KeyRing({identity.node: identity.public_key})
-    ids = asyncio.run(
-        stream_event_ids(str(restarted.run_info["nats_url"]), node_stream(identity.node), keyring)
-    )
+    ids = asyncio.run(stream_event_ids(restarted.nats_url, node_stream(identity.node), keyring))
     counts = Counter(ids)
     assert set(counts) == set(created), "an acknowledged write has no event"
     assert max(counts.values()) == 1, f"published twice: {[k for k, v in counts.items() if v > 1]}"

@@ -9,7 +9,7 @@ from httpx import ASGITransport, AsyncClient
 from shared.federation import node_plan
 from shared.host import Endpoints, create_app
 from shared.identity import create_identity
-from shared.runtime import NatsServer, StoreServer, free_port
+from shared.runtime import NatsServer, StoreServer
 from shared.settings import NodeSettings
 from tests.conftest import every_service
 
@@ -17,7 +17,7 @@ from tests.conftest import every_service
 async def test_health_turns_503_when_the_store_goes_away(
     tmp_path: Path, nats_server: NatsServer
 ) -> None:
-    store = StoreServer(tmp_path / "store", port=free_port())
+    store = StoreServer(tmp_path / "store")
     store.start()
     identity = create_identity(tmp_path / "node", "lv", "Latvian Clusters Network", "LV")
     settings = NodeSettings(data_dir=tmp_path / "node")
