@@ -46,9 +46,7 @@ class Session:
 class SessionKeeper:
     """Issues, reads and ends console sessions for one process."""
 
-    def __init__(
-        self, data_dir: Path, tokens: TokenStore, lifetime: int = SESSION_SECONDS
-    ) -> None:
+    def __init__(self, data_dir: Path, tokens: TokenStore, lifetime: int = SESSION_SECONDS) -> None:
         self._secret = _load_secret(data_dir / SECRET_FILE)
         self._tokens = tokens
         self.lifetime = lifetime
