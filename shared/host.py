@@ -34,7 +34,7 @@ from shared.settings import ProcessSettings
 from shared.store import Document
 from shared.subjects import Channel, event_subject
 from shared.web.layer import Site, WebLayer, locale_dir, template_dir
-from shared.web.routes import static_files, web_router
+from shared.web.routes import WEB_LINKS, static_files, web_router
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -167,7 +167,10 @@ def _web_layer(
         data_dir=settings.data_dir,
         template_dirs=[template_dir(package) for package in packages],
         locale_dirs=[locale_dir(package) for package in packages],
-        navigation=[link for kit in kits for link in kit.declaration.navigation],
+        navigation=[
+            *(link for kit in kits for link in kit.declaration.navigation),
+            *WEB_LINKS,
+        ],
     )
 
 

@@ -38,6 +38,7 @@ ERROR_HEADINGS = {
 ROLE_NAMES = (N_("editor"), N_("admin"))  # shown as "Signed in as editor"
 LANG_COOKIE = "lang"
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
+MAX_NOTICE = 200
 
 
 class Area(StrEnum):
@@ -129,6 +130,8 @@ class WebLayer:
             "nav_console": self._links(Area.CONSOLE, session) if session else [],
             "csrf": self.sessions.form_token(request, response),
             "url_with": lambda **changes: _url_with(request, changes),
+            # what a POST said it did, carried by its redirect (shown as text, escaped)
+            "notice": request.query_params.get("notice", "")[:MAX_NOTICE],
             **(context or {}),
         }
         with i18n.speaking(language):

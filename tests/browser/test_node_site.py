@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from shared.auth import TokenStore
+from shared.auth import TokenStore, token_digest
 from tests.browser.conftest import admin_token, check_page
 from tests.federation import Federation
 
@@ -107,11 +107,32 @@ def test_signing_out_and_a_revoked_token_end_the_session(
 
     sign_in(page, ro.url, token)
     expect(page.get_by_role("heading", level=1)).to_have_text("Staff console")
-    entry = next(e for e in store.list() if e.label == "browser test" and e.valid)
+    entry = next(r for r in store.records() if r.sha256 == token_digest(token))
     store.revoke(entry.id)
     page.goto(ro.url + "/console/organizations")
     expect(page).to_have_url(re.compile(r"/console/sign-in\?.*expired=1"))
     expect(page.get_by_role("status")).to_contain_text("Your session has ended")
+
+
+def test_an_admin_makes_and_revokes_a_token_in_the_console(
+    federation: Federation, page: Page
+) -> None:
+    ro = federation.members["ro"]
+    sign_in(page, ro.url, admin_token(federation, "ro"), "/console/tokens")
+    page.get_by_label("Role").select_option("editor")
+    page.get_by_label("Label").fill("Maria (events desk)")
+    page.get_by_label("Expires in").fill("soon")
+    page.get_by_role("button", name="Make the token").click()
+    expect(page.locator("#e-expires_in")).to_contain_text("invalid lifetime")
+    page.get_by_label("Expires in").fill("30d")
+    page.get_by_role("button", name="Make the token").click()
+    made = page.locator("code").inner_text()
+    assert made.startswith("alt_")
+    assert TokenStore(ro.data_dir).role_of(made) is not None
+    check_page(page, "console-tokens")
+    page.get_by_role("button", name="Revoke Maria (events desk)").click()
+    expect(page.get_by_role("status")).to_contain_text("Revoked: Maria (events desk)")
+    assert TokenStore(ro.data_dir).role_of(made) is None
 
 
 def test_a_form_without_its_csrf_token_is_refused(federation: Federation) -> None:
