@@ -26,7 +26,7 @@ from shared.auth import TokenStore
 from shared.bus import BusConnection
 from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import KeyRing
-from shared.http import install_error_handlers, install_metrics
+from shared.http import install_error_handlers, install_metrics, install_request_limits
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
 from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
@@ -130,6 +130,7 @@ def create_app(
         title=plan.title, version=VERSION, lifespan=lifespan, description=plan.description
     )
     install_error_handlers(app)
+    install_request_limits(app)  # inside the metrics: refusals are counted too
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
     for router in [r for kit in kits for r in kit.routers] + [
         r for component in components for r in component.routers
