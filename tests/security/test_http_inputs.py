@@ -46,6 +46,37 @@ async def test_a_nul_in_the_query_or_path_is_422_naming_where(
         assert_problem(await node.client.get(path, headers=headers), 422, field)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"legal_name": "Acme\x00Robotics"}, "legal_name"),
+        ({"city": "Cluj\x00"}, "city"),
+        ({"offers": "robots\x00"}, "offers"),
+        ({"needs": "\x00"}, "needs"),
+        ({"technologies": ["ai", "robo\x00tics"]}, "technologies"),
+        ({"clusters": ["Cluster\x00"]}, "clusters"),
+        ({"contacts": [{"name": "Ana\x00", "email": "ana@acme.ro"}]}, "contacts"),
+        ({"contacts": [{"name": "Ana", "email": "ana\x00@acme.ro"}]}, "contacts"),
+        ({"website": "https://acme.ro/\x00"}, "website"),
+    ],
+)
+async def test_a_nul_in_any_text_field_is_422_and_nothing_is_stored(
+    node: NodeUnderTest, overrides: dict[str, Any], field: str
+) -> None:
+    response = await node.client.post(ORGS, json=org_payload(**overrides), headers=node.editor)
+    body = assert_problem(response, 422, field)
+    assert "NUL" in body["message"] or any("NUL" in e["reason"] for e in body["errors"])
+    assert await listed(node) == []
+
+
+async def test_a_nul_in_a_cluster_or_profile_is_422(node: NodeUnderTest) -> None:
+    response = await node.client.post(CLUSTERS, json={"name": "C\x00"}, headers=node.editor)
+    assert_problem(response, 422, "name")
+    profile = {"name": "Network", "country": "RO", "description": "x\x00y"}
+    response = await node.client.put("/api/membership/profile", json=profile, headers=node.admin)
+    assert_problem(response, 422, "description")
+
+
 # -- what is echoed back -----------------------------------------------------------------
 
 
