@@ -15,6 +15,7 @@ from alliance.node import run_node
 from alliance.process import say
 from alliance.status import status as status_report
 from shared.auth import Role, TokenStore
+from shared.countries import check_country
 from shared.federation import HubCredentials, leaf_remote
 from shared.identity import IdentityError, create_identity, load_identity
 from shared.runtime import RuntimeFailure
@@ -51,7 +52,11 @@ def init(
 ) -> None:
     """Create the node's identity (Ed25519 key pair) and print its join request."""
     settings = _settings(data_dir, None)
-    identity = create_identity(settings.data_dir, node, name, country)
+    try:  # refused as the API refuses it, before anything is written
+        check_country(country.strip().upper())
+    except ValueError as exc:
+        raise RuntimeFailure(f"--country: {exc}") from exc
+    identity = create_identity(settings.data_dir, node, name, country.strip().upper())
     request = json.dumps(identity.join_request(), indent=2)
     (settings.data_dir / "join-request.json").write_text(request + "\n")
     say(
@@ -188,9 +193,30 @@ def status(
 
 
 def main() -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2.
+
+    typer's own usage errors (unknown option, missing argument, bad value) too: its
+    standalone mode would draw them as a box of several lines.
+    """
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        code = _usage_error(exc)
     except (RuntimeFailure, IdentityError) as exc:
         print(f"alliance: {exc}", file=sys.stderr)
-        sys.exit(2)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line naming the mistake and where help is; exit code 2 (typer's own)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help was the answer
+        exc.show()  # type: ignore[attr-defined]
+        return 2
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    message = " ".join(str(message).replace("Value error, ", "").split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    print(f"alliance: {message}{hint}", file=sys.stderr)
+    return int(getattr(exc, "exit_code", 2))

@@ -26,7 +26,6 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import iso3166
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -46,6 +45,7 @@ from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import WithdrawalReason
+from shared.countries import check_country
 from shared.errors import DomainError, Duplicate, NotFound, shorten
 
 __all__ = [
@@ -120,12 +120,6 @@ def _clean(upper: bool = False, lower: bool = False) -> BeforeValidator:
 
 def normalise_vat(value: Any) -> Any:
     return _VAT_SEPARATORS.sub("", value).upper() if isinstance(value, str) else value
-
-
-def _check_country(code: str) -> str:
-    if code not in iso3166.countries_by_alpha2:
-        raise ValueError(f"unknown ISO 3166-1 alpha-2 country code {code!r}")
-    return code
 
 
 def _normalise_website(value: Any) -> Any:
@@ -206,7 +200,7 @@ CountryCode = Annotated[
     str,
     _clean(upper=True),
     StringConstraints(strict=True, max_length=2),
-    AfterValidator(_check_country),
+    AfterValidator(check_country),
 ]
 Website = Annotated[
     str, BeforeValidator(_normalise_website), StringConstraints(strict=True, max_length=2000)
