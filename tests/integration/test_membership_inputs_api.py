@@ -178,3 +178,25 @@ async def test_what_browsers_send_for_a_csv_file_is_accepted(
 ) -> None:
     result: Any = await post_csv(node, "legal_name,country\nAcme SRL,RO\n", content_type)
     assert result.status_code == 200, result.text
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["\u0410cme Robotics SRL", "Ac\u200bme Robotics SRL", "Acme Ro\u00adbotics SRL"],
+)
+async def test_a_look_alike_name_is_a_duplicate(node: NodeUnderTest, look_alike: str) -> None:
+    first = await node.client.post(
+        ORGS, json=org_payload(legal_name="Acme Robotics SRL"), headers=node.editor
+    )
+    assert first.status_code == 201, first.text
+    again = await node.client.post(
+        ORGS, json=org_payload(legal_name=look_alike), headers=node.editor
+    )
+    assert first.json()["id"] in assert_problem(again, 409, "legal_name")["message"]
+    found = await node.client.get(
+        "/api/membership/cross-membership", params={"org": look_alike}, headers=node.editor
+    )
+    assert [n["organization_id"] for n in found.json()["networks"]] == [first.json()["id"]]
+    report = (await post_csv(node, f"legal_name,country\n{look_alike},RO\n")).json()
+    assert report["created"] == []
+    assert [(e["row"], e["field"]) for e in report["errors"]] == [(2, "legal_name")]
