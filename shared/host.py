@@ -29,6 +29,7 @@ from shared.envelope import KeyRing
 from shared.http import install_error_handlers, install_metrics, install_request_limits
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
+from shared.openapi import documented_app
 from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
 from shared.settings import ProcessSettings
 from shared.store import Document
@@ -126,7 +127,7 @@ def create_app(
             if mongo is not None:
                 await mongo.close()
 
-    app = FastAPI(
+    app = documented_app(  # /docs without a CDN; OpenAPI with the token scheme and errors
         title=plan.title, version=VERSION, lifespan=lifespan, description=plan.description
     )
     install_error_handlers(app)
