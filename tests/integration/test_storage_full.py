@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from httpx import ASGITransport, AsyncClient
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
-from shared.runtime import NatsServer, find_nx27017, free_port, wait_for_port
+from shared.runtime import NatsServer, StoreServer, unix_connection, wait_until_listening
 from shared.store import Document
 from tests.conftest import NodeUnderTest, every_service, start_node
 from tests.integration.test_membership_api import assert_problem
@@ -46,26 +48,28 @@ def tiny_store(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         pytest.skip("user namespaces are not available here: no tiny filesystem to fill")
     data = tmp_path / "store"
     data.mkdir()
-    port = free_port()
+    sockets = Path(tempfile.mkdtemp(prefix="nx"))  # a short path: socket addresses are short
+    socket = sockets / "store.sock"
     script = (
         f"mount -t tmpfs -o size=3m tmpfs {data} && "
         f"head -c 393216 /dev/zero > {data}/{BALLAST} && "
-        f"exec {find_nx27017()} --data-dir {data} -p {port} --host 127.0.0.1 "
-        f"--log-file {tmp_path}/nx.log --pid-file {tmp_path}/nx.pid"
+        f"exec {sys.executable} -m shared.store_socket --data-dir {data} --socket {socket} "
+        f"--log-file {tmp_path}/nx.log"
     )
     log = tmp_path / "nx.out"
     with open(log, "w") as out:
         process = subprocess.Popen(["unshare", "-Urm", "sh", "-c", script], stdout=out, stderr=out)
     try:
-        wait_for_port("127.0.0.1", port, process, "nx-27017", log)
+        wait_until_listening(lambda: unix_connection(socket), str(socket), process, "nx-27017", log)
         # the mount is seen through the store process's own root
         yield (
-            f"mongodb://127.0.0.1:{port}/?directConnection=true",
+            StoreServer(data, socket_path=socket).url,
             Path(f"/proc/{process.pid}/root{data}/{BALLAST}"),
         )
     finally:
         process.kill()
         process.wait()
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 @pytest.fixture
