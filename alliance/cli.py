@@ -16,6 +16,7 @@ from alliance.process import say
 from alliance.status import status as status_report
 from alliance.status import table
 from shared.auth import Role, TokenStore, parse_lifetime
+from shared.countries import check_country
 from shared.federation import HubCredentials, leaf_remote
 from shared.files import restrict_new_files
 from shared.identity import IdentityError, create_identity, load_identity, write_join_request
@@ -53,7 +54,11 @@ def init(
 ) -> None:
     """Create the node's identity (Ed25519 key pair) and print its join request."""
     settings = _settings(data_dir, None)
-    identity = create_identity(settings.data_dir, node, name, country)
+    try:  # refused as the API refuses it, before anything is written
+        check_country(country.strip().upper())
+    except ValueError as exc:
+        raise RuntimeFailure(f"--country: {exc}") from exc
+    identity = create_identity(settings.data_dir, node, name, country.strip().upper())
     request = write_join_request(settings.data_dir, identity)
     say(
         f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
@@ -245,10 +250,29 @@ def main() -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2.
 
     Everything a command or its servers create is private to this OS user (umask 0077).
+    typer's own usage errors (unknown option, missing argument, bad value) are one line
+    too: its standalone mode would draw them as a box of several lines.
     """
     restrict_new_files()
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        code = _usage_error(exc)
     except (RuntimeFailure, IdentityError) as exc:
         print(f"alliance: {exc}", file=sys.stderr)
-        sys.exit(2)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line naming the mistake and where help is; exit code 2 (typer's own)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # no arguments: the help was the answer
+        exc.show()  # type: ignore[attr-defined]
+        return 2
+    format_message = getattr(exc, "format_message", None)
+    message = format_message() if callable(format_message) else str(exc)
+    message = " ".join(str(message).replace("Value error, ", "").split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    print(f"alliance: {message}{hint}", file=sys.stderr)
+    return int(getattr(exc, "exit_code", 2))

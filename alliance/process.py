@@ -23,6 +23,7 @@ from typing import IO, Any
 import uvicorn
 from fastapi import FastAPI
 
+from alliance.http_server import bounded_h11
 from shared.runtime import (
     RUN_FILE,
     NatsServer,
@@ -147,10 +148,15 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
 
 
 def serve(app: FastAPI, host: str, port: int, log_level: str) -> None:
-    """Serve HTTP until SIGINT/SIGTERM (uvicorn then re-raises it: see run_process)."""
-    uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on")
-    ).run()
+    """Serve HTTP until SIGINT/SIGTERM (uvicorn then re-raises it: see run_process).
+
+    A request must arrive within deadlines (head 10 s, body 60 s: ``bounded_h11``), or a
+    client sending it a byte at a time would hold its connection for ever.
+    """
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="on", http=bounded_h11()
+    )
+    uvicorn.Server(config).run()
 
 
 def wait_for_stale_children(data_dir: Path) -> None:

@@ -64,6 +64,9 @@ from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from http_writes import valid_vat
 
 from services.membership.app import declare
 from services.membership.domain import (
@@ -110,7 +113,7 @@ def organisation_draft(country: str, batch: int, i: int) -> OrganizationDraft:
     """A realistic member organisation: two contact persons, one who consented to sharing."""
     return OrganizationDraft(
         legal_name=f"Mecatronica {batch}-{i} SRL",
-        vat=f"{country}{batch:02d}{i:09d}",
+        vat=valid_vat(batch * 10**7 + i),
         country=country,
         city="Cluj-Napoca",
         website=f"https://meca-{batch}-{i}.example.eu",

@@ -56,12 +56,13 @@ from pymongo import AsyncMongoClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from services.membership.api import IMPORT_CHUNK_ROWS, MAX_CSV_BYTES
+from services.membership.api import IMPORT_CHUNK_ROWS
 from services.membership.csv_import import COLUMNS, HEADER_LINE, LIST_COLUMNS
 from services.membership.domain import CooperationType, SizeClass
 from services.membership.store import COLLECTIONS, MIGRATIONS, ORGANIZATIONS
 from shared import subjects
 from shared.contracts.base import Visibility
+from shared.http import MAX_CSV_BYTES
 from shared.store import Document, ServiceDatabase, database_name, message
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -81,6 +82,7 @@ from http_writes import (
     organisation_body,
     read_stream,
     send,
+    valid_vat,
     wait_drained,
 )
 
@@ -159,7 +161,7 @@ def member_row(rng: random.Random, index: int) -> dict[str, str]:
     slug = f"{name.split()[0].lower()}-{index:05d}"
     values: dict[str, str | list[str]] = {
         "legal_name": name,
-        "vat": f"{country}9{index:08d}",  # distinct per row, and from the probes' VATs
+        "vat": valid_vat(5 * 10**8 + index),  # distinct per row, and from the probes' VATs
         "country": country,
         "city": rng.choice(cities),
         "website": f"https://www.{slug}.example.{country.lower()}",

@@ -48,6 +48,7 @@ import httpx
 import nats
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
+from stdnum.ro import cui
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -73,6 +74,12 @@ Message = tuple[str, bytes]  # a stream message's subject and data
 # -- request bodies ----------------------------------------------------------------------
 
 
+def valid_vat(number: int) -> str:
+    """A distinct Romanian VAT number (CUI) with its check digit, as the node validates it."""
+    body = str(10**8 + number % (9 * 10**8))  # nine digits, no leading zero
+    return f"RO{body}{cui.calc_check_digit(body)}"
+
+
 def organisation_body(index: int, revision: int) -> Document:
     """A realistic OrganizationDraft; revision 2 changes what the company offers and needs."""
     offers = (
@@ -83,7 +90,7 @@ def organisation_body(index: int, revision: int) -> Document:
     technologies = ["cnc machining", "composite materials", "robotics integration"]
     return {
         "legal_name": f"Mecatronica {index:05d} Industrial Solutions SRL",
-        "vat": f"RO{index:09d}",
+        "vat": valid_vat(index),
         "country": "RO",
         "city": CITIES[index % len(CITIES)],
         "website": f"https://www.mecatronica-{index:05d}.example.ro",

@@ -4,10 +4,23 @@ DomainError (422)      a rule of the domain refused the input; names the field
 ├── NotFound (404)     no such aggregate on this node
 ├── Duplicate (409)    the aggregate already exists
 ├── Gone (410)         the aggregate was deleted (tombstoned)
-└── Forbidden (403)    the caller may not do this
+├── Forbidden (403)    the caller may not do this
+└── Unavailable (503)  the node cannot do it now (its store is full), whoever asks
 """
 
 from __future__ import annotations
+
+ECHO_LIMIT = 200  # characters of a client's own value an answer repeats back
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """At most ``limit`` characters of ``text``, saying how much was left out.
+
+    A 1 MB invalid value must not come back in full in the answer that refuses it.
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 class DomainError(ValueError):
@@ -34,3 +47,7 @@ class Duplicate(DomainError):
 
 class Gone(DomainError):
     status = 410
+
+
+class Unavailable(DomainError):
+    status = 503

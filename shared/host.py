@@ -26,9 +26,10 @@ from shared.auth import TokenStore
 from shared.bus import BusConnection
 from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import KeyRing
-from shared.http import install_error_handlers, install_metrics
+from shared.http import install_error_handlers, install_metrics, install_request_limits
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
+from shared.openapi import documented_app
 from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
 from shared.settings import ProcessSettings
 from shared.store import Document
@@ -131,10 +132,11 @@ def create_app(
             if mongo is not None:
                 await mongo.close()
 
-    app = FastAPI(
+    app = documented_app(  # /docs without a CDN; OpenAPI with the token scheme and errors
         title=plan.title, version=VERSION, lifespan=lifespan, description=plan.description
     )
     install_error_handlers(app)
+    install_request_limits(app)  # inside the metrics: refusals are counted too
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
     web = _web_layer(settings, identity, plan, kits, context.tokens)
     app.state.web = web

@@ -9,6 +9,15 @@ which is not NACE and is ignored here. Organisations are classified at division
 describe an organisation and are only known to `nace_title`.
 
 The file is read once, on first use, never at import time.
+
+Member lists still carry NACE **Rev. 2** codes. A code that is not a Rev. 2.1 code but a
+Rev. 2 code in ``REV2_TO_REV21`` is converted when it has one Rev. 2.1 counterpart, and
+refused, naming the candidates, when it was split into several. A code valid in both
+revisions is read as Rev. 2.1 (what is stored). ``naceconverter`` ships no correspondence,
+so the table is ours: the Rev. 2 classes and groups that left the classification, as in
+Eurostat's NACE Rev. 2 - Rev. 2.1 correspondence, for the sectors cluster members work in
+(ICT, R&D, consultancy, design, education). A Rev. 2 code outside it is refused like any
+unknown code; complete the table from Eurostat's correspondence to convert more.
 """
 
 from __future__ import annotations
@@ -18,11 +27,38 @@ import functools
 import importlib.resources
 import re
 
-__all__ = ["is_valid_nace", "nace_divisions", "nace_title", "normalise_nace"]
+__all__ = [
+    "REV2_TO_REV21",
+    "is_valid_nace",
+    "nace_divisions",
+    "nace_title",
+    "normalise_nace",
+    "rev21_of_rev2",
+]
 
 _ORGANISATION_LEVELS = frozenset({2, 3, 4})
 _SECTION_LEVEL = 1
 _DIGITS_ONLY = re.compile(r"\d{2,4}")
+
+REV2_TO_REV21: dict[str, tuple[str, ...]] = {
+    "61.30": ("61.10",),  # satellite telecommunications
+    "62.0": ("62.1", "62.2", "62.9"),  # computer programming, consultancy and related
+    "62.01": ("62.10",),  # computer programming
+    "62.02": ("62.20",),  # computer consultancy
+    "62.03": ("62.20",),  # computer facilities management
+    "62.09": ("62.90",),  # other information technology and computer services
+    "63.11": ("63.10",),  # data processing, hosting and related activities
+    "63.12": ("63.91", "60.39"),  # web portals: search portals, other content distribution
+    "63.99": ("63.92",),  # other information service activities n.e.c.
+    "70.21": ("73.30",),  # public relations and communication
+    "70.22": ("70.20",),  # business and other management consultancy
+    "72.11": ("72.10",),  # research and experimental development on biotechnology
+    "72.19": ("72.10",),  # other research on natural sciences and engineering
+    "74.10": ("74.11", "74.12", "74.13", "74.14"),  # specialised design
+    "74.90": ("74.91", "74.99"),  # other professional, scientific and technical n.e.c.
+    "85.41": ("85.33",),  # post-secondary non-tertiary education
+    "85.42": ("85.40",),  # tertiary education
+}
 
 
 @functools.cache
@@ -54,6 +90,11 @@ def is_valid_nace(code: str) -> bool:
     """True for a canonical division, group or class code that exists in NACE Rev. 2.1."""
     entry = _table().get(code)
     return entry is not None and entry[0] in _ORGANISATION_LEVELS
+
+
+def rev21_of_rev2(code: str) -> tuple[str, ...]:
+    """The Rev. 2.1 code(s) of a canonical Rev. 2 code that is not itself Rev. 2.1, or ()."""
+    return () if is_valid_nace(code) else REV2_TO_REV21.get(code, ())
 
 
 def nace_title(code: str) -> str | None:

@@ -106,7 +106,7 @@ def wait_for_port(
     )
 
 
-def _unix_connection(path: Path) -> socket.socket:
+def unix_connection(path: Path) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX)
     try:
         sock.settimeout(0.2)
@@ -373,7 +373,7 @@ class StoreServer:
         assert self.child.process is not None
         path = self.socket_path
         wait_until_listening(
-            lambda: _unix_connection(path),
+            lambda: unix_connection(path),
             str(path),
             self.child.process,
             "nx-27017",

@@ -20,27 +20,33 @@ the draft models themselves with pydantic's ValidationError, which entrypoints s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-import iso3166
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     StringConstraints,
+    field_validator,
+    model_validator,
 )
 
+from services.membership.vat import check_vat
 from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import WithdrawalReason
-from shared.errors import DomainError, Duplicate, NotFound
-from shared.nace import is_valid_nace, normalise_nace
+from shared.countries import check_country
+from shared.errors import DomainError, Duplicate, NotFound, shorten
+from shared.nace import is_valid_nace, normalise_nace, rev21_of_rev2
 
 __all__ = [
     "AggregateDeleted",
@@ -54,6 +60,7 @@ __all__ = [
     "NetworkProfile",
     "NetworkProfileDraft",
     "NotFound",
+    "Notice",
     "Organization",
     "OrganizationDraft",
     "PartnerLink",
@@ -93,7 +100,8 @@ class SizeClass(StrEnum):
 # --- field types: normalise first, then check, so stored values are canonical ---------
 
 _VAT_SEPARATORS = re.compile(r"[\s.\-]")
-VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")
+VAT_SHAPE = re.compile(r"[A-Z]{2}[A-Z0-9]{2,13}")  # what a look-up takes for a VAT number
+MAX_MEMBERS = 1_000_000  # of one kind in one cluster; the store's integers end at 2**63
 _EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 _T = TypeVar("_T")
 
@@ -114,18 +122,6 @@ def normalise_vat(value: Any) -> Any:
     return _VAT_SEPARATORS.sub("", value).upper() if isinstance(value, str) else value
 
 
-def _check_vat(vat: str) -> str:
-    if not VAT_SHAPE.fullmatch(vat):
-        raise ValueError(f"{vat!r} is not a VAT number: 2-letter prefix and 2-13 letters/digits")
-    return vat
-
-
-def _check_country(code: str) -> str:
-    if code not in iso3166.countries_by_alpha2:
-        raise ValueError(f"unknown ISO 3166-1 alpha-2 country code {code!r}")
-    return code
-
-
 def _normalise_website(value: Any) -> Any:
     """Canonical http(s) URL: lower-case scheme and host, no credentials, no trailing '/'."""
     if not isinstance(value, str):
@@ -142,13 +138,47 @@ def _normalise_website(value: Any) -> Any:
 
 
 def _normalise_nace_code(value: Any) -> Any:
-    return normalise_nace(value) if isinstance(value, str) else value
+    """Canonical form; a NACE Rev. 2 code with one Rev. 2.1 counterpart becomes that."""
+    if not isinstance(value, str):
+        return value
+    code = normalise_nace(value)
+    converted = rev21_of_rev2(code)
+    return converted[0] if len(converted) == 1 else code
 
 
 def _check_nace(code: str) -> str:
+    candidates = rev21_of_rev2(code)
+    if candidates:
+        raise ValueError(
+            f"NACE Rev. 2 code {code!r} was split in NACE Rev. 2.1 into "
+            f"{', '.join(candidates)}: give the one that fits"
+        )
     if not is_valid_nace(code):
-        raise ValueError(f"unknown NACE Rev. 2.1 code {code!r} (use e.g. '62', '62.1' or '62.10')")
+        raise ValueError(
+            f"unknown NACE Rev. 2.1 code {shorten(code, 40)!r} (use e.g. '62', '62.1' or '62.10')"
+        )
     return code
+
+
+def _converted_nace(values: Any, field: str) -> list[Notice]:
+    """A notice for each NACE Rev. 2 code in the raw ``values`` that is stored as Rev. 2.1."""
+    notices = []
+    for value in values if isinstance(values, list) else []:
+        code = normalise_nace(value) if isinstance(value, str) else ""
+        converted = rev21_of_rev2(code)
+        if len(converted) == 1:
+            reason = f"NACE Rev. 2 code {code} is {converted[0]} in NACE Rev. 2.1, stored as such"
+            notices.append(Notice(field, reason))
+    return notices
+
+
+def _refuse_nul(value: Any) -> Any:
+    """No text field takes a NUL character (strings, and strings in lists; nested models
+    check their own fields)."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 def _unique(items: list[_T]) -> list[_T]:
@@ -161,13 +191,16 @@ Name = Annotated[
 ]
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=4000)]
 Vat = Annotated[
-    str, BeforeValidator(normalise_vat), StringConstraints(strict=True), AfterValidator(_check_vat)
+    str,
+    BeforeValidator(normalise_vat),
+    StringConstraints(strict=True, max_length=40),
+    AfterValidator(check_vat),
 ]
 CountryCode = Annotated[
     str,
     _clean(upper=True),
     StringConstraints(strict=True, max_length=2),
-    AfterValidator(_check_country),
+    AfterValidator(check_country),
 ]
 Website = Annotated[
     str, BeforeValidator(_normalise_website), StringConstraints(strict=True, max_length=2000)
@@ -185,16 +218,49 @@ Language = Annotated[str, _clean(lower=True), StringConstraints(strict=True, pat
 Email = Annotated[
     str, StringConstraints(strict=True, strip_whitespace=True, max_length=254, pattern=_EMAIL_SHAPE)
 ]
-Count = Annotated[int, Field(strict=True, ge=0)]
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_MEMBERS)]
 NaceCodes = Annotated[list[NaceCode], Field(max_length=50), AfterValidator(_unique)]
 Keywords = Annotated[list[Keyword], Field(max_length=50), AfterValidator(_unique)]
 Names = Annotated[list[Name], Field(max_length=50), AfterValidator(_unique)]
 
 
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the input was changed into, which the person who sent it should know."""
+
+    field: str
+    reason: str
+
+
 class _Input(BaseModel):
-    """Unknown fields are refused so a typo is a clear 422, not silently dropped data."""
+    """Unknown fields are refused so a typo is a clear 422, not silently dropped data.
+
+    Every text field refuses NUL characters. A NACE Rev. 2 code in a field named in
+    ``_nace_fields`` is stored as its Rev. 2.1 code, and ``notices`` says so.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    _nace_fields: ClassVar[tuple[str, ...]] = ()
+    _notices: list[Notice] = PrivateAttr(default_factory=list)
+
+    _no_nul = field_validator("*", mode="before")(_refuse_nul)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_conversions(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        if cls._nace_fields and isinstance(data, dict):
+            model._notices = [
+                notice
+                for name in cls._nace_fields
+                for notice in _converted_nace(data.get(name), name)
+            ]
+        return model
+
+    @property
+    def notices(self) -> list[Notice]:
+        """What validation changed in the input (NACE Rev. 2 codes converted), in order."""
+        return self._notices
 
 
 class ContactPerson(_Input):
@@ -226,6 +292,8 @@ class MemberCounts(_Input):
 class OrganizationDraft(_Input):
     """What a user submits to register or revise an organisation."""
 
+    _nace_fields = ("nace_codes",)
+
     legal_name: Name
     vat: Vat | None = None
     country: CountryCode
@@ -250,6 +318,8 @@ class OrganizationDraft(_Input):
 
 class ClusterDraft(_Input):
     """What a user submits to register or revise a member cluster."""
+
+    _nace_fields = ("sectors",)
 
     name: Name
     region: Name | None = None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+from types import ModuleType
 from urllib.parse import urlsplit
 
 from services.membership.domain import (
@@ -46,16 +48,20 @@ _LEGAL_FORMS = frozenset(
 )
 _PREFIX_FORMS = frozenset({"uab", "sia", "as", "ab"})  # written before the name in LT/LV/EE/SE
 _LONGEST_FORM = max(len(form.split()) for form in _LEGAL_FORMS)
+_SCRIPTLESS = ("COMMON", "INHERITED", "Unknown")  # digits, spaces, punctuation, marks
 
 
 def normalise_name(name: str) -> str:
-    """Casefolded, accent- and punctuation-free name without its legal form."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    """Casefolded, accent- and punctuation-free name without its legal form.
+
+    Invisible characters (zero-width spaces and joiners, soft hyphens) are dropped, and a
+    name mixing scripts is read in its main script, so "Acme" typed with a Cyrillic
+    capital A (U+0410) is the Latin "acme" (see ``_one_script``).
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
     plain = (  # no ASCII character is a combining mark: most names skip the filter
-        decomposed
-        if decomposed.isascii()
-        else "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
+        decomposed if decomposed.isascii() else _one_script(_visible(decomposed))
+    ).casefold()
     plain = re.sub(r"[.'\u2019]", "", plain)  # "s.r.l." -> "srl", "o'neil" -> "oneil"
     words = re.sub(r"[\W_]+", " ", plain).split()
     changed = True
@@ -68,6 +74,43 @@ def normalise_name(name: str) -> str:
         if not changed and len(words) > 1 and words[0] in _PREFIX_FORMS:
             words, changed = words[1:], True
     return " ".join(words)
+
+
+def _visible(text: str) -> str:
+    """Without combining marks (accents, once decomposed) and format characters (Cf: zero-
+    width space and joiners, soft hyphen, byte order mark, direction marks)."""
+    return "".join(
+        ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
+
+
+def _one_script(text: str) -> str:
+    """Letters of other scripts that look like letters of the name's main script become
+    those (UTS #39 confusables, from confusable-homoglyphs), before case is folded
+    (capitals have the closer look-alikes): "Acme" with a Cyrillic capital A reads "Acme".
+    A name in one script (Latin, Cyrillic, Greek…) is left as it is.
+    """
+    from confusable_homoglyphs import categories, confusables  # reads its tables on first use
+
+    scripts = Counter(script for script in map(categories.alias, text) if script not in _SCRIPTLESS)
+    if len(scripts) < 2:
+        return text
+    main = max(scripts, key=lambda script: (scripts[script], script == "LATIN"))
+    return "".join(
+        ch if categories.alias(ch) in (main, *_SCRIPTLESS) else _lookalike(ch, main, confusables)
+        for ch in text
+    )
+
+
+def _lookalike(ch: str, script: str, confusables: ModuleType) -> str:
+    """The character of ``script`` that ``ch`` is confusable with, else ``ch`` itself."""
+    from confusable_homoglyphs import categories
+
+    for homoglyph in confusables.confusables_data.get(ch, ()):
+        glyph = homoglyph["c"]
+        if all(categories.alias(g) == script for g in glyph):
+            return str(glyph)
+    return ch
 
 
 def _vat_key(vat: str | None) -> str | None:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import FormData, UploadFile
 
 from services.membership import handlers
-from services.membership.api import IMPORT_CHUNK_ROWS, MAX_CSV_BYTES, import_job, usable_plan
+from services.membership.api import IMPORT_CHUNK_ROWS, import_job, usable_plan
 from services.membership.domain import (
     ClusterDraft,
     CooperationType,
@@ -27,6 +27,7 @@ from services.membership.store import MembershipUnitOfWork, OrganizationFilter
 from shared.auth import Role
 from shared.contracts.base import Visibility
 from shared.errors import DomainError, NotFound
+from shared.http import MAX_CSV_BYTES
 from shared.nace import nace_divisions, nace_title
 from shared.service import ServiceKit
 from shared.text import search_words

@@ -26,6 +26,8 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from stdnum import luhn
+
 from services.membership.domain import CooperationType as C
 from shared.service import SeedClient
 
@@ -286,8 +288,9 @@ def _vat(country: str, large: bool, rng: random.Random) -> str:
         body = str(rng.randint(1_000_000, 9_999_999))
         total = sum(int(d) * int(w) for d, w in zip(body.rjust(9, "0"), "753217532", strict=True))
         return f"RO{body}{total * 10 % 11 % 10}"
-    if country == "FR":  # key + SIREN
-        siren = rng.randint(300_000_000, 999_999_999)
+    if country == "FR":  # key + SIREN (8 digits + Luhn check digit)
+        body = str(rng.randint(30_000_000, 99_999_999))
+        siren = int(body + luhn.calc_check_digit(body))
         return f"FR{(12 + 3 * (siren % 97)) % 97:02d}{siren}"
     digits = [rng.randint(0, 9) for _ in range(7)]  # CIF: A (S.A.) or B (S.L.), 7 digits
     total = sum(digits[1::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[0::2])

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from shared.auth import Role, TokenStore
+from shared.errors import shorten
 from shared.web import i18n
 from shared.web.i18n import N_
 from shared.web.session import Session, SessionKeeper
@@ -160,7 +161,7 @@ class WebLayer:
         return self.render(
             request,
             "web/error.html",
-            {"heading": language.gettext(heading), "message": message},
+            {"heading": language.gettext(heading), "message": shorten(message)},
             status=status,
         )
 

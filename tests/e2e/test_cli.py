@@ -41,7 +41,7 @@ def test_init_prints_a_join_request_and_keeps_the_key_private(tmp_path: Path) ->
     ("args", "expected"),
     [
         (["--node", "RO CLUSTERO", "--name", "x", "--country", "RO"], "invalid node id"),
-        (["--node", "ro", "--name", "x", "--country", "ROU"], "invalid country"),
+        (["--node", "ro", "--name", "x", "--country", "ROU"], "unknown ISO 3166-1 alpha-2"),
     ],
 )
 def test_init_refuses_bad_identity(tmp_path: Path, args: list[str], expected: str) -> None:

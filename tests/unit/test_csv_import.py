@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from services.membership.csv_import import MAX_ROWS, RowError, parse_organizations_csv
+from services.membership.csv_import import (
+    COLUMNS,
+    EXAMPLE_ROW,
+    MAX_ROWS,
+    RowError,
+    parse_organizations_csv,
+    template_csv,
+)
 from services.membership.domain import CooperationType
 
 
@@ -13,11 +20,11 @@ def errors_of(text: str) -> list[tuple[int, str]]:
 def test_mixed_rows_give_exact_line_numbers_and_fields() -> None:
     text = (
         "legal_name,vat,country,website,nace_codes,technologies,cooperation_types\n"
-        "Acme Robotics SRL,RO12345678,RO,https://Acme.ro/,62.10;26.11,AI; Robots,"
+        "Acme Robotics SRL,RO12345674,RO,https://Acme.ro/,62.10;26.11,AI; Robots,"
         "research_cooperation;licensing\n"
         "Bad Country Ltd,,XX,,99.99,,\n"
         "\n"
-        '"Multi\nLine GmbH",DE123456789,DE,ftp://x.de,62,,\n'
+        '"Multi\nLine GmbH",DE123456788,DE,ftp://x.de,62,,\n'
         "Fine Kft,,HU,,,,\n"
         ",,RO,,,,\n"
     )
@@ -53,7 +60,8 @@ def test_two_bad_items_of_one_column_make_one_error() -> None:
 
 def test_unknown_header_column_is_one_error_on_line_1() -> None:
     plan = parse_organizations_csv("legal_name,country,email\nAcme,RO,a@b.ro\n")
-    assert plan.errors == [RowError(1, "email", "unknown column")]
+    assert [(e.row, e.field) for e in plan.errors] == [(1, "email")]
+    assert plan.errors[0].reason.startswith("unknown column 'email'; expected columns: legal_name,")
     assert plan.rows == []
 
 
@@ -67,7 +75,7 @@ def test_empty_file_is_one_error() -> None:
 
 
 def test_file_without_header_is_one_error() -> None:
-    plan = parse_organizations_csv("Acme,RO12345678,RO\nBeta,,HU\n")
+    plan = parse_organizations_csv("Acme,RO12345674,RO\nBeta,,HU\n")
     assert len(plan.errors) == 1
     assert (plan.errors[0].row, plan.errors[0].field) == (1, "header")
 
@@ -81,8 +89,8 @@ def test_header_with_bom_and_spaces_is_understood() -> None:
 def test_duplicates_within_the_file_are_reported_on_the_later_row() -> None:
     text = (
         "legal_name,vat,country\n"
-        "Acme SRL,RO12345678,RO\n"
-        "Acme Robotics,ro-12345678,RO\n"
+        "Acme SRL,RO12345674,RO\n"
+        "Acme Robotics,ro-12345674,RO\n"
         "Beta S.R.L.,,RO\n"
         "beta srl,,RO\n"
         "Beta SRL,,HU\n"
@@ -111,3 +119,63 @@ def test_exactly_the_maximum_number_of_rows_is_accepted() -> None:
     plan = parse_organizations_csv("legal_name,country\n" + body)
     assert plan.errors == []
     assert len(plan.rows) == MAX_ROWS
+
+
+def test_a_semicolon_separated_file_is_read_with_lists_separated_by_commas() -> None:
+    text = (
+        "legal_name;vat;country;nace_codes;technologies;offers\n"
+        "Acme, Robotics SRL;RO18547290;RO;62.10,28;AI, robots;welding, painting\n"
+        '"Beta; Quoted";;DE;"62;26.11";;\n'
+    )
+    plan = parse_organizations_csv(text)
+    assert plan.errors == []
+    (_, acme), (_, beta) = plan.rows
+    assert acme.legal_name == "Acme, Robotics SRL"
+    assert acme.nace_codes == ["62.10", "28"]
+    assert acme.technologies == ["ai", "robots"]
+    assert acme.offers == "welding, painting"  # not a list column: kept whole
+    assert beta.legal_name == "Beta; Quoted"
+    assert beta.nace_codes == ["62", "26.11"]  # a quoted cell may use ';' too
+
+
+def test_a_comma_separated_file_keeps_commas_inside_list_values() -> None:
+    plan = parse_organizations_csv('legal_name,country,technologies\nAcme,RO,"a, b;c"\n')
+    assert plan.rows[0][1].technologies == ["a, b", "c"]
+
+
+def test_an_unknown_column_is_named_with_the_closest_known_one() -> None:
+    for text in ("legal_name,countri\nAcme,RO\n", "legal_name;countri\nAcme;RO\n"):
+        errors = parse_organizations_csv(text).errors
+        assert errors[0].field == "countri"
+        assert errors[0].reason.startswith("unknown column 'countri' (did you mean 'country'?)")
+
+
+def test_the_template_is_a_valid_file_naming_every_column() -> None:
+    text = template_csv()
+    header, _example, *rest = text.split("\r\n")
+    assert header.split(",") == list(COLUMNS)
+    assert rest == [""]
+    plan = parse_organizations_csv(text)
+    assert plan.errors == []
+    assert plan.notices == []
+    ((line, draft),) = plan.rows
+    assert line == 2
+    assert draft.legal_name == EXAMPLE_ROW["legal_name"]
+    assert draft.nace_codes == EXAMPLE_ROW["nace_codes"].split(";")
+
+
+def test_rev2_codes_are_converted_and_each_conversion_is_reported_with_its_row() -> None:
+    text = "legal_name,country,nace_codes\nAcme,RO,62.01;28\nBeta,RO,62.10\nGamma,RO,63.11\n"
+    plan = parse_organizations_csv(text)
+    assert [draft.nace_codes for _, draft in plan.rows] == [["62.10", "28"], ["62.10"], ["63.10"]]
+    assert [(n.row, n.field) for n in plan.notices] == [(2, "nace_codes"), (4, "nace_codes")]
+    assert "63.11 is 63.10" in plan.notices[1].reason
+
+
+def test_a_nul_in_a_cell_is_an_error_of_that_row() -> None:
+    assert errors_of("legal_name,country,city\nAc\x00me,RO,Cluj\nBeta,RO,\n") == [(2, "legal_name")]
+
+
+def test_a_huge_bad_cell_is_reported_shortened() -> None:
+    plan = parse_organizations_csv(f"legal_name,country,languages\nAcme,RO,{'x' * 100_000}\n")
+    assert len(plan.errors[0].reason) < 400
