@@ -82,7 +82,8 @@ class WebLayer:
 
     def __post_init__(self) -> None:
         self.sessions = SessionKeeper(self.data_dir, self.tokens)
-        self.languages = i18n.load_languages([*self.locale_dirs, WEB_DIR / "locales"])
+        # the frame's catalogue first: a service's own wording wins where both say it
+        self.languages = i18n.load_languages([WEB_DIR / "locales", *self.locale_dirs])
         self.env = Environment(
             loader=ChoiceLoader(
                 [FileSystemLoader(self.template_dirs), FileSystemLoader(WEB_DIR / "templates")]

@@ -6,7 +6,7 @@ import re
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from shared.auth import TokenStore, token_digest
 from tests.browser.conftest import admin_token, check_page
@@ -176,3 +176,25 @@ def test_a_public_organisation_appears_on_a_partner_networks_directory(
     expect(page.get_by_role("heading", level=1)).to_have_text("Sibiu Composites SRL")
     expect(page.get_by_text(re.compile(r"^Member of (Net ro|ro)$"))).to_be_visible()
     check_page(page, "node-partner-organisation")
+
+
+def test_a_french_browser_gets_french_and_the_switcher_changes_it(
+    federation: Federation, browser: Browser
+) -> None:
+    ro = federation.members["ro"]
+    context = browser.new_context(locale="fr-FR")  # sends Accept-Language: fr-FR
+    try:
+        page = context.new_page()
+        page.goto(ro.url + "/")
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.get_by_role("link", name="Membres", exact=True)).to_be_visible()
+        expect(page.get_by_label("Trouver une organisation membre")).to_be_visible()
+        check_page(page, "node-home-fr")
+        page.get_by_label("Langue").select_option("es")
+        page.get_by_role("button", name="Changer").click()
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        expect(page.get_by_role("link", name="Miembros", exact=True)).to_be_visible()
+        page.goto(ro.url + "/organizations")  # the choice is remembered
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    finally:
+        context.close()
