@@ -1,8 +1,8 @@
-"""The bus: broker factory, connection, stream setup and dead letters.
+"""The bus: broker factory, connection, dead letters, and what streams' sources report.
 
-Streams are created here, in infrastructure code, never by a subscriber (a declaring
-subscriber would add its subject to a sourced stream). Inbound consumers live in
-``shared.consumer``.
+Streams are created in ``shared.streams``, in infrastructure code, never by a subscriber
+(a declaring subscriber would add its subject to a sourced stream). Inbound consumers
+live in ``shared.consumer``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from faststream.nats import NatsBroker
@@ -19,17 +20,15 @@ from faststream.nats.subscriber.usecases import stream_pull_subscriber
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import NotFoundError
 
 from shared import subjects
+from shared.envelope import MAX_EVENT_BYTES
 from shared.metrics import Metrics
-from shared.subjects import Channel
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_MAX_AGE_SECONDS = 30 * 24 * 3600
 DRAIN_SECONDS = 5  # a stop waits at most this long for in-flight messages
+DEAD_LETTER_BODY_BYTES = MAX_EVENT_BYTES  # a refused message's body is kept up to this
 
 
 def create_broker(url: str, metrics: Metrics) -> NatsBroker:
@@ -62,48 +61,6 @@ def _tolerate_idle_batch_fetches() -> None:
     catches both.
     """
     stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[assignment,misc]
-
-
-async def ensure_node_streams(js: JetStreamContext, node: str, duplicate_window: int) -> None:
-    """The node's outbound, intra-node, dead-letter and inbound (sourced) streams."""
-    await ensure_streams(
-        js,
-        [
-            StreamConfig(
-                name=subjects.node_stream(node),
-                subjects=[subjects.node_subjects(node)],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-            StreamConfig(
-                name=subjects.local_stream(node),
-                subjects=[subjects.node_subjects(node, Channel.LOCAL)],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-            StreamConfig(
-                name=subjects.dead_letter_stream(node),
-                subjects=[subjects.dead_letter_subjects(node)],
-                storage=StorageType.FILE,
-                max_age=DEAD_LETTER_MAX_AGE_SECONDS,
-            ),
-            StreamConfig(
-                name=subjects.feed_stream(node),
-                subjects=[],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-        ],
-    )
-
-
-async def ensure_streams(js: JetStreamContext, configs: list[StreamConfig]) -> None:
-    """Create the streams that do not exist yet; existing ones are left as they are."""
-    for config in configs:
-        try:
-            await js.stream_info(config.name or "")
-        except NotFoundError:
-            await js.add_stream(config)
 
 
 class BusConnection:
@@ -162,14 +119,21 @@ class DeadLetters:
         self._metrics = metrics
 
     async def reject(self, message: Msg, reason: str, detail: str) -> None:
+        """Keep ``message`` with why it was refused; its body is cut to what the stream takes.
+
+        A refused message may be as large as anything the server carries; with our headers
+        added it could exceed ``max_payload``, and the server would close the connection.
+        ``Alliance-Size`` keeps the size it had.
+        """
         log.warning("dead-letter %s on %s: %s (%s)", reason, message.subject, detail, self._service)
         await self._bus.js.publish(
             self._subject,
-            message.data,
+            message.data[:DEAD_LETTER_BODY_BYTES],
             headers={
                 "Alliance-Reason": reason,
                 "Alliance-Detail": detail[:500],
-                "Alliance-Subject": message.subject,
+                "Alliance-Subject": message.subject[:500],
+                "Alliance-Size": str(len(message.data)),
             },
         )
         self._metrics.dead_letters.labels(self._service, reason).inc()
@@ -193,15 +157,26 @@ class SourceState:
         return subjects.origin_of(self.filter_subject)
 
 
+async def raw_stream_info(
+    bus: BusConnection, stream: str, request: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """STREAM.INFO as the server sends it (nats-py's model drops paging and source filters)."""
+    body = json.dumps(request).encode() if request else b""
+    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{stream}", body, timeout=5)
+    answer: dict[str, Any] = json.loads(reply.data)
+    if "error" in answer:
+        raise RuntimeError(f"STREAM.INFO {stream}: {answer['error'].get('description')}")
+    return answer
+
+
 async def source_states(bus: BusConnection, stream: str) -> list[SourceState]:
     """The sources of ``stream``, from the raw STREAM.INFO reply.
 
     nats-py's ``StreamSourceInfo`` drops ``filter_subject``, which tells the sources of
     one stream (ALLIANCE, once per origin) apart, so the reply is read as JSON.
     """
-    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{stream}", b"", timeout=2)
     states = []
-    for source in json.loads(reply.data).get("sources", []):
+    for source in (await raw_stream_info(bus, stream)).get("sources", []):
         active = int(source.get("active", -1))
         states.append(
             SourceState(

@@ -4,7 +4,8 @@ DomainError (422)      a rule of the domain refused the input; names the field
 ├── NotFound (404)     no such aggregate on this node
 ├── Duplicate (409)    the aggregate already exists
 ├── Gone (410)         the aggregate was deleted (tombstoned)
-└── Forbidden (403)    the caller may not do this
+├── Forbidden (403)    the caller may not do this
+└── TooLarge (413)     the change would make an event above the bus's size limit
 """
 
 from __future__ import annotations
@@ -34,3 +35,7 @@ class Duplicate(DomainError):
 
 class Gone(DomainError):
     status = 410
+
+
+class TooLarge(DomainError):
+    status = 413

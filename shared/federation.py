@@ -19,19 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from nats.js import JetStreamContext
 from nats.js.api import ExternalStream, StreamSource
 from pydantic import BaseModel
 
 from shared import subjects
-from shared.bus import (
-    BusConnection,
-    SourceDoctor,
-    SourceState,
-    ensure_node_streams,
-    leaf_accounts,
-    source_states,
-)
+from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
 from shared.consumer import VerifiedConsumer
 from shared.contracts import registry
 from shared.contracts.catalogue import EventCatalogue
@@ -41,6 +33,7 @@ from shared.identity import NodeIdentity, decode_public_key
 from shared.metrics import Metrics
 from shared.service import ProcessContext, ServiceKit
 from shared.settings import ProcessSettings
+from shared.streams import ensure_node_streams
 from shared.subjects import Channel
 from shared.tasks import BackgroundTask
 
@@ -330,8 +323,8 @@ def node_plan(
 ) -> ProcessPlan:
     """A national node: its four streams and its federation component."""
 
-    async def streams(js: JetStreamContext) -> None:
-        await ensure_node_streams(js, identity.node, settings.duplicate_window_seconds)
+    async def streams(bus: BusConnection) -> None:
+        await ensure_node_streams(bus, identity.node, settings.duplicate_window_seconds)
 
     def federation(context: ProcessContext, kits: list[ServiceKit[Any]]) -> Federation:
         return Federation(context, kits, credentials, monitor_url)

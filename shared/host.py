@@ -19,7 +19,6 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
-from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
 from shared.auth import TokenStore
@@ -68,7 +67,7 @@ class ProcessPlan:
 
     title: str
     description: str
-    streams: Callable[[JetStreamContext], Awaitable[None]]
+    streams: Callable[[BusConnection], Awaitable[None]]
     components: Sequence[ComponentFactory] = field(default=())
 
 
@@ -109,7 +108,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await bus.connect()
-        await plan.streams(bus.js)
+        await plan.streams(bus)
         started: list[ServiceKit[Any] | Component] = []
         parts: list[ServiceKit[Any] | Component] = [*components, *kits]
         try:

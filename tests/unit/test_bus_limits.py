@@ -1,0 +1,72 @@
+"""Limits that keep one message from stopping the federation, without servers."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from shared.aggregate import Recorded
+from shared.bus import DEAD_LETTER_BODY_BYTES
+from shared.contracts import membership as contract
+from shared.contracts.base import Visibility
+from shared.envelope import MAX_EVENT_BYTES
+from shared.errors import TooLarge
+from shared.identity import NodeIdentity, create_identity
+from shared.store import Outbox
+from shared.streams import HOP_HEADROOM_BYTES, Hop, max_message_bytes
+from shared.subjects import Channel
+
+NATS_MAX_PAYLOAD = 1024 * 1024  # nats-server's default, on the hub and on every node
+SOURCE_HEADER_BYTES = 200  # "Nats-Stream-Source: NODE_<32-char id>:<hash> <seq> <filter>"
+
+
+@pytest.fixture
+def ro(tmp_path: Path) -> NodeIdentity:
+    return create_identity(tmp_path / "ro", "ro", "CLUSTERO", "RO")
+
+
+def organization(size: int) -> contract.OrganizationRegistered:
+    return contract.OrganizationRegistered(
+        id="ro-1",
+        legal_name="Big SRL",
+        country="RO",
+        offers="x" * size,
+        visibility=Visibility.ALLIANCE,
+        updated_at="2026-12-03T00:00:00Z",
+    )
+
+
+def test_whatever_a_stream_takes_fits_the_next_hop_and_the_wire() -> None:
+    """Each sourcing adds a header; a message too large for the next stream stops that
+    source for good, one larger than max_payload closes the leaf link carrying it."""
+    hops = [max_message_bytes(hop) for hop in Hop]
+    assert hops[0] >= MAX_EVENT_BYTES + SOURCE_HEADER_BYTES  # our own Nats-Msg-Id header
+    for before, after in itertools.pairwise(hops):
+        assert after - before >= SOURCE_HEADER_BYTES
+    assert HOP_HEADROOM_BYTES >= SOURCE_HEADER_BYTES
+    assert hops[-1] + SOURCE_HEADER_BYTES < NATS_MAX_PAYLOAD // 4  # well under, not just under
+    assert DEAD_LETTER_BODY_BYTES + HOP_HEADROOM_BYTES < NATS_MAX_PAYLOAD // 4
+
+
+def test_an_event_above_the_limit_is_refused_with_413_naming_the_limit(ro: NodeIdentity) -> None:
+    envelope = contract.CATALOGUE.seal(ro, Channel.ALLIANCE, organization(MAX_EVENT_BYTES), 1)
+    with pytest.raises(TooLarge) as refused:
+        envelope.publishable_bytes()
+    assert refused.value.status == 413
+    assert f"{MAX_EVENT_BYTES:,} bytes" in str(refused.value)
+    assert "organization event" in str(refused.value)
+
+
+def test_an_event_under_the_limit_is_published_as_sealed(ro: NodeIdentity) -> None:
+    envelope = contract.CATALOGUE.seal(ro, Channel.ALLIANCE, organization(60_000), 1)
+    assert envelope.publishable_bytes() == envelope.to_bytes()
+
+
+def test_the_outbox_refuses_a_change_whose_local_event_is_too_large(ro: NodeIdentity) -> None:
+    """The full event (for this node's services) counts too, not only the shared view."""
+    big = organization(MAX_EVENT_BYTES)
+    change = Recorded(1, big, None)
+    with pytest.raises(TooLarge):
+        Outbox(ro, contract.CATALOGUE).document(change)
