@@ -6,14 +6,16 @@ import itertools
 from pathlib import Path
 
 import pytest
+from pymongo.errors import ServerSelectionTimeoutError
 
 from shared.aggregate import Recorded
-from shared.bus import DEAD_LETTER_BODY_BYTES
+from shared.bus import DEAD_LETTER_BODY_BYTES, BusUnavailable, where
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
 from shared.envelope import MAX_EVENT_BYTES
 from shared.errors import TooLarge
 from shared.identity import NodeIdentity, create_identity
+from shared.startup import one_line
 from shared.store import Outbox
 from shared.streams import HOP_HEADROOM_BYTES, Hop, max_message_bytes
 from shared.subjects import Channel
@@ -70,3 +72,18 @@ def test_the_outbox_refuses_a_change_whose_local_event_is_too_large(ro: NodeIden
     change = Recorded(1, big, None)
     with pytest.raises(TooLarge):
         Outbox(ro, contract.CATALOGUE).document(change)
+
+
+def test_a_startup_wait_is_told_in_one_short_line_without_credentials() -> None:
+    pymongo = ServerSelectionTimeoutError(
+        "127.0.0.1:1: [Errno 111] Connection refused (configured timeouts: socketTimeoutMS: "
+        "20000.0ms), Timeout: 5.0s, Topology Description: <TopologyDescription id: 1>"
+    )
+    assert one_line(pymongo) == (
+        "ServerSelectionTimeoutError: 127.0.0.1:1: [Errno 111] Connection refused"
+    )
+    assert one_line(BusUnavailable("no answer within 5 s")) == "no answer within 5 s"
+    assert where("nats://hub:s3cret@127.0.0.1:4222") == "nats://127.0.0.1:4222"
+    assert where("mongodb://u:p@127.0.0.1:27017/?directConnection=true") == (
+        "mongodb://127.0.0.1:27017"
+    )
