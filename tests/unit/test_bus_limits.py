@@ -9,11 +9,12 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from shared.aggregate import Recorded
-from shared.bus import DEAD_LETTER_BODY_BYTES, BusUnavailable, where
+from shared.bus import DEAD_LETTER_BODY_BYTES, BusUnavailable, SourceState, where
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
 from shared.envelope import MAX_EVENT_BYTES
 from shared.errors import TooLarge
+from shared.federation import HUB_SILENT_SECONDS, hub_heard
 from shared.identity import NodeIdentity, create_identity
 from shared.startup import one_line
 from shared.store import Outbox
@@ -72,6 +73,17 @@ def test_the_outbox_refuses_a_change_whose_local_event_is_too_large(ro: NodeIden
     change = Recorded(1, big, None)
     with pytest.raises(TooLarge):
         Outbox(ro, contract.CATALOGUE).document(change)
+
+
+def source(active: float | None) -> SourceState:
+    return SourceState("ALLIANCE", "alliance.fr.>", 0, active)
+
+
+def test_the_hub_is_heard_while_a_feed_source_had_a_heartbeat_lately() -> None:
+    assert hub_heard([source(0.4), source(None)])
+    assert hub_heard([source(HUB_SILENT_SECONDS + 60), source(0.9)])
+    assert not hub_heard([source(HUB_SILENT_SECONDS + 0.1), source(None)])
+    assert not hub_heard([])
 
 
 def test_a_startup_wait_is_told_in_one_short_line_without_credentials() -> None:
