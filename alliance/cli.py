@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from alliance.demo import run_demo
+from alliance.erasure import erase_contact
 from alliance.hub import admit_node, remove_node, run_hub
 from alliance.node import run_node
 from alliance.process import say
@@ -156,6 +157,20 @@ def token_create(
     settings = _settings(data_dir, None)
     load_identity(settings.data_dir)  # a token belongs to an initialised node
     print(TokenStore(settings.data_dir).create(role, label))
+
+
+@app.command("erase-contact")
+def erase_contact_command(
+    email: Annotated[str, typer.Argument(help="the person's e-mail address")],
+    data_dir: DataDir = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="ALLIANCE_TOKEN", help="an editor or admin token")
+    ] = None,
+) -> None:
+    """Erase a person (GDPR) from every organisation of the running node, and announce it."""
+    erasure = erase_contact(_settings(data_dir, None).data_dir, email, token)
+    say(f"erased {email} from {len(erasure['organizations'])} organisation(s)")
+    print(json.dumps(erasure, indent=2))
 
 
 @app.command()
