@@ -232,12 +232,16 @@ class BusConnection:
         await self.broker.start()
 
     async def stop_consuming(self) -> None:
-        """Stop pulling (in-flight batches are settled by their owners)."""
+        """Stop pulling (in-flight batches are settled by their owners).
+
+        On a closed connection a subscriber's pulling ends, and only its unsubscribing fails.
+        """
         self._consuming = False
         if self._client is None:
             return
         for subscriber in self.broker.subscribers:
-            await subscriber.stop()
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
 
     async def close(self) -> None:
         """Drain and close; a connection that is closed or reconnecting is just dropped."""

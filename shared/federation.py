@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from nats.js.api import ExternalStream, StreamSource
 from pydantic import BaseModel
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 CREDENTIALS_FILE = "hub-credentials.json"
 PEERS_FILE = "peers.json"
 STATE_REFRESH_SECONDS = 2.0
+BUS_AWAY = "the node's bus does not answer; try again shortly"
 HUB_SILENT_SECONDS = 5.0  # a feed source not heard from for longer: the leaf link is down
 
 
@@ -287,7 +288,12 @@ class Federation:
             """This node's link to the hub and how far behind each other origin it is."""
             if self._credentials is None:
                 return {"node": self._node, "joined": False, "origins": []}
-            states = await source_states(self.bus, subjects.feed_stream(self._node))
+            try:
+                states = await source_states(self.bus, subjects.feed_stream(self._node))
+            except Exception as exc:  # the bus is away: say so, not a 500
+                raise HTTPException(
+                    503, "the node's bus does not answer; try again shortly"
+                ) from exc
             return {
                 "node": self._node,
                 "joined": True,

@@ -130,13 +130,13 @@ def create_app(
         title=plan.title, version=VERSION, lifespan=lifespan, description=plan.description
     )
     install_error_handlers(app)
+    app.add_middleware(UntilStarted, startup=startup)  # inside the request metrics
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
     for router in [r for kit in kits for r in kit.routers] + [
         r for component in components for r in component.routers
     ]:
         app.include_router(router)
     app.include_router(_ops_router(identity, bus, mongo, plan.title, startup))
-    app.add_middleware(UntilStarted, startup=startup)
     app.state.kits = {kit.name: kit for kit in kits}
     return app
 

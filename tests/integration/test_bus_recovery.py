@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from httpx import ASGITransport, AsyncClient
 from nats.js.api import StreamConfig, StreamSource
 
 from shared import subjects
@@ -20,12 +21,15 @@ from shared.bus import BusConnection, DeadLetters
 from shared.consumer import Inbound, VerifiedConsumer
 from shared.contracts.membership import CATALOGUE, OrganizationRegistered
 from shared.envelope import Envelope, KeyRing
+from shared.federation import HubCredentials, node_plan
+from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity
 from shared.metrics import Metrics
 from shared.runtime import NatsServer
+from shared.settings import NodeSettings
 from shared.streams import ensure_node_streams
 from shared.subjects import Channel
-from tests.conftest import NodeUnderTest
+from tests.conftest import NodeUnderTest, every_service
 from tests.federation import metric_value
 
 
@@ -171,3 +175,33 @@ async def test_the_outbox_backlog_counts_what_waits_while_the_bus_is_down(
     bus = node.kit("membership").context.bus
     stream = subjects.node_stream(node.identity.node)
     assert (await bus.js.stream_info(stream)).state.messages == 5
+
+
+async def test_the_federation_state_answers_503_while_the_bus_is_away(
+    tmp_path: Path, nats_server: NatsServer, store_url: str
+) -> None:
+    hub = create_identity(tmp_path / "hub", "hub", "Hub", "EU")
+    credentials = HubCredentials(
+        node="lt",
+        nkey_seed="SU",
+        hub_url="nats-leaf://127.0.0.1:1",
+        hub_public_key=hub.public_key_b64,
+    )
+    identity = create_identity(tmp_path / "lt", "lt", "Lithuanian Clusters", "LT")
+    settings = NodeSettings(data_dir=tmp_path / "lt")
+    app = create_app(
+        settings,
+        identity,
+        Endpoints(nats_server.url, store_url),
+        every_service(),
+        node_plan(identity, settings, credentials),
+    )
+    async with app.router.lifespan_context(app):
+        client = AsyncClient(transport=ASGITransport(app=app), base_url="http://node")
+        assert (await client.get("/api/federation")).json()["joined"] is True
+        nats_server.stop()
+        await app.state.kits["membership"].context.bus.client.close()
+        answer = await client.get("/api/federation")
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["message"] == "the node's bus does not answer; try again shortly"
+        await client.aclose()
