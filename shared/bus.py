@@ -194,8 +194,7 @@ class BusConnection:
 
     async def _reopen(self) -> None:
         """Drop the closed connection, then connect and resubscribe until it works."""
-        self._js, self._client = None, None
-        await _forget_connection(self.broker)
+        await self._drop()
         wait, longest = REOPEN_BACKOFF_SECONDS
         while True:
             try:
@@ -204,11 +203,20 @@ class BusConnection:
                     await self.broker.start()
             except Exception as exc:
                 log.debug("reopening the bus connection failed: %s", exc)
+                await self._drop()
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, longest)
                 continue
             log.warning("the bus connection to %s is open again", where(self.url))
             return
+
+    async def _drop(self) -> None:
+        """Forget the connection (closing it if it is still open) and its subscriptions."""
+        client, self._js, self._client = self._client, None, None
+        if client is not None and not client.is_closed:
+            with contextlib.suppress(Exception):
+                await client.close()
+        await _forget_connection(self.broker)
 
     @property
     def client(self) -> NatsClient:
@@ -246,16 +254,14 @@ class BusConnection:
     async def close(self) -> None:
         """Drain and close; a connection that is closed or reconnecting is just dropped."""
         await self._watcher.stop()
-        client, self._client, self._js = self._client, None, None
-        if client is None:
+        if self._client is None:
             return
         try:
             await self.broker.stop()
+            self._client, self._js = None, None
         except Exception as exc:  # nothing to drain without a server
             log.debug("closing the bus without draining: %s", exc)
-            with contextlib.suppress(Exception):
-                await client.close()
-            await _forget_connection(self.broker)
+            await self._drop()
 
 
 class DeadLetters:
