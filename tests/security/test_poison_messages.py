@@ -270,6 +270,9 @@ def test_a_node_whose_stream_has_no_limit_cannot_make_a_link_flap(
     marker_reaches(federation, "fr", "ro")
     assert leaf_connections(federation) == links, "a leaf link was dropped and made again"
     assert subject not in {e.subject for e in federation.alliance_events()}
+    # what docs/operations.md tells the node's operator to do: purge it; ro's events flow
+    asyncio.run(purge(ro.nats_url, subjects.node_stream("ro"), subject))
+    replication_goes_on(federation, links)
 
 
 async def lift_limit(url: str, stream: str) -> None:
@@ -279,5 +282,13 @@ async def lift_limit(url: str, stream: str) -> None:
         config = (await js.stream_info(stream)).config
         config.max_msg_size = -1
         await js.update_stream(config)
+    finally:
+        await client.close()
+
+
+async def purge(url: str, stream: str, subject: str) -> None:
+    client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
+    try:
+        await client.jetstream().purge_stream(stream, subject=subject)
     finally:
         await client.close()
