@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 import typer
 
 from alliance.demo import run_demo
+from alliance.erasure import erase_contact
 from alliance.hub import admit_node, remove_node, run_hub
 from alliance.node import run_node
 from alliance.process import say
@@ -215,6 +217,20 @@ def _token_store(data_dir: Path | None) -> TokenStore:
 
 def _day(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else None
+
+
+@app.command("erase-contact")
+def erase_contact_command(
+    email: Annotated[str, typer.Argument(help="the person's e-mail address")],
+    data_dir: DataDir = None,
+    token: Annotated[
+        str | None, typer.Option(envvar="ALLIANCE_TOKEN", help="an editor or admin token")
+    ] = None,
+) -> None:
+    """Erase a person (GDPR) from every organisation of the running node, and announce it."""
+    erasure = erase_contact(_settings(data_dir, None).data_dir, email, token)
+    say(f"erased {email} from {len(erasure['organizations'])} organisation(s)")
+    print(json.dumps(erasure, indent=2))
 
 
 @app.command()

@@ -1,10 +1,10 @@
 """Running one alliance process (a node, one service of it, or the hub), written once.
 
 Every kind runs the same way: the data dir is locked to this process, the ports it will
-serve are checked, a crashed run's servers are let finish, its own servers start, a run
-file says where everything listens, the app serves until Ctrl-C or SIGTERM, and
-everything it started is stopped again. Errors a user can cause are ``RuntimeFailure``
-with one readable line; the CLI prints it.
+serve are checked, a crashed run's servers are let finish, its own servers start (and
+are restarted whenever they die), a run file says where everything listens, the app
+serves until Ctrl-C or SIGTERM, and everything it started is stopped again. Errors a
+user can cause are ``RuntimeFailure`` with one readable line; the CLI prints it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import fcntl
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from shared.runtime import (
 from shared.settings import ProcessSettings
 
 STALE_CHILD_GRACE_SECONDS = 10.0
+SUPERVISE_SECONDS = 0.5  # how often the children are looked at
+RESTART_PAUSE_SECONDS = (1.0, 30.0)  # first and longest pause after a failed restart
 Server = NatsServer | StoreServer
 
 
@@ -65,23 +68,76 @@ class Launch:
 
 
 class Servers:
-    """The child servers this run started, stopped in reverse at the end."""
+    """The child servers this run started: restarted when they die, stopped at the end.
+
+    A supervisor thread looks at the children every ``SUPERVISE_SECONDS``. One that exited
+    (SIGKILL, OOM killer, a crash) is reaped and started again on the same port and data
+    dir, with one line on stderr, after a pause that doubles while restarts keep failing;
+    the node's clients reconnect by themselves and ``/healthz`` turns 200 again. The thread
+    lives as long as the run: Linux sends a child's death signal when the *thread* that
+    started it ends (``PR_SET_PDEATHSIG``), so restarted children must come from it.
+    """
 
     def __init__(self) -> None:
-        self.started: list[Server] = []
+        self.started: list[tuple[Server, str]] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._due: dict[int, tuple[float, float]] = {}  # server index -> (next try, pause)
 
     def start(self, server: Server, what: str) -> str:
         say(f"starting {what}…")
         server.start()
-        self.started.append(server)
+        self.started.append((server, what))
         return server.url
 
     def pids(self) -> list[int]:
-        return [s.child.process.pid for s in self.started if s.child and s.child.process]
+        return [s.child.process.pid for s, _ in self.started if s.child and s.child.process]
+
+    def supervise(self, restarted: Callable[[], None]) -> None:
+        """Restart dead children until ``stop``; ``restarted`` runs after each restart."""
+        threading.Thread(
+            target=self._supervise, args=(restarted,), name="supervisor", daemon=True
+        ).start()
+
+    def _supervise(self, restarted: Callable[[], None]) -> None:
+        while not self._stopping.wait(SUPERVISE_SECONDS):
+            for index, (server, what) in enumerate(self.started):
+                code = server.child.exited() if server.child else None
+                if code is not None and self._restart(index, server, what, code):
+                    restarted()
+
+    def _restart(self, index: int, server: Server, what: str, code: int) -> bool:
+        """Start a dead child again when its pause is over; True once it runs."""
+        due, pause = self._due.get(index, (0.0, RESTART_PAUSE_SECONDS[0]))
+        if time.monotonic() < due:
+            return False
+        with self._lock:
+            if self._stopping.is_set():
+                return False
+            try:
+                server.start()
+            except RuntimeFailure as exc:
+                longest = RESTART_PAUSE_SECONDS[1]
+                self._due[index] = (time.monotonic() + pause, min(pause * 2, longest))
+                say(f"{what} {_ended(code)} and could not be restarted: {exc}")
+                return False
+        self._due.pop(index, None)
+        say(f"{what} {_ended(code)}; restarted it on {server.url}")
+        return True
 
     def stop(self) -> None:
-        for server in reversed(self.started):
-            server.stop()
+        self._stopping.set()
+        with self._lock:
+            for server, _ in reversed(self.started):
+                server.stop()
+
+
+def _ended(code: int) -> str:
+    """How a child ended, as Popen reports it (a negative code is the signal)."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed ({signal.Signals(-code).name})"
+    return f"exited with code {code}"
 
 
 def run_process(
@@ -116,12 +172,9 @@ def _run(
         servers = Servers()
         try:
             started = launch(servers)
-            write_run_info(
-                data_dir,
-                http_url=f"http://{settings.host}:{settings.port}",
-                children=servers.pids(),
-                **started.run_info,
-            )
+            info = {"http_url": f"http://{settings.host}:{settings.port}", **started.run_info}
+            write_run_info(data_dir, children=servers.pids(), **info)
+            servers.supervise(lambda: write_run_info(data_dir, children=servers.pids(), **info))
             say(started.banner)
             settle_garbage_collector()
             serve(started.app, settings.host, settings.port, settings.log_level)

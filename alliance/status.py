@@ -25,14 +25,15 @@ TIMEOUT_SECONDS = 5.0
 
 def status(data_dir: Path) -> str:
     """The status report of the hub or node running in ``data_dir``."""
-    url = _http_url(data_dir)
+    url = http_url_of(data_dir)
     if (data_dir / HUB_FILE).exists():
         return hub_report(url, _get(url, "/api/hub/nodes").json())
     node = load_identity(data_dir).node if has_identity(data_dir) else data_dir.name
     return node_report(node, url, _get(url, "/metrics").text)
 
 
-def _http_url(data_dir: Path) -> str:
+def http_url_of(data_dir: Path) -> str:
+    """Where the process running in ``data_dir`` serves HTTP (from its run file)."""
     try:
         return str(read_run_info(data_dir)["http_url"])
     except FileNotFoundError as exc:

@@ -80,7 +80,7 @@ from services.membership.subscribers import REPLICAS
 from shared import subjects
 from shared.aggregate import Recorded
 from shared.auth import TokenStore
-from shared.bus import BusConnection, ensure_node_streams
+from shared.bus import BusConnection
 from shared.consumer import VerifiedConsumer
 from shared.contracts.base import Visibility
 from shared.contracts.membership import CATALOGUE, SERVICE
@@ -92,6 +92,7 @@ from shared.runtime import NatsServer, StoreServer, free_port, settle_garbage_co
 from shared.service import ProcessContext, ServiceKit
 from shared.settings import NodeSettings
 from shared.store import Document, Outbox, ServiceDatabase, database_name
+from shared.streams import ensure_node_streams
 from shared.subjects import Channel
 
 WINDOW = 500  # raw publish window and fetch size, as measured in NATS-NOTES
@@ -357,7 +358,7 @@ async def connected(node: Node) -> AsyncIterator[None]:
     try:
         await node.bus.connect()
         duplicate_window = node.context.settings.duplicate_window_seconds
-        await ensure_node_streams(node.bus.js, node.name, duplicate_window)
+        await ensure_node_streams(node.bus, node.name, duplicate_window)
         yield
     finally:
         await node.bus.close()

@@ -1,54 +1,73 @@
-"""The bus: broker factory, connection, stream setup and dead letters.
+"""The bus: broker factory, connection, dead letters, and what streams' sources report.
 
-Streams are created here, in infrastructure code, never by a subscriber (a declaring
-subscriber would add its subject to a sourced stream). Inbound consumers live in
-``shared.consumer``.
+Streams are created in ``shared.streams``, in infrastructure code, never by a subscriber
+(a declaring subscriber would add its subject to a sourced stream). Inbound consumers
+live in ``shared.consumer``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
 from faststream.nats.subscriber.usecases import stream_pull_subscriber
+from faststream.nats.subscriber.usecases.basic import LogicSubscriber
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import StorageType, StreamConfig
-from nats.js.errors import NotFoundError
 
 from shared import subjects
+from shared.envelope import MAX_EVENT_BYTES
 from shared.metrics import Metrics
-from shared.subjects import Channel
+from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
 
-DEAD_LETTER_MAX_AGE_SECONDS = 30 * 24 * 3600
 DRAIN_SECONDS = 5  # a stop waits at most this long for in-flight messages
+DEAD_LETTER_BODY_BYTES = MAX_EVENT_BYTES  # a refused message's body is kept up to this
+CONNECT_TIMEOUT_SECONDS = 5.0  # one attempt to open the bus connection
+WATCH_SECONDS = 1.0  # a closed connection is looked for at least this often
+REOPEN_BACKOFF_SECONDS = (0.5, 10.0)  # first and longest wait between attempts to reopen
 
 
-def create_broker(url: str, metrics: Metrics) -> NatsBroker:
+def create_broker(
+    url: str, metrics: Metrics, closed: Callable[[], Awaitable[None]] | None = None
+) -> NatsBroker:
     """The FastStream broker that carries a process's consumers, with Prometheus metrics.
 
     Handlers get the raw messages (``apply_types=False`` and a raw decoder, see
     ``shared.consumer``): every message is verified against the key ring before it is
-    parsed, which FastStream's own validation would do the other way round.
+    parsed, which FastStream's own validation would do the other way round. Connection
+    trouble is reported by ``BusConnection`` in one line per outage; FastStream's own
+    logger would log a traceback for every reconnect attempt (every 2 s), so it is off.
     """
     _tolerate_idle_batch_fetches()
+    _end_batch_fetches_on_a_closed_connection()
     return NatsBroker(
         url,
         apply_types=False,
         middlewares=[NatsPrometheusMiddleware(registry=metrics.registry, app_name="alliance")],
-        log_level=logging.DEBUG,
+        logger=None,
+        error_cb=_ignore,
+        closed_cb=closed,
         max_reconnect_attempts=-1,
         name="alliance",
         drain_timeout=DRAIN_SECONDS,
     )
+
+
+async def _ignore(error: Exception) -> None:
+    """nats-py's error callback: ``BusConnection`` tells what matters, once."""
 
 
 def _tolerate_idle_batch_fetches() -> None:
@@ -64,46 +83,62 @@ def _tolerate_idle_batch_fetches() -> None:
     stream_pull_subscriber.TimeoutError = TimeoutError  # type: ignore[assignment,misc]
 
 
-async def ensure_node_streams(js: JetStreamContext, node: str, duplicate_window: int) -> None:
-    """The node's outbound, intra-node, dead-letter and inbound (sourced) streams."""
-    await ensure_streams(
-        js,
-        [
-            StreamConfig(
-                name=subjects.node_stream(node),
-                subjects=[subjects.node_subjects(node)],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-            StreamConfig(
-                name=subjects.local_stream(node),
-                subjects=[subjects.node_subjects(node, Channel.LOCAL)],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-            StreamConfig(
-                name=subjects.dead_letter_stream(node),
-                subjects=[subjects.dead_letter_subjects(node)],
-                storage=StorageType.FILE,
-                max_age=DEAD_LETTER_MAX_AGE_SECONDS,
-            ),
-            StreamConfig(
-                name=subjects.feed_stream(node),
-                subjects=[],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
-            ),
-        ],
-    )
+class _NeverRaised(Exception):
+    """Stands in for ``ConnectionClosedError`` in FastStream's batch pull loop."""
 
 
-async def ensure_streams(js: JetStreamContext, configs: list[StreamConfig]) -> None:
-    """Create the streams that do not exist yet; existing ones are left as they are."""
-    for config in configs:
-        try:
-            await js.stream_info(config.name or "")
-        except NotFoundError:
-            await js.add_stream(config)
+def _end_batch_fetches_on_a_closed_connection() -> None:
+    """Work around FastStream 0.7.8's batch pull loop spinning on a closed connection.
+
+    The loop catches ``ConnectionClosedError`` and fetches again at once; on a closed
+    connection nats-py raises it before awaiting anything, so the loop never yields and
+    the whole process stops (measured: HTTP unanswered, the connection never reopened).
+    With the name rebound the error ends the loop's task; FastStream restarts the task
+    (one pass of the event loop each time) until ``BusConnection``, woken by the close,
+    stops the subscribers and opens a new connection. Tested by
+    ``tests/integration/test_bus_recovery.py``.
+    """
+    stream_pull_subscriber.ConnectionClosedError = _NeverRaised  # type: ignore[misc,assignment]
+
+
+async def _forget_connection(broker: NatsBroker) -> None:
+    """Let FastStream 0.7.8 connect again after nats-py closed its connection for good.
+
+    nats-py closes a connection for good on most server errors (``-ERR``). FastStream
+    keeps the closed client (``connect`` returns it), and its subscribers keep their dead
+    subscriptions (``stop`` fails on them before forgetting them, and ``start`` then
+    reuses them, consuming nothing). Nothing public resets either; tested by
+    ``tests/integration/test_bus_recovery.py``.
+    """
+    for subscriber in broker.subscribers:
+        with contextlib.suppress(Exception):  # unsubscribing fails on the closed connection
+            await subscriber.stop()
+        if isinstance(subscriber, LogicSubscriber):
+            subscriber.subscription = None
+    broker._connection = None
+    broker.config.disconnect()
+
+
+def where(url: str) -> str:
+    """A server's address for a log line, without the credentials a URL may carry."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else url
+
+
+class BusUnavailable(Exception):
+    """The NATS server did not answer; the message says why, in a few words."""
+
+
+async def raw_stream_info(
+    bus: BusConnection, stream: str, request: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """STREAM.INFO as the server sends it (nats-py's model drops paging and source filters)."""
+    body = json.dumps(request).encode() if request else b""
+    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{stream}", body, timeout=5)
+    answer: dict[str, Any] = json.loads(reply.data)
+    if "error" in answer:
+        raise RuntimeError(f"STREAM.INFO {stream}: {answer['error'].get('description')}")
+    return answer
 
 
 class BusConnection:
@@ -112,44 +147,121 @@ class BusConnection:
     FastStream has no asynchronous JetStream publish (its ``publish`` waits for each
     ack), so the relay and the dead-letter publisher use ``js`` on the broker's own
     connection; consumers are the broker's subscribers.
+
+    nats-py reconnects by itself after a disconnect, but closes the connection for good on
+    most errors the server reports. Once connected, a watcher notices such a close and
+    opens a new connection (with its subscribers) until it succeeds; meanwhile
+    ``connected`` is False, so ``/healthz`` answers 503.
     """
 
     def __init__(self, url: str, metrics: Metrics | None = None) -> None:
         self.url = url
-        self.broker = create_broker(url, metrics or Metrics())
+        self._closed = asyncio.Event()
+        self.broker = create_broker(url, metrics or Metrics(), self._on_closed)
+        self._client: NatsClient | None = None
         self._js: JetStreamContext | None = None
+        self._consuming = False
+        self._watcher = BackgroundTask("bus-watcher")
 
     async def connect(self) -> None:
-        await self.broker.connect()
-        self._js = self.client.jetstream(publish_async_max_pending=4000)
+        """Open the connection (or raise ``BusUnavailable``), then keep it open."""
+        await self._open()
+        self._watcher.start(self._keep_open())
+
+    async def _open(self) -> None:
+        try:
+            # nats-py retries a first connect forever with unlimited reconnects: one
+            # attempt is cut short here, and the caller decides when to try again.
+            client = await asyncio.wait_for(self.broker.connect(), CONNECT_TIMEOUT_SECONDS)
+        except TimeoutError as exc:
+            raise BusUnavailable(f"no answer within {CONNECT_TIMEOUT_SECONDS:.0f} s") from exc
+        except Exception as exc:
+            raise BusUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        self._client = client
+        self._js = client.jetstream(publish_async_max_pending=4000)
+
+    async def _on_closed(self) -> None:
+        self._closed.set()
+
+    async def _keep_open(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closed.wait(), WATCH_SECONDS)
+            self._closed.clear()
+            if self._client is not None and self._client.is_closed:
+                log.warning("the bus connection to %s was closed; reopening it", where(self.url))
+                await self._reopen()
+
+    async def _reopen(self) -> None:
+        """Drop the closed connection, then connect and resubscribe until it works."""
+        await self._drop()
+        wait, longest = REOPEN_BACKOFF_SECONDS
+        while True:
+            try:
+                await self._open()
+                if self._consuming:
+                    await self.broker.start()
+            except Exception as exc:
+                log.debug("reopening the bus connection failed: %s", exc)
+                await self._drop()
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, longest)
+                continue
+            log.warning("the bus connection to %s is open again", where(self.url))
+            return
+
+    async def _drop(self) -> None:
+        """Forget the connection (closing it if it is still open) and its subscriptions."""
+        client, self._js, self._client = self._client, None, None
+        if client is not None and not client.is_closed:
+            with contextlib.suppress(Exception):
+                await client.close()
+        await _forget_connection(self.broker)
 
     @property
     def client(self) -> NatsClient:
-        return self.broker.connection
+        if self._client is None:
+            raise RuntimeError("the bus is not connected")
+        return self._client
 
     @property
     def js(self) -> JetStreamContext:
         if self._js is None:
-            raise RuntimeError("the bus is not connected yet")
+            raise RuntimeError("the bus is not connected")
         return self._js
 
     @property
     def connected(self) -> bool:
-        return self._js is not None and self.client.is_connected
+        return self._client is not None and self._client.is_connected
 
     async def start_consuming(self) -> None:
         """Start every subscriber registered on the broker."""
+        self._consuming = True
         await self.broker.start()
 
     async def stop_consuming(self) -> None:
-        """Stop pulling (in-flight batches are settled by their owners)."""
+        """Stop pulling (in-flight batches are settled by their owners).
+
+        On a closed connection a subscriber's pulling ends, and only its unsubscribing fails.
+        """
+        self._consuming = False
+        if self._client is None:
+            return
         for subscriber in self.broker.subscribers:
-            await subscriber.stop()
+            with contextlib.suppress(Exception):
+                await subscriber.stop()
 
     async def close(self) -> None:
-        if self._js is not None:
-            self._js = None
+        """Drain and close; a connection that is closed or reconnecting is just dropped."""
+        await self._watcher.stop()
+        if self._client is None:
+            return
+        try:
             await self.broker.stop()
+            self._client, self._js = None, None
+        except Exception as exc:  # nothing to drain without a server
+            log.debug("closing the bus without draining: %s", exc)
+            await self._drop()
 
 
 class DeadLetters:
@@ -162,14 +274,21 @@ class DeadLetters:
         self._metrics = metrics
 
     async def reject(self, message: Msg, reason: str, detail: str) -> None:
+        """Keep ``message`` with why it was refused; its body is cut to what the stream takes.
+
+        A refused message may be as large as anything the server carries; with our headers
+        added it could exceed ``max_payload``, and the server would close the connection.
+        ``Alliance-Size`` keeps the size it had.
+        """
         log.warning("dead-letter %s on %s: %s (%s)", reason, message.subject, detail, self._service)
         await self._bus.js.publish(
             self._subject,
-            message.data,
+            message.data[:DEAD_LETTER_BODY_BYTES],
             headers={
                 "Alliance-Reason": reason,
                 "Alliance-Detail": detail[:500],
-                "Alliance-Subject": message.subject,
+                "Alliance-Subject": message.subject[:500],
+                "Alliance-Size": str(len(message.data)),
             },
         )
         self._metrics.dead_letters.labels(self._service, reason).inc()
@@ -199,9 +318,8 @@ async def source_states(bus: BusConnection, stream: str) -> list[SourceState]:
     nats-py's ``StreamSourceInfo`` drops ``filter_subject``, which tells the sources of
     one stream (ALLIANCE, once per origin) apart, so the reply is read as JSON.
     """
-    reply = await bus.client.request(f"$JS.API.STREAM.INFO.{stream}", b"", timeout=2)
     states = []
-    for source in json.loads(reply.data).get("sources", []):
+    for source in (await raw_stream_info(bus, stream)).get("sources", []):
         active = int(source.get("active", -1))
         states.append(
             SourceState(

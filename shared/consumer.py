@@ -3,10 +3,11 @@
 Each consumer is a FastStream batch pull subscriber on the process's broker (durable,
 explicit acks). Its handler receives the raw messages (``shared.bus.create_broker``),
 queues it for a verify loop, which opens every message against the key ring in a worker
-thread, dead-letters (and acks) what must never be applied — malformed, forged, unknown
-origin, newer major schema, or redelivered too often — and hands the rest to an apply
-loop. Fetching, verifying and applying run as three stages, one batch in each, so the
-store (the slowest part) never waits for the next batch to be fetched and verified.
+thread, dead-letters (and acks) what must never be applied — oversized, malformed,
+forged, unknown origin, newer major schema, or redelivered too often — and hands the
+rest to an apply loop. Fetching, verifying and applying run as three stages, one batch
+in each, so the store (the slowest part) never waits for the next batch to be fetched
+and verified.
 
 A batch whose apply fails is split in halves until the failing message is alone: the
 good ones are applied and acked, only the bad one is negatively acknowledged; after
@@ -29,7 +30,7 @@ from nats.aio.msg import Msg
 from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from shared.bus import BusConnection, DeadLetters
-from shared.envelope import Envelope, EnvelopeRejected, KeyRing
+from shared.envelope import MAX_EVENT_BYTES, Envelope, EnvelopeRejected, KeyRing
 from shared.metrics import Metrics
 from shared.tasks import BackgroundTask
 
@@ -191,6 +192,10 @@ class VerifiedConsumer(Generic[T]):
                     "max_deliveries",
                     f"not applied after {inbound.max_deliver} deliveries"
                     + (f": {last}" if last else ""),
+                )
+            if len(message.data) > MAX_EVENT_BYTES:  # unread: no node publishes one
+                raise EnvelopeRejected(
+                    "oversized", f"{len(message.data):,} bytes, over {MAX_EVENT_BYTES:,}"
                 )
             return (self._decode(inbound.keyring.open(message.data, message.subject)),)
         except EnvelopeRejected as rejected:

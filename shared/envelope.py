@@ -7,7 +7,8 @@ Rejections (each is a ``reason`` label on the dead-letter metric)::
     ├── unknown_origin   no admitted key for the origin
     ├── bad_signature    signature missing or does not verify
     ├── origin_mismatch  envelope origin/subject disagree with the NATS subject
-    └── schema_version   payload major version newer than ours
+    ├── schema_version   payload major version newer than ours
+    └── oversized        larger than MAX_EVENT_BYTES (checked by the consumer, unread)
 """
 
 from __future__ import annotations
@@ -27,11 +28,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from shared import subjects
 from shared.contracts.base import Contract, SchemaVersionError, check_schema_version
+from shared.errors import TooLarge
 from shared.identity import NodeIdentity
 from shared.ids import new_id
 from shared.subjects import origin_of
 
 C = TypeVar("C", bound=Contract)
+
+# The largest envelope a node publishes or applies. Every stream an event crosses allows a
+# little more (the headers each hop adds, shared/bus.py), and all of them far less than
+# NATS's max_payload (1 MiB), so nothing a stream accepts can fail on a later hop.
+MAX_EVENT_BYTES = 64 * 1024
 
 
 class EnvelopeRejected(Exception):
@@ -68,6 +75,19 @@ class Envelope(BaseModel):
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()
+
+    def publishable_bytes(self) -> bytes:
+        """The body to publish; a change whose event would exceed the bus's limit is refused
+        here, at commit, so that no node ever puts on the bus what others cannot carry."""
+        body = self.to_bytes()
+        if len(body) > MAX_EVENT_BYTES:
+            raise TooLarge(
+                f"this change makes a {self.type.rsplit('.', 2)[-2]} event of {len(body):,} "
+                f"bytes; events are limited to {MAX_EVENT_BYTES:,} bytes: shorten its texts "
+                "or lists",
+                "body",
+            )
+        return body
 
     def payload(self, contract: builtins.type[C]) -> C:
         """The data as a contract; refuses newer major versions, ignores unknown fields."""

@@ -5,6 +5,7 @@ DomainError (422)      a rule of the domain refused the input; names the field
 ├── Duplicate (409)    the aggregate already exists
 ├── Gone (410)         the aggregate was deleted (tombstoned)
 ├── Forbidden (403)    the caller may not do this
+├── TooLarge (413)     the change would make an event above the bus's size limit
 └── Unavailable (503)  the node cannot do it now (its store is full), whoever asks
 """
 
@@ -47,6 +48,10 @@ class Duplicate(DomainError):
 
 class Gone(DomainError):
     status = 410
+
+
+class TooLarge(DomainError):
+    status = 413
 
 
 class Unavailable(DomainError):

@@ -3,7 +3,8 @@
 ``alliance up`` hosts every installed service in one process, ``alliance service NAME``
 one of them (docker-compose runs one per container), ``alliance hub`` the hub's registry.
 Each is ``create_app`` with a different ``ProcessPlan``. Resources open in the lifespan, in
-order (bus, streams, components, services, consumers) and close in reverse.
+order (bus, streams, components, services, consumers), retried until the servers behind
+them answer (``shared.startup``), and close in reverse.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from typing import Any, Protocol
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
-from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
 from shared.auth import TokenStore
-from shared.bus import BusConnection
+from shared.bus import BusConnection, where
 from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import KeyRing
 from shared.http import install_error_handlers, install_metrics, install_request_limits
@@ -32,6 +32,7 @@ from shared.metrics import Metrics
 from shared.openapi import documented_app
 from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
 from shared.settings import ProcessSettings
+from shared.startup import Startup, Step, UntilStarted
 from shared.store import Document
 from shared.subjects import Channel, event_subject
 from shared.web.layer import Site, WebLayer, locale_dir, template_dir
@@ -71,7 +72,7 @@ class ProcessPlan:
 
     title: str
     description: str
-    streams: Callable[[JetStreamContext], Awaitable[None]]
+    streams: Callable[[BusConnection], Awaitable[None]]
     components: Sequence[ComponentFactory] = field(default=())
     site_kind: str = "node"  # the frame of its pages: a node's site or the hub's portal
     feed: str | None = None  # where the alliance's shared events are (default FEED_<ID>)
@@ -112,23 +113,22 @@ def create_app(
     ] + [entry for component in components for entry in component.publishes]
     _document_publishers(bus, publishes)
 
+    nats, store = where(endpoints.nats_url), where(endpoints.mongodb_url or "")
+    startup = Startup(  # peers are trusted before any consumer verifies an event
+        plan.title,
+        bus,
+        plan.streams,
+        [Step(part, f"NATS at {nats} ({type(part).__name__})") for part in components]
+        + [Step(kit, f"the store at {store} ({kit.name})") for kit in kits],
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await bus.connect()
-        await plan.streams(bus.js)
-        started: list[ServiceKit[Any] | Component] = []
-        parts: list[ServiceKit[Any] | Component] = [*components, *kits]
+        await startup.begin()  # returns when up, or keeps trying in the background
         try:
-            for part in parts:  # peers are trusted before any consumer verifies an event
-                await part.start()
-                started.append(part)
-            await bus.start_consuming()
             yield
         finally:
-            await bus.stop_consuming()
-            for part in reversed(started):
-                await part.stop()
-            await bus.close()
+            await startup.close()
             if mongo is not None:
                 await mongo.close()
 
@@ -137,6 +137,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_request_limits(app)  # inside the metrics: refusals are counted too
+    app.add_middleware(UntilStarted, startup=startup)  # inside the request metrics
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
     web = _web_layer(settings, identity, plan, kits, context.tokens)
     app.state.web = web
@@ -149,7 +150,7 @@ def create_app(
             app.include_router(page(kit, web))
     app.include_router(web_router(web))
     app.mount("/static", static_files(), name="static")
-    app.include_router(_ops_router(identity, bus, mongo, plan.title))
+    app.include_router(_ops_router(identity, bus, mongo, plan.title, startup))
     app.state.kits = {kit.name: kit for kit in kits}
     return app
 
@@ -181,17 +182,22 @@ def _ops_router(
     bus: BusConnection,
     mongo: AsyncMongoClient[Document] | None,
     title: str,
+    startup: Startup,
 ) -> APIRouter:
     ops = APIRouter(tags=["ops"])
 
     @ops.get("/healthz")
     async def healthz() -> Response:
-        """200 only when the bus and (where this process keeps data) the store answer."""
+        """200 only when everything started and the bus and (where this process keeps data)
+        the store answer now; while starting, ``waiting_for`` says what does not answer."""
         checks = {"bus": bus.connected}
         if mongo is not None:
             checks["store"] = await _store_ok(mongo)
-        status = 200 if all(checks.values()) else 503
-        return JSONResponse({"node": identity.node, "checks": checks}, status_code=status)
+        body: dict[str, Any] = {"node": identity.node, "checks": checks}
+        if not startup.ready:
+            body["waiting_for"] = startup.waiting_for
+        status = 200 if startup.ready and all(checks.values()) else 503
+        return JSONResponse(body, status_code=status)
 
     @functools.cache
     def asyncapi_document() -> str:

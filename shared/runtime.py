@@ -147,7 +147,14 @@ class ChildProcess:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 preexec_fn=die_with_parent(self.death_signal) if sys.platform == "linux" else None,
+                # Ctrl-C reaches the terminal's whole process group: the parent stops its
+                # children itself, in order, and must not take their exit for a crash.
+                start_new_session=True,
             )
+
+    def exited(self) -> int | None:
+        """The exit code once the process has ended (and is reaped), None while it runs."""
+        return None if self.process is None else self.process.poll()
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:

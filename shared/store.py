@@ -153,14 +153,18 @@ class Outbox:
     catalogue: EventCatalogue
 
     def document(self, change: Recorded) -> Document:
-        """One outbox entry per change: its local event and, if any, its alliance view."""
+        """One outbox entry per change: its local event and, if any, its alliance view.
+
+        Raises ``TooLarge`` (HTTP 413) when an event exceeds ``MAX_EVENT_BYTES``; the
+        transaction is then aborted and nothing is stored.
+        """
         local = self.catalogue.seal(self.identity, Channel.LOCAL, change.event, change.version)
-        messages = [message(local.subject, local.id, local.to_bytes())]
+        messages = [message(local.subject, local.id, local.publishable_bytes())]
         if change.shared is not None:
             shared = self.catalogue.seal(
                 self.identity, Channel.ALLIANCE, change.shared, change.version
             )
-            messages.append(message(shared.subject, shared.id, shared.to_bytes()))
+            messages.append(message(shared.subject, shared.id, shared.publishable_bytes()))
         return {"_id": local.id, "messages": messages, "created": datetime.now(UTC)}
 
 

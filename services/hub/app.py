@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from nats.js import JetStreamContext
 from prometheus_client import Gauge
 
 from services.hub import handlers
@@ -178,8 +177,8 @@ class HubRegistry:
 def hub_plan(runtime: HubRuntime) -> ProcessPlan:
     """The hub: its own outbound stream and ALLIANCE, and the registry component."""
 
-    async def streams(js: JetStreamContext) -> None:
-        await handlers.ensure_hub_streams(js, runtime.duplicate_window_seconds)
+    async def streams(bus: BusConnection) -> None:
+        await handlers.ensure_hub_streams(bus, runtime.duplicate_window_seconds)
 
     def registry(context: ProcessContext, kits: list[ServiceKit[Any]]) -> HubRegistry:
         return HubRegistry(runtime, context)

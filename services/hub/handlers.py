@@ -7,17 +7,18 @@ from datetime import UTC, datetime
 
 import nkeys
 from nats.js import JetStreamContext
-from nats.js.api import ExternalStream, StorageType, StreamConfig, StreamSource
+from nats.js.api import ExternalStream, StreamSource
 
 from services.hub.domain import AdmittedNode, JoinRequest, Registry
 from services.hub.natsconf import node_deliver
 from services.hub.store import RegistryFile
 from shared import subjects
-from shared.bus import ensure_streams
+from shared.bus import BusConnection
 from shared.contracts import registry as contract
 from shared.envelope import Envelope
 from shared.federation import HubCredentials
 from shared.identity import NodeIdentity
+from shared.streams import Hop, ensure_streams, event_stream
 from shared.subjects import Channel
 
 HUB_STREAM = subjects.node_stream(contract.HUB_ORIGIN)
@@ -84,22 +85,26 @@ def alliance_sources(registry: Registry) -> list[StreamSource]:
     return sources
 
 
-async def ensure_hub_streams(js: JetStreamContext, duplicate_window: int) -> None:
-    """The hub's own outbound stream (registry events) and ALLIANCE (no own subjects)."""
+async def ensure_hub_streams(bus: BusConnection, duplicate_window: int) -> None:
+    """The hub's own outbound stream (registry events) and ALLIANCE (no own subjects).
+
+    ALLIANCE is the second hop of every event: it allows a little more than a node's
+    stream (the source header it adds) and keeps the latest event of each aggregate.
+    """
     await ensure_streams(
-        js,
+        bus,
         [
-            StreamConfig(
-                name=HUB_STREAM,
-                subjects=[subjects.node_subjects(contract.HUB_ORIGIN)],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
+            event_stream(
+                HUB_STREAM,
+                [subjects.node_subjects(contract.HUB_ORIGIN)],
+                duplicate_window,
+                Hop.ORIGIN,
             ),
-            StreamConfig(
-                name=subjects.ALLIANCE_STREAM,
-                subjects=[],
-                storage=StorageType.FILE,
-                duplicate_window=duplicate_window,
+            event_stream(
+                subjects.ALLIANCE_STREAM,
+                [],
+                duplicate_window,
+                Hop.ALLIANCE,
                 sources=[StreamSource(name=HUB_STREAM)],
             ),
         ],

@@ -52,6 +52,7 @@ __all__ = [
     "AggregateDeleted",
     "Cluster",
     "ClusterDraft",
+    "ContactErasure",
     "ContactPerson",
     "CooperationType",
     "DomainError",
@@ -272,6 +273,17 @@ class ContactPerson(_Input):
     consent: bool = False
 
 
+def same_email(a: str, b: str) -> bool:
+    """E-mail addresses as people write them: case and surrounding spaces do not count."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+class ContactErasure(_Input):
+    """A GDPR erasure request: the person, by e-mail, to remove from every organisation."""
+
+    email: Email
+
+
 class PartnerLink(_Input):
     """A cross-link from a network's profile to a partner network."""
 
@@ -429,6 +441,25 @@ class Organization(OrganizationDraft, _Lifecycle):
     def revise(self, draft: OrganizationDraft, now: datetime) -> None:
         """Replace the profile with the draft; refused once deleted."""
         self._revise(draft, now)
+
+    def erase_contact(self, email: str, now: datetime) -> bool:
+        """Remove the person with this e-mail from the contacts; False if not listed.
+
+        A live record announces the revision: every stream keeps only an aggregate's latest
+        event, so the person's data is replaced there and in other nodes' replicas. A
+        deleted record only loses it from what is stored (its last event holds no data).
+        """
+        kept = [c for c in self.contacts if not same_email(c.email, email)]
+        if len(kept) == len(self.contacts):
+            return False
+        if self.deleted:
+            self.contacts = kept
+            return True
+        was_shared = self.is_shared
+        self.bump(now)
+        self.contacts = kept
+        self._announce(was_shared)
+        return True
 
     def _shareable(self, event: Event) -> Event:
         """Contact persons leave the node only with their consent."""

@@ -81,6 +81,28 @@ async def delete_organization(org_id: str, uow: MembershipUnitOfWork) -> Organiz
 
 
 @dataclass(frozen=True)
+class Erasure:
+    """What a GDPR erasure changed: the organisations the person was removed from."""
+
+    email: str
+    organizations: list[str]
+
+
+async def erase_contact(email: str, uow: MembershipUnitOfWork) -> Erasure:
+    """Remove a person from every organisation of this node (right to erasure).
+
+    Each live organisation announces its revision, so the streams (which keep only the
+    latest event of each organisation) and other nodes' replicas lose the person too.
+    """
+    changed = []
+    for org in await uow.organizations.with_contact(email):
+        if org.erase_contact(email, _now()):
+            await uow.organizations.save(org)
+            changed.append(org.id)
+    return Erasure(email, changed)
+
+
+@dataclass(frozen=True)
 class ImportReport:
     """Per-row outcome of a CSV import: good rows land, bad rows are named with the reason."""
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from pymongo import ASCENDING, TEXT
 
-from services.membership.domain import Cluster, NetworkProfile, Organization
+from services.membership.domain import Cluster, NetworkProfile, Organization, same_email
 from services.membership.keys import duplicate_key, match_keys
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
@@ -133,6 +133,21 @@ class OrganizationRepository(Repository[Organization]):
         field = "vat" if aggregate.vat else "legal_name"
         who = repr(holder["_id"]) if holder else "another organisation"
         return Duplicate(f"organisation {who} is already registered with it", field)
+
+    async def with_contact(self, email: str) -> list[Organization]:
+        """Organisations, deleted ones too, that list a contact with this e-mail.
+
+        nx-27017 matches no `$in` or `$regex` with options into an array of documents
+        (docs/store.md), and the e-mail is compared regardless of case, so every
+        organisation's contacts are read and compared here; an erasure is rare.
+        """
+        cursor = self.collection.find({}, {"contacts": 1}, session=self.session)
+        ids = [
+            doc["_id"]
+            async for doc in cursor
+            if any(same_email(str(c.get("email", "")), email) for c in doc.get("contacts") or [])
+        ]
+        return [org for org_id in ids if (org := await self.get(org_id)) is not None]
 
     async def members_with_keys(
         self, keys: set[str], include_node_only: bool

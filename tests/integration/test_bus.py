@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig, StreamSource
 
 from shared import subjects
-from shared.bus import BusConnection, DeadLetters, ensure_node_streams
+from shared.bus import BusConnection, DeadLetters
 from shared.consumer import Inbound, VerifiedConsumer
 from shared.contracts.membership import (
     CATALOGUE,
@@ -31,6 +31,7 @@ from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity, create_identity
 from shared.metrics import Metrics
 from shared.runtime import NatsServer
+from shared.streams import ensure_node_streams
 from shared.subjects import Channel
 from tests.conftest import NodeUnderTest
 
@@ -207,16 +208,23 @@ async def test_withdrawals_and_redeliveries_are_obeyed_once(
     gone = CATALOGUE.seal(
         fr, Channel.ALLIANCE, OrganizationWithdrawn(id="fr-1", reason="deleted"), 2
     )
-    for envelope in (first, first, gone):  # no Nats-Msg-Id: the stream keeps the duplicate
-        await publish(js, envelope, dedup=False)
 
-    async def handled() -> bool:
+    async def counted(metric: str) -> bool:
         text = (await node.client.get("/metrics")).text
-        applied = 'alliance_projection_applied_total{origin="fr",service="membership"}'
-        skipped = 'alliance_projection_skipped_total{origin="fr",service="membership"}'
-        return applied in text and skipped in text
+        return f'{metric}{{origin="fr",service="membership"}}' in text
 
-    await eventually(handled)
+    # The feed keeps the latest event of each aggregate: each is published once the one
+    # before was applied, so the duplicate (no Nats-Msg-Id: stored again) is delivered.
+    await publish(js, first, dedup=False)
+    await eventually(lambda: counted("alliance_projection_applied_total"))
+    await publish(js, first, dedup=False)
+    await eventually(lambda: counted("alliance_projection_skipped_total"))
+    await publish(js, gone, dedup=False)
+
+    async def withdrawn() -> bool:
+        return (await node.client.get("/api/membership/replicas")).json() == {}
+
+    await eventually(withdrawn)
     assert (await node.client.get("/api/membership/replicas")).json() == {}
     missing = await node.client.get(
         "/api/membership/cross-membership", params={"org": "aerospace valley"}
@@ -238,11 +246,15 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_the_consumer_goes
     unknown = organization(fr, "fr-5", "Unknown SA")
     unknown = unknown.model_copy(update={"type": "eu.clustersalliance.membership.organization.x"})
     unknown = unknown.model_copy(update={"signature": fr.sign(unknown.canonical_bytes())})
-    subject = "alliance.fr.membership.organization.fr-9"
+    subject = "alliance.fr.membership.organization.fr-{}"  # the feed keeps one per subject
     bad = [
-        (subject, b"not json{", "malformed"),
-        (subject, organization(stranger, "fr-9", "Forged SA").to_bytes(), "bad_signature"),
-        (subject, json.dumps(tampered).encode(), "bad_signature"),
+        (subject.format(6), b"not json{", "malformed"),
+        (
+            subject.format(7),
+            organization(stranger, "fr-7", "Forged SA").to_bytes(),
+            "bad_signature",
+        ),
+        (subject.format(9), json.dumps(tampered).encode(), "bad_signature"),
         (newer_major.subject, newer_major.to_bytes(), "schema_version"),
         (unknown.subject, unknown.to_bytes(), "unknown_event"),
         ("alliance.fr.membership.organization.fr-4", newer_major.to_bytes(), "origin_mismatch"),
@@ -272,7 +284,7 @@ async def test_bad_messages_are_dead_lettered_with_reasons_and_the_consumer_goes
 async def bus(nats_server: NatsServer) -> AsyncIterator[BusConnection]:
     connection = BusConnection(nats_server.url)
     await connection.connect()
-    await ensure_node_streams(connection.js, "ro", 3600)
+    await ensure_node_streams(connection, "ro", 3600)
     yield connection
     await connection.stop_consuming()
     await connection.close()

@@ -871,9 +871,45 @@ async def test_only_shareable_changes_leave_the_node_signed(
         ring.open(json.dumps(forged).encode(), subject)
 
 
+class _Published:
+    """Every message published on some subjects from now on, in order.
+
+    A stream keeps only the latest event of each aggregate, so the whole sequence of an
+    aggregate's events is seen as the relay publishes them.
+    """
+
+    def __init__(self, client: nats.aio.client.Client) -> None:
+        self.client = client
+        self.seen: list[tuple[str, bytes]] = []
+        self.arrived = asyncio.Event()
+
+    @classmethod
+    async def on(cls, nats_url: str, subjects_filter: str) -> _Published:
+        watch = cls(await nats.connect(nats_url))
+
+        async def keep(message: nats.aio.msg.Msg) -> None:
+            watch.seen.append((message.subject, message.data))
+            watch.arrived.set()
+
+        await watch.client.subscribe(subjects_filter, cb=keep)
+        await watch.client.flush()
+        return watch
+
+    async def messages(self, expected: int) -> list[tuple[str, bytes]]:
+        """What was published once ``expected`` were (and no more arrive)."""
+        async with asyncio.timeout(10):
+            while len(self.seen) < expected:
+                self.arrived.clear()
+                await self.arrived.wait()
+        await asyncio.sleep(0.7)  # longer than the relay's idle poll: catch any extra
+        await self.client.close()
+        return self.seen
+
+
 async def test_every_shared_change_is_one_event_in_order(
     node: NodeUnderTest, nats_server: NatsServer
 ) -> None:
+    published = await _Published.on(nats_server.url, f"alliance.{node.identity.node}.>")
     public = await create_org(node, visibility="public")
     url = f"{ORGS}/{public['id']}"
     revised = org_payload(legal_name=public["legal_name"], visibility="alliance", city="Arad")
@@ -899,8 +935,7 @@ async def test_every_shared_change_is_one_event_in_order(
         ("organization", "withdrawn", 5),  # deleted
         ("cluster", "registered", 1),
     ]
-    stream = node_stream(node.identity.node)
-    messages = await _stream_messages(nats_server.url, stream, expected=len(expected))
+    messages = await published.messages(expected=len(expected))
     ring = KeyRing({node.identity.node: node.identity.public_key})
     envelopes: list[Envelope] = [ring.open(data, subject) for subject, data in messages]
     assert [(e.type, e.aggregateversion) for e in envelopes] == [
