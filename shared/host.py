@@ -35,7 +35,7 @@ from shared.settings import ProcessSettings
 from shared.startup import Startup, Step, UntilStarted
 from shared.store import Document
 from shared.subjects import Channel, event_subject
-from shared.web.layer import Site, WebLayer, locale_dir, template_dir
+from shared.web.layer import NavLink, Site, WebLayer, locale_dir, template_dir
 from shared.web.routes import WEB_LINKS, static_files, web_router
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ class Component(Protocol):
 
     routers: list[APIRouter]
     publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]]
+    pages: list[Callable[[WebLayer], APIRouter]]  # its pages in the web layer, if any
+    navigation: list[NavLink]
+    web_package: str | None  # the package holding their templates/ and locales/
 
     async def start(self) -> None: ...
 
@@ -139,7 +142,8 @@ def create_app(
     install_request_limits(app)  # inside the metrics: refusals are counted too
     app.add_middleware(UntilStarted, startup=startup)  # inside the request metrics
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
-    web = _web_layer(settings, identity, plan, kits, context.tokens)
+    web = _web_layer(settings, identity, plan, kits, components, context.tokens)
+    web.add_links(link for component in components for link in component.navigation)
     app.state.web = web
     for router in [r for kit in kits for r in kit.routers] + [
         r for component in components for r in component.routers
@@ -148,6 +152,9 @@ def create_app(
     for kit in kits:
         for page in kit.declaration.pages:
             app.include_router(page(kit, web))
+    for component in components:
+        for component_page in component.pages:
+            app.include_router(component_page(web))
     app.include_router(web_router(web))
     app.mount("/static", static_files(), name="static")
     app.include_router(_ops_router(identity, bus, mongo, plan.title, startup))
@@ -160,10 +167,13 @@ def _web_layer(
     identity: NodeIdentity,
     plan: ProcessPlan,
     kits: Sequence[ServiceKit[Any]],
+    components: Sequence[Component],
     tokens: TokenStore,
 ) -> WebLayer:
     """The pages' frame, templates, catalogues and navigation, from the declarations."""
-    packages = [kit.declaration.package for kit in kits if kit.declaration.package]
+    packages = [kit.declaration.package for kit in kits if kit.declaration.package] + [
+        component.web_package for component in components if component.web_package
+    ]
     return WebLayer(
         site=Site(title=identity.name, kind=plan.site_kind),
         tokens=tokens,

@@ -55,6 +55,7 @@ from shared.web.layer import NavLink, WebLayer
 log = logging.getLogger(__name__)
 
 SERVICE_GROUP = "alliance.services"
+HUB_SERVICE_GROUP = "alliance.hub_services"
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
 
@@ -377,6 +378,7 @@ def _age(rfc3339: str) -> float:
 DeclarationFactory = Callable[[], ServiceDeclaration[Any]]
 
 
-def installed_services() -> dict[str, DeclarationFactory]:
-    """Every installed service, by name (the ``alliance.services`` entry points)."""
-    return {point.name: point.load() for point in entry_points(group=SERVICE_GROUP)}
+def installed_services(group: str = SERVICE_GROUP) -> dict[str, DeclarationFactory]:
+    """Every installed service, by name: a node's (``alliance.services`` entry points) or
+    the hub's (``alliance.hub_services``)."""
+    return {point.name: point.load() for point in entry_points(group=group)}
