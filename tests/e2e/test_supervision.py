@@ -166,7 +166,7 @@ def launch(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen[s
 
 
 def waiting_for(url: str) -> str:
-    answer = httpx.get(f"{url}/healthz", timeout=2)
+    answer = httpx.get(f"{url}/healthz", timeout=5)
     assert answer.status_code == 503, answer.text
     return str(answer.json()["waiting_for"])
 
