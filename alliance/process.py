@@ -35,6 +35,7 @@ from shared.runtime import (
     process_runs_in,
     read_run_info,
     settle_garbage_collector,
+    without_credentials,
     write_run_info,
 )
 from shared.settings import ProcessSettings
@@ -122,7 +123,7 @@ class Servers:
                 say(f"{what} {_ended(code)} and could not be restarted: {exc}")
                 return False
         self._due.pop(index, None)
-        say(f"{what} {_ended(code)}; restarted it on {server.url}")
+        say(f"{what} {_ended(code)}; restarted it on {without_credentials(server.url)}")
         return True
 
     def stop(self) -> None:

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from faststream.nats import NatsBroker
@@ -31,6 +30,7 @@ from nats.js.errors import NotFoundError
 from shared import subjects
 from shared.envelope import MAX_EVENT_BYTES
 from shared.metrics import Metrics
+from shared.runtime import without_credentials
 from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -121,12 +121,6 @@ async def _forget_connection(broker: NatsBroker) -> None:
     broker.config.disconnect()
 
 
-def where(url: str) -> str:
-    """A server's address for a log line, without the credentials a URL may carry."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else url
-
-
 class BusUnavailable(Exception):
     """The NATS server did not answer; the message says why, in a few words."""
 
@@ -191,7 +185,10 @@ class BusConnection:
                 await asyncio.wait_for(self._closed.wait(), WATCH_SECONDS)
             self._closed.clear()
             if self._client is not None and self._client.is_closed:
-                log.warning("the bus connection to %s was closed; reopening it", where(self.url))
+                log.warning(
+                    "the bus connection to %s was closed; reopening it",
+                    without_credentials(self.url),
+                )
                 await self._reopen()
 
     async def _reopen(self) -> None:
@@ -209,7 +206,7 @@ class BusConnection:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, longest)
                 continue
-            log.warning("the bus connection to %s is open again", where(self.url))
+            log.warning("the bus connection to %s is open again", without_credentials(self.url))
             return
 
     async def _drop(self) -> None:

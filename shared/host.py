@@ -23,13 +23,14 @@ from faststream.specification import AsyncAPI
 from pymongo import AsyncMongoClient
 
 from shared.auth import TokenStore
-from shared.bus import BusConnection, where
+from shared.bus import BusConnection
 from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import KeyRing
 from shared.http import install_error_handlers, install_metrics, install_request_limits
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
 from shared.openapi import documented_app
+from shared.runtime import without_credentials
 from shared.service import ProcessContext, ServiceDeclaration, ServiceKit
 from shared.settings import ProcessSettings
 from shared.startup import Startup, Step, UntilStarted
@@ -116,7 +117,10 @@ def create_app(
     ] + [entry for component in components for entry in component.publishes]
     _document_publishers(bus, publishes)
 
-    nats, store = where(endpoints.nats_url), where(endpoints.mongodb_url or "")
+    nats, store = (
+        without_credentials(endpoints.nats_url),
+        without_credentials(endpoints.mongodb_url or ""),
+    )
     startup = Startup(  # peers are trusted before any consumer verifies an event
         plan.title,
         bus,

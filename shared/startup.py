@@ -21,8 +21,9 @@ from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.bus import BusConnection, BusUnavailable, where
+from shared.bus import BusConnection, BusUnavailable
 from shared.http import problem
+from shared.runtime import without_credentials
 from shared.tasks import BackgroundTask
 
 log = logging.getLogger(__name__)
@@ -122,18 +123,18 @@ class Startup:
     async def _advance(self) -> None:
         """Do every step not done yet; each is done once."""
         if not self._opened:
-            self.waiting_for = f"NATS at {where(self._bus.url)}"
+            self.waiting_for = f"NATS at {without_credentials(self._bus.url)}"
             await self._bus.connect()
             self._opened = True
         if not self._streams_made:
-            self.waiting_for = f"the streams on NATS at {where(self._bus.url)}"
+            self.waiting_for = f"the streams on NATS at {without_credentials(self._bus.url)}"
             await self._streams(self._bus)
             self._streams_made = True
         for step in self._steps[len(self._started) :]:
             self.waiting_for = step.needs
             await step.part.start()
             self._started.append(step.part)
-        self.waiting_for = f"the consumers on NATS at {where(self._bus.url)}"
+        self.waiting_for = f"the consumers on NATS at {without_credentials(self._bus.url)}"
         await self._bus.start_consuming()
         self._consuming = True
 

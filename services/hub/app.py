@@ -199,6 +199,7 @@ class HubRegistry:
 
     async def _run(self) -> None:
         seen = -1.0
+        failing = False
         while True:
             try:
                 if self._registry_file.version() != seen:
@@ -206,8 +207,14 @@ class HubRegistry:
                     await self._reconcile()
                 await self._publish_state()
             except Exception as exc:  # keep reconciling once NATS answers again
-                log.warning("hub reconcile failed, retrying: %s", exc)
+                if not failing:  # one line per outage, not two a second
+                    log.warning("hub reconcile failed (%s); retrying until it works", exc)
+                failing = True
                 seen = -1.0
+            else:
+                if failing:
+                    log.warning("hub reconcile works again")
+                failing = False
             await asyncio.sleep(RECONCILE_SECONDS)
 
 

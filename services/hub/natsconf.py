@@ -4,8 +4,8 @@ One NATS account per admitted node (``NODE_<ID>``): its leaf connection (and onl
 connection) logs in with the node's nkey, may publish only under ``alliance.<id>.>``, and
 reaches exactly one call of the hub's JetStream API (creating its feed's filtered
 consumer on ALLIANCE; ``services/hub/warden.py`` deletes whatever else a node makes of
-it). Data crosses accounts only through the exports and imports below (layout verified
-in deploy/nats/hub.conf).
+it). Data crosses accounts only through the exports and imports below (what an operator
+reads about it: deploy/nats/README.md).
 
 The client and monitoring ports listen on ``nats_host`` (loopback by default); only the
 leaf listener faces the nodes. The file is rewritten (0600: it holds the hub user's

@@ -22,7 +22,7 @@ import pytest
 
 from shared.envelope import KeyRing
 from shared.identity import load_identity
-from shared.runtime import NatsServer, read_run_info
+from shared.runtime import NatsCredentials, NatsServer, nats_client_url, read_run_info
 from shared.subjects import node_stream
 from tests.e2e.test_node_process import init_node, stream_event_ids, wait_for_empty_outbox
 from tests.federation import poll
@@ -118,7 +118,7 @@ def test_a_sigkilled_nats_server_is_restarted_and_nothing_acknowledged_is_lost(
     wait_for_empty_outbox(node.url)
     identity = load_identity(data_dir)
     keyring = KeyRing({identity.node: identity.public_key})
-    nats_url = str(read_run_info(data_dir)["nats_url"])
+    nats_url = nats_client_url(data_dir)
     counts = Counter(asyncio.run(stream_event_ids(nats_url, node_stream(identity.node), keyring)))
     assert set(counts) == set(writer.created), "an acknowledged write has no event"
     assert max(counts.values()) == 1
@@ -131,7 +131,7 @@ def test_a_sigkilled_store_is_restarted_and_keeps_what_it_acknowledged(
     data_dir = tmp_path / "ro"
     token = init_node(data_dir)
     node = NodeProcess(data_dir, spare_port(), track=nodes).start()
-    killed = child(data_dir, "nx-27017")
+    killed = child(data_dir, "shared.store_socket")
     headers = {"Authorization": f"Bearer {token}"}
     with Writer(node.url, token) as writer:
         poll(lambda: len(writer.created) >= 10, 30, "writes before the kill")
@@ -141,7 +141,7 @@ def test_a_sigkilled_store_is_restarted_and_keeps_what_it_acknowledged(
         during = len(writer.created)
         poll(lambda: len(writer.created) >= during + 5, 60, "writes after the restart")
     assert not Path(f"/proc/{killed}").exists(), "the killed nx-27017 was left defunct"
-    assert child(data_dir, "nx-27017") != killed
+    assert child(data_dir, "shared.store_socket") != killed
     assert sum("nx-27017 store was killed" in line for line in log_of(node).splitlines()) == 1
     listed = httpx.get(
         f"{node.url}/api/membership/organizations", params={"limit": 500}, headers=headers
@@ -166,7 +166,7 @@ def launch(data_dir: Path, port: int, env: dict[str, str]) -> subprocess.Popen[s
 
 
 def waiting_for(url: str) -> str:
-    answer = httpx.get(f"{url}/healthz", timeout=2)
+    answer = httpx.get(f"{url}/healthz", timeout=5)
     assert answer.status_code == 503, answer.text
     return str(answer.json()["waiting_for"])
 
@@ -186,8 +186,9 @@ def test_up_with_nats_url_at_nothing_says_so_once_answers_503_and_serves_once_na
 ) -> None:
     data_dir, port, nats_port = tmp_path / "ro", spare_port(), spare_port()
     init_node(data_dir)
-    nats_url = f"nats://127.0.0.1:{nats_port}"
-    processes.append(launch(data_dir, port, {"NATS_URL": nats_url}))
+    credentials = NatsCredentials.generate()
+    nats_url = f"nats://127.0.0.1:{nats_port}"  # as the node names it: no credentials
+    processes.append(launch(data_dir, port, {"NATS_URL": credentials.authorize(nats_url)}))
     url = f"http://127.0.0.1:{port}"
     poll(lambda: f"NATS at {nats_url}" in waiting_for(url), 30, "/healthz naming NATS_URL")
     answer = httpx.post(f"{url}/api/membership/organizations", json={}, timeout=5)
@@ -196,7 +197,13 @@ def test_up_with_nats_url_at_nothing_says_so_once_answers_503_and_serves_once_na
     log = (tmp_path / "ro.log").read_text()
     assert "Traceback" not in log
     assert sum(f"waiting for NATS at {nats_url}" in line for line in log.splitlines()) == 1
-    server = NatsServer(tmp_path / "nats", server_name="late", domain="ro-clustero", port=nats_port)
+    server = NatsServer(
+        tmp_path / "nats",
+        server_name="late",
+        domain="ro-clustero",
+        port=nats_port,
+        credentials=credentials,
+    )
     server.start()
     try:
         poll(lambda: health(url) == 200, 40, "healthy once NATS answers")

@@ -9,13 +9,14 @@ import pytest
 from pymongo.errors import ServerSelectionTimeoutError
 
 from shared.aggregate import Recorded
-from shared.bus import DEAD_LETTER_BODY_BYTES, BusUnavailable, SourceState, where
+from shared.bus import DEAD_LETTER_BODY_BYTES, BusUnavailable, SourceState
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
 from shared.envelope import MAX_EVENT_BYTES
 from shared.errors import TooLarge
 from shared.federation import HUB_SILENT_SECONDS, hub_heard
 from shared.identity import NodeIdentity, create_identity
+from shared.runtime import without_credentials
 from shared.startup import one_line
 from shared.store import Outbox
 from shared.streams import HOP_HEADROOM_BYTES, Hop, max_message_bytes
@@ -95,7 +96,7 @@ def test_a_startup_wait_is_told_in_one_short_line_without_credentials() -> None:
         "ServerSelectionTimeoutError: 127.0.0.1:1: [Errno 111] Connection refused"
     )
     assert one_line(BusUnavailable("no answer within 5 s")) == "no answer within 5 s"
-    assert where("nats://hub:s3cret@127.0.0.1:4222") == "nats://127.0.0.1:4222"
-    assert where("mongodb://u:p@127.0.0.1:27017/?directConnection=true") == (
-        "mongodb://127.0.0.1:27017"
+    assert without_credentials("nats://hub:s3cret@127.0.0.1:4222") == "nats://127.0.0.1:4222"
+    assert without_credentials("mongodb://u:p@127.0.0.1:27017/?directConnection=true") == (
+        "mongodb://127.0.0.1:27017/?directConnection=true"
     )
