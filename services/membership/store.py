@@ -21,7 +21,7 @@ from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.errors import Duplicate
 from shared.replicas import replica_key
-from shared.store import Document, Repository, ServiceDatabase, UnitOfWork
+from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
 from shared.text import search_words
 
 ORGANIZATIONS = "organizations"
@@ -62,7 +62,7 @@ async def unique_duplicate_key(db: ServiceDatabase) -> None:
     await organizations.create_index([(DUPLICATE_KEY, ASCENDING)], unique=True, sparse=True)
 
 
-MIGRATIONS = (create_indexes, unique_duplicate_key)
+MIGRATIONS = (create_indexes, unique_duplicate_key, page_keys(ORGANIZATIONS, CLUSTERS))
 
 
 def replica_keys(event: Event) -> Document:
