@@ -31,7 +31,15 @@ from shared.http import MAX_CSV_BYTES
 from shared.nace import nace_divisions, nace_title
 from shared.service import ServiceKit
 from shared.text import search_words
-from shared.web.forms import checked, chosen, domain_errors, optional, parse, split_list, text
+from shared.web.forms import (
+    checked,
+    chosen,
+    domain_errors,
+    optional,
+    split_list,
+    submit,
+    text,
+)
 from shared.web.i18n import N_
 from shared.web.layer import WebLayer
 from shared.web.session import Session
@@ -262,19 +270,18 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         form = await request.form()
         web.check_form(request, _str(form.get("csrf")))
         values = organization_values(form)
-        draft, errors = parse(OrganizationDraft, values)
+        draft, errors = await submit(
+            OrganizationDraft,
+            values,
+            lambda draft: kit.transaction(
+                lambda uow: handlers.register_organization(draft, uow, identity)
+            ),
+        )
         if draft is not None:
-            try:
-                org = await kit.transaction(
-                    lambda uow: handlers.register_organization(draft, uow, identity)
-                )
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                return web.redirect(
-                    "/console/organizations",
-                    notice=_said(web, request, N_("Saved: %s"), org.legal_name),
-                )
+            return web.redirect(
+                "/console/organizations",
+                notice=_said(web, request, N_("Saved: %s"), draft.legal_name),
+            )
         return web.render(
             request,
             "membership/organization_form.html",
@@ -298,17 +305,18 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         web.check_form(request, _str(form.get("csrf")))
         org = await handlers.existing_organization(org_id, kit.reads())
         values = organization_values(form)
-        draft, errors = parse(OrganizationDraft, values)
+        draft, errors = await submit(
+            OrganizationDraft,
+            values,
+            lambda draft: kit.transaction(
+                lambda uow: handlers.revise_organization(org_id, draft, uow)
+            ),
+        )
         if draft is not None:
-            try:
-                await kit.transaction(lambda uow: handlers.revise_organization(org_id, draft, uow))
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                return web.redirect(
-                    "/console/organizations",
-                    notice=_said(web, request, N_("Saved: %s"), draft.legal_name),
-                )
+            return web.redirect(
+                "/console/organizations",
+                notice=_said(web, request, N_("Saved: %s"), draft.legal_name),
+            )
         return web.render(
             request,
             "membership/organization_form.html",
@@ -355,16 +363,17 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         form = await request.form()
         web.check_form(request, _str(form.get("csrf")))
         values = cluster_values(form)
-        draft, errors = parse(ClusterDraft, values)
+        draft, errors = await submit(
+            ClusterDraft,
+            values,
+            lambda draft: kit.transaction(
+                lambda uow: handlers.register_cluster(draft, uow, identity)
+            ),
+        )
         if draft is not None:
-            try:
-                await kit.transaction(lambda uow: handlers.register_cluster(draft, uow, identity))
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                return web.redirect(
-                    "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
-                )
+            return web.redirect(
+                "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
+            )
         return web.render(
             request,
             "membership/cluster_form.html",
@@ -392,16 +401,17 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         web.check_form(request, _str(form.get("csrf")))
         found = await handlers.existing_cluster(cluster_id, kit.reads())
         values = cluster_values(form)
-        draft, errors = parse(ClusterDraft, values)
+        draft, errors = await submit(
+            ClusterDraft,
+            values,
+            lambda draft: kit.transaction(
+                lambda uow: handlers.revise_cluster(cluster_id, draft, uow)
+            ),
+        )
         if draft is not None:
-            try:
-                await kit.transaction(lambda uow: handlers.revise_cluster(cluster_id, draft, uow))
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                return web.redirect(
-                    "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
-                )
+            return web.redirect(
+                "/console/clusters", notice=_said(web, request, N_("Saved: %s"), draft.name)
+            )
         return web.render(
             request,
             "membership/cluster_form.html",
@@ -481,18 +491,17 @@ def membership_pages(kit: Kit, web: WebLayer) -> APIRouter:
         form = await request.form()
         web.check_form(request, _str(form.get("csrf")))
         values = profile_values(form)
-        draft, errors = parse(NetworkProfileDraft, values)
+        draft, errors = await submit(
+            NetworkProfileDraft,
+            values,
+            lambda draft: kit.transaction(
+                lambda uow: handlers.revise_network_profile(draft, uow, identity)
+            ),
+        )
         if draft is not None:
-            try:
-                await kit.transaction(
-                    lambda uow: handlers.revise_network_profile(draft, uow, identity)
-                )
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                return web.redirect(
-                    "/console/profile", notice=_said(web, request, N_("Saved: %s"), draft.name)
-                )
+            return web.redirect(
+                "/console/profile", notice=_said(web, request, N_("Saved: %s"), draft.name)
+            )
         return web.render(
             request,
             "membership/profile_form.html",

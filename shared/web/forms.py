@@ -8,7 +8,7 @@ the same input with the same reason. Field names in forms are the model's dotted
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -48,6 +48,25 @@ def parse(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, dict[str, 
         return model.model_validate(data), {}
     except ValidationError as exc:
         return None, field_errors(exc)
+
+
+async def submit(
+    model: type[M], data: Mapping[str, Any], change: Callable[[M], Awaitable[object]]
+) -> tuple[M | None, dict[str, str]]:
+    """Parse a form and make the change it asks for.
+
+    One place decides what a console form answers: the draft when the change was made,
+    else the errors by field, whether the form's values were invalid or the change was
+    refused (a duplicate, an unknown cluster), so each page shows them beside the field.
+    """
+    draft, errors = parse(model, data)
+    if draft is None:
+        return None, errors
+    try:
+        await change(draft)
+    except DomainError as exc:
+        return None, domain_errors(exc)
+    return draft, {}
 
 
 def text(form: Mapping[str, Any], name: str) -> str:
