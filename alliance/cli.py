@@ -52,6 +52,9 @@ def init(
     node: Annotated[str, typer.Option(help="node id, e.g. ro-clustero")],
     name: Annotated[str, typer.Option(help="the association's name")],
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code")],
+    site_url: Annotated[
+        str | None, typer.Option(help="the network's public site (https://…), for the hub portal")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Create the node's identity (Ed25519 key pair) and print its join request."""
@@ -61,7 +64,7 @@ def init(
     except ValueError as exc:
         raise RuntimeFailure(f"--country: {exc}") from exc
     identity = create_identity(settings.data_dir, node, name, country.strip().upper())
-    request = write_join_request(settings.data_dir, identity)
+    request = write_join_request(settings.data_dir, identity, site_url)
     say(
         f"initialised node {node} in {settings.data_dir}; send this join request to the hub "
         f"(also in {request}):"
@@ -110,9 +113,12 @@ def admit(
     data_dir: DataDir = None,
     hub_url: Annotated[str | None, typer.Option(help="leaf URL to hand out")] = None,
     out: Annotated[Path | None, typer.Option(help="also write the credentials here")] = None,
+    site_url: Annotated[
+        str | None, typer.Option(help="the network's public site, linked from the hub portal")
+    ] = None,
 ) -> None:
     """Admit a node at the hub and print its leaf credentials (keep them secret)."""
-    credentials = admit_node(data_dir or HubSettings().data_dir, request, hub_url)
+    credentials = admit_node(data_dir or HubSettings().data_dir, request, hub_url, site_url)
     if out:
         credentials.save(out)
     say(

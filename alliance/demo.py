@@ -340,7 +340,9 @@ class Demo:
                     f"{node.node} is admitted but {credentials} is missing; "
                     f"start the demo on a new --data-dir"
                 )
-            admit_node(self.hub_dir, node.data_dir / JOIN_REQUEST_FILE, None).save(credentials)
+            admit_node(
+                self.hub_dir, node.data_dir / JOIN_REQUEST_FILE, None, site_url=f"{node.url}/"
+            ).save(credentials)
             say(f"[{self.elapsed()}] admitted {node.node} at the hub")
 
     def credentials_file(self, node: DemoNode) -> Path:
@@ -386,11 +388,20 @@ class Demo:
             api.close()
 
     def print_urls(self, hub: Child, leaf_url: str) -> None:
+        """Where people go: the alliance portal, each network's public site and console.
+        The console's sign-in token is named by its file, never put in a URL."""
         width = max(len(n.node) for n in self.nodes)
-        lines = [f"{HUB:<{width}}  {hub.url}  (nodes join at {leaf_url})"]
+        lines = [
+            f"{HUB:<{width}}  portal  {hub.url}/  (status {hub.url}/status; "
+            f"nodes join at {leaf_url})"
+        ]
         for node in self.nodes:
             token = self.data_dir / f"{node.node}.token"
-            lines.append(f"{node.node:<{width}}  {node.url}  (admin token in {token})")
+            lines.append(f"{node.node:<{width}}  site    {node.url}/")
+            lines.append(
+                f"{'':<{width}}  console {node.url}/console  (sign in with the admin token "
+                f"in {token})"
+            )
         print("\n".join(lines), flush=True)
 
     def wait_for_replicas(self, expected: dict[str, dict[str, int]]) -> None:

@@ -23,7 +23,15 @@ from shared.federation import HubCredentials
 from shared.files import write_private
 from shared.host import Endpoints, create_app
 from shared.identity import NodeIdentity, create_identity, has_identity, load_identity
-from shared.runtime import NatsCredentials, NatsServer, RuntimeFailure, free_port
+from shared.runtime import (
+    NatsCredentials,
+    NatsServer,
+    RuntimeFailure,
+    StoreServer,
+    free_port,
+    without_credentials,
+)
+from shared.service import HUB_SERVICE_GROUP, installed_services
 from shared.settings import HubSettings
 from shared.subjects import HUB_DOMAIN
 
@@ -78,13 +86,18 @@ def run_hub(settings: HubSettings) -> None:
         nats.config = runtime.config(RegistryFile(settings.data_dir))
         servers.start(nats, "the hub's nats-server")
         monitor_url = listeners.monitor_url
-        endpoints = Endpoints(runtime.client_url, None, monitor_url)
-        app = create_app(settings, identity, endpoints, [], hub_plan(runtime))
+        mongodb_url = settings.mongodb_url or servers.start(
+            StoreServer(settings.data_dir / "store"), "the portal's store"
+        )
+        endpoints = Endpoints(runtime.client_url, mongodb_url, monitor_url)
+        declarations = [declare() for declare in installed_services(HUB_SERVICE_GROUP).values()]
+        app = create_app(settings, identity, endpoints, declarations, hub_plan(runtime))
         return Launch(
             app,
             f"hub serving http://{settings.host}:{settings.port}; nodes join at {place.leaf_url}",
             {
                 "nats_url": nats.address,
+                "mongodb_url": without_credentials(mongodb_url),
                 "leaf_url": place.leaf_url,
                 "nats_monitor_url": monitor_url,
             },
@@ -102,11 +115,15 @@ def _place(data_dir: Path) -> HubPlace:
         ) from exc
 
 
-def admit_node(data_dir: Path, request_file: Path, hub_url: str | None) -> HubCredentials:
+def admit_node(
+    data_dir: Path, request_file: Path, hub_url: str | None, site_url: str | None = None
+) -> HubCredentials:
     """Admit the node of a join request; returns the credentials to give it."""
     place = _place(data_dir)
     try:
         request = JoinRequest.model_validate_json(request_file.read_text())
+        if site_url:  # the hub's operator knows (or corrects) where the network's site is
+            request = JoinRequest.model_validate({**request.model_dump(), "site_url": site_url})
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {request_file}: {exc.strerror}") from exc
     except ValidationError as exc:

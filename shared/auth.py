@@ -87,7 +87,8 @@ class UnknownTokenId(RuntimeFailure):
     """``alliance token revoke`` was given an id the node does not know."""
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a token (and what a console session remembers of it)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -120,7 +121,7 @@ class TokenStore:
         now = datetime.now(UTC)
         record = TokenRecord(
             id=secrets.token_hex(4),
-            sha256=_digest(token),
+            sha256=token_digest(token),
             role=role,
             label=label,
             created=now,
@@ -153,7 +154,10 @@ class TokenStore:
         A broken file raises TokenFileError, logged once per broken version of the file
         (not once per request).
         """
-        digest = _digest(token)
+        return self.verify_digest(token_digest(token))
+
+    def verify_digest(self, digest: str) -> Role:
+        """``verify`` for a token known only by its digest (a console session's)."""
         try:
             records = self._load()
         except TokenFileError as exc:
@@ -171,8 +175,11 @@ class TokenStore:
 
     def role_of(self, token: str) -> Role | None:
         """The role a token grants now, or None."""
+        return self.role_of_digest(token_digest(token))
+
+    def role_of_digest(self, digest: str) -> Role | None:
         try:
-            return self.verify(token)
+            return self.verify_digest(digest)
         except TokenRefused:
             return None
 

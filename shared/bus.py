@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from faststream.nats.subscriber.usecases.basic import LogicSubscriber
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from shared import subjects
 from shared.envelope import MAX_EVENT_BYTES
@@ -289,6 +291,57 @@ class DeadLetters:
             },
         )
         self._metrics.dead_letters.labels(self._service, reason).inc()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One refused message as an operator reads it: when, from where, why."""
+
+    sequence: int
+    time: datetime | None
+    service: str
+    subject: str
+    reason: str
+    detail: str
+
+
+async def recent_dead_letters(bus: BusConnection, node: str, limit: int = 20) -> list[DeadLetter]:
+    """The newest dead letters of a node, newest first (what its staff should look at)."""
+    stream = subjects.dead_letter_stream(node)
+    state = (await bus.js.stream_info(stream)).state
+    found: list[DeadLetter] = []
+    sequence = state.last_seq
+    while sequence >= max(state.first_seq, 1) and len(found) < limit:
+        with contextlib.suppress(NotFoundError):  # a gap: deleted or purged
+            raw = await bus.js.get_msg(stream, sequence)
+            headers = raw.headers or {}
+            found.append(
+                DeadLetter(
+                    sequence=sequence,
+                    time=_stored_at(raw.time),
+                    service=(raw.subject or "").rsplit(".", 1)[-1],
+                    subject=headers.get("Alliance-Subject", ""),
+                    reason=headers.get("Alliance-Reason", ""),
+                    detail=headers.get("Alliance-Detail", ""),
+                )
+            )
+        sequence -= 1
+    return found
+
+
+def _stored_at(value: Any) -> datetime | None:
+    """JetStream's storage time (RFC 3339 with nanoseconds) as a datetime."""
+    if isinstance(value, datetime) or value is None:
+        return value
+    text = str(value).replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:  # Python reads at most microseconds
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        text = f"{head}.{digits[:6]}{rest[len(digits) :]}"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,23 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from nats.js.api import ExternalStream, StreamSource
 from pydantic import BaseModel
 
 from shared import subjects
-from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, source_states
+from shared.bus import (
+    BusConnection,
+    SourceDoctor,
+    SourceState,
+    leaf_accounts,
+    recent_dead_letters,
+    source_states,
+)
 from shared.consumer import VerifiedConsumer
 from shared.contracts import registry
 from shared.contracts.catalogue import EventCatalogue
@@ -36,6 +44,8 @@ from shared.settings import ProcessSettings
 from shared.streams import ensure_node_streams
 from shared.subjects import Channel
 from shared.tasks import BackgroundTask
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink, WebLayer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,7 @@ CREDENTIALS_FILE = "hub-credentials.json"
 PEERS_FILE = "peers.json"
 STATE_REFRESH_SECONDS = 2.0
 BUS_AWAY = "the node's bus does not answer; try again shortly"
+DEAD_LETTERS_SHOWN = 20
 HUB_SILENT_SECONDS = 5.0  # a feed source not heard from for longer: the leaf link is down
 
 
@@ -197,6 +208,11 @@ class Federation:
             else None
         )
         self.routers = [self._router()]
+        self.pages: list[Callable[[WebLayer], APIRouter]] = [self._console_page]
+        self.web_package: str | None = None  # its page's template is the web layer's own
+        self.navigation: list[NavLink] = [
+            NavLink(N_("Federation"), "/console/federation", Area.CONSOLE, order=80)
+        ]
 
     @property
     def bus(self) -> BusConnection:
@@ -283,25 +299,52 @@ class Federation:
         @api.get("/api/federation")
         async def federation_state() -> dict[str, object]:
             """This node's link to the hub and how far behind each other origin it is."""
-            if self._credentials is None:
-                return {"node": self._node, "joined": False, "origins": []}
-            try:
-                states = await source_states(self.bus, subjects.feed_stream(self._node))
-            except Exception as exc:  # the bus is away: say so, not a 500
-                raise HTTPException(
-                    503, "the node's bus does not answer; try again shortly"
-                ) from exc
-            return {
-                "node": self._node,
-                "joined": True,
-                "leaf_link_up": await self.leaf_link_up(states),
-                "origins": [
-                    {"origin": origin, "lag_events": lag, "behind_seconds": behind}
-                    for origin, lag, behind in replication_rows(states)
-                ],
-            }
+            return await self.state()
 
         return api
+
+    async def state(self) -> dict[str, object]:
+        """The link to the hub and, per other origin, how far behind this node is."""
+        if self._credentials is None:
+            return {"node": self._node, "joined": False, "origins": []}
+        try:
+            states = await source_states(self.bus, subjects.feed_stream(self._node))
+        except Exception as exc:  # the bus is away: say so, not a 500
+            raise HTTPException(503, "the node's bus does not answer; try again shortly") from exc
+        active = {state.origin or state.name: state.active_seconds for state in states}
+        return {
+            "node": self._node,
+            "joined": True,
+            "leaf_link_up": await self.leaf_link_up(states),
+            "origins": [
+                {
+                    "origin": origin,
+                    "lag_events": lag,
+                    "behind_seconds": behind,
+                    "last_active_seconds": active.get(origin),
+                }
+                for origin, lag, behind in replication_rows(states)
+            ],
+        }
+
+    def _console_page(self, web: WebLayer) -> APIRouter:
+        """The console's federation page: what staff can read without Prometheus."""
+        pages = APIRouter(include_in_schema=False)
+
+        async def federation_page(request: Request) -> Response:
+            web.staff()(request)
+            try:
+                letters = await recent_dead_letters(self.bus, self._node, DEAD_LETTERS_SHOWN)
+            except Exception:  # the bus is away: the page says so through the state
+                letters = []
+            return web.render(
+                request,
+                "web/federation.html",
+                {"state": await self.state(), "dead_letters": letters},
+            )
+
+        pages.add_api_route("/console/federation", federation_page, methods=["GET"])
+        return pages
 
 
 def hub_heard(states: list[SourceState]) -> bool:

@@ -36,6 +36,8 @@ from shared.settings import ProcessSettings
 from shared.startup import Startup, Step, UntilStarted
 from shared.store import Document
 from shared.subjects import Channel, event_subject
+from shared.web.layer import NavLink, Site, WebLayer, locale_dir, template_dir
+from shared.web.routes import WEB_LINKS, static_files, web_router
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -56,6 +58,9 @@ class Component(Protocol):
 
     routers: list[APIRouter]
     publishes: list[tuple[EventCatalogue, tuple[Channel, ...]]]
+    pages: list[Callable[[WebLayer], APIRouter]]  # its pages in the web layer, if any
+    navigation: list[NavLink]
+    web_package: str | None  # the package holding their templates/ and locales/
 
     async def start(self) -> None: ...
 
@@ -73,6 +78,8 @@ class ProcessPlan:
     description: str
     streams: Callable[[BusConnection], Awaitable[None]]
     components: Sequence[ComponentFactory] = field(default=())
+    site_kind: str = "node"  # the frame of its pages: a node's site or the hub's portal
+    feed: str | None = None  # where the alliance's shared events are (default FEED_<ID>)
 
 
 def create_app(
@@ -99,6 +106,7 @@ def create_app(
         bus=bus,
         metrics=metrics,
         tokens=TokenStore(settings.data_dir),
+        feed=plan.feed or "",
     )
     kits = [ServiceKit(declaration, context) for declaration in declarations]
     components = [make(context, kits) for make in plan.components]
@@ -138,13 +146,49 @@ def create_app(
     install_request_limits(app)  # inside the metrics: refusals are counted too
     app.add_middleware(UntilStarted, startup=startup)  # inside the request metrics
     install_metrics(app, metrics, "+".join(kit.name for kit in kits) or "hub")
+    web = _web_layer(settings, identity, plan, kits, components, context.tokens)
+    web.add_links(link for component in components for link in component.navigation)
+    app.state.web = web
     for router in [r for kit in kits for r in kit.routers] + [
         r for component in components for r in component.routers
     ]:
         app.include_router(router)
+    for kit in kits:
+        for page in kit.declaration.pages:
+            app.include_router(page(kit, web))
+    for component in components:
+        for component_page in component.pages:
+            app.include_router(component_page(web))
+    app.include_router(web_router(web))
+    app.mount("/static", static_files(), name="static")
     app.include_router(_ops_router(identity, bus, mongo, plan.title, startup))
     app.state.kits = {kit.name: kit for kit in kits}
     return app
+
+
+def _web_layer(
+    settings: ProcessSettings,
+    identity: NodeIdentity,
+    plan: ProcessPlan,
+    kits: Sequence[ServiceKit[Any]],
+    components: Sequence[Component],
+    tokens: TokenStore,
+) -> WebLayer:
+    """The pages' frame, templates, catalogues and navigation, from the declarations."""
+    packages = [kit.declaration.package for kit in kits if kit.declaration.package] + [
+        component.web_package for component in components if component.web_package
+    ]
+    return WebLayer(
+        site=Site(title=identity.name, kind=plan.site_kind),
+        tokens=tokens,
+        data_dir=settings.data_dir,
+        template_dirs=[template_dir(package) for package in packages],
+        locale_dirs=[locale_dir(package) for package in packages],
+        navigation=[
+            *(link for kit in kits for link in kit.declaration.navigation),
+            *WEB_LINKS,
+        ],
+    )
 
 
 def _ops_router(

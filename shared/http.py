@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError, shorten
 from shared.metrics import Metrics
+from shared.web.layer import SignInNeeded, sign_in_redirect, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,11 @@ MIB = 1024 * 1024
 MAX_BODY_BYTES = 1 * MIB  # a JSON document: an organisation with 50 contacts is ~20 kB
 MAX_CSV_BYTES = 5 * MIB  # a member list of 10,000 rows
 CSV_MEDIA_TYPES = ("text/csv", "application/csv", "application/vnd.ms-excel", "text/plain")
-BODY_LIMITS: Mapping[str, int] = dict.fromkeys(CSV_MEDIA_TYPES, MAX_CSV_BYTES)
+FORM_UPLOAD_BYTES = MAX_CSV_BYTES + 64 * 1024  # a console form carrying a CSV file
+BODY_LIMITS: Mapping[str, int] = {
+    **dict.fromkeys(CSV_MEDIA_TYPES, MAX_CSV_BYTES),
+    "multipart/form-data": FORM_UPLOAD_BYTES,
+}
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # A full disk, as each store says it: MongoDB's OutOfDiskSpace code; nx-27017 passes on
 # SQLite's SQLITE_FULL message (with code 8, UnknownError, or none); the OS's ENOSPC.
@@ -96,11 +101,21 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0]) if loc else "request"
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+def _answer(
+    request: Request, status: int, message: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    """The error as a page for a browser (when this process serves pages), else as JSON."""
+    web = getattr(request.app.state, "web", None)
+    if web is not None and wants_html(request):
+        return web.error_page(request, status, message)
+    return problem(status, message, errors)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [_detail(error, exc.body) for error in exc.errors()]
     first = errors[0] if errors else {"field": "request", "reason": "invalid"}
-    return problem(422, f"{first['field']}: {first['reason']}", errors)
+    return _answer(request, 422, f"{first['field']}: {first['reason']}", errors)
 
 
 def _detail(error: Mapping[str, Any], body: Any) -> dict[str, str]:
@@ -122,17 +137,17 @@ def _json_syntax(document: Any, position: Any, ctx: Mapping[str, Any]) -> str:
     return f"invalid JSON at {where}: {ctx.get('error', 'cannot be read')}"
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     errors = exc.errors or ([{"field": exc.field, "reason": exc.reason}] if exc.field else [])
-    return problem(exc.status, str(exc), errors)
+    return _answer(request, exc.status, str(exc), errors)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     field = getattr(exc, "field", None)  # set where the refusal concerns one part
     errors = [{"field": field, "reason": str(exc.detail)}] if field else []
-    response = problem(exc.status_code, str(exc.detail), errors)
+    response = _answer(request, exc.status_code, str(exc.detail), errors)
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
@@ -146,6 +161,11 @@ async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     if storage_full(exc):
         return problem(503, STORAGE_FULL_MESSAGE)
     return problem(500, "the store refused the operation; see the node's log")
+
+
+async def _sign_in_needed(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInNeeded)
+    return sign_in_redirect(exc)
 
 
 def storage_full(error: PyMongoError | str) -> bool:
@@ -164,6 +184,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInNeeded, _sign_in_needed)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -111,10 +111,14 @@ def create_identity(data_dir: Path, node: str, name: str, country: str) -> NodeI
     return identity
 
 
-def write_join_request(data_dir: Path, identity: NodeIdentity) -> Path:
-    """Keep the join request beside the identity, for the operator to send to the hub."""
+def write_join_request(data_dir: Path, identity: NodeIdentity, site_url: str | None = None) -> Path:
+    """Keep the join request beside the identity, for the operator to send to the hub.
+
+    ``site_url``: where the network's public site is, for the hub portal to link to.
+    """
     path = data_dir / JOIN_REQUEST_FILE
-    write_private(path, json.dumps(identity.join_request(), indent=2) + "\n")
+    request = {**identity.join_request(), **({"site_url": site_url} if site_url else {})}
+    write_private(path, json.dumps(request, indent=2) + "\n")
     return path
 
 

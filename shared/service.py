@@ -50,10 +50,12 @@ from shared.store import (
     in_transaction,
 )
 from shared.subjects import Channel, durable_name, feed_stream, local_stream
+from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
 
 SERVICE_GROUP = "alliance.services"
+HUB_SERVICE_GROUP = "alliance.hub_services"
 U = TypeVar("U", bound=UnitOfWork)
 T = TypeVar("T")
 
@@ -122,6 +124,11 @@ class ServiceDeclaration(Generic[U]):
     replicas: tuple[Replicas, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
     routers: tuple[Callable[[ServiceKit[U]], APIRouter], ...] = ()
+    # its pages in the web layer: routers, navigation entries, and the package whose
+    # templates/ and locales/ folders hold its templates and message catalogues
+    pages: tuple[Callable[[ServiceKit[U], WebLayer], APIRouter], ...] = ()
+    navigation: tuple[NavLink, ...] = ()
+    package: str | None = None
     sample: SampleData | None = None
 
 
@@ -136,6 +143,11 @@ class ProcessContext:
     bus: BusConnection
     metrics: Metrics
     tokens: TokenStore
+    feed: str = ""  # the stream of the alliance's shared events here: FEED_<ID>, the hub's ALLIANCE
+
+    def __post_init__(self) -> None:
+        if not self.feed:
+            self.feed = feed_stream(self.identity.node)
 
     def inbound(self, service: str) -> Inbound:
         return Inbound(
@@ -205,7 +217,7 @@ class ServiceKit(Generic[U]):
         replica_collections = tuple(r.collection for r in self.declaration.replicas)
         await self.database.prepare(*self.declaration.collections, *replica_collections)
         await self.database.migrate(self.name, self.declaration.migrations)
-        await self.database.migrate(f"{self.name}-replicas", self._replica_indexes())
+        await self._ensure_replica_indexes()
         if self.relay:
             self.relay.start()
         for consumer in self.consumers:
@@ -226,19 +238,17 @@ class ServiceKit(Generic[U]):
             log.warning("%s: tombstoned %d replicas of removed node %s", self.name, count, origin)
 
     # -- built from the declaration ------------------------------------------------------
-    def _replica_indexes(self) -> list[Migration]:
-        """One migration per replica collection: origin, plus the adapter's look-up keys."""
-        steps: list[Migration] = []
+    async def _ensure_replica_indexes(self) -> None:
+        """Origin plus the adapter's look-up keys, on every replica collection.
+
+        Made on every start, not as a migration: creating an index that exists changes
+        nothing, and a service that adds a look-up key gets its index on existing nodes.
+        """
         for replicas in self.declaration.replicas:
-
-            async def index(db: ServiceDatabase, replicas: Replicas = replicas) -> None:
-                collection = db.collection(replicas.collection)
-                await collection.create_index([("origin", ASCENDING)])
-                for key in replicas.indexes:
-                    await collection.create_index([(f"keys.{key}", ASCENDING)])
-
-            steps.append(index)
-        return steps
+            collection = self.database.collection(replicas.collection)
+            await collection.create_index([("origin", ASCENDING)])
+            for key in replicas.indexes:
+                await collection.create_index([(f"keys.{key}", ASCENDING)])
 
     def _channels(self, own: bool, alliance: bool) -> list[tuple[Channel, str]]:
         node = self.identity.node
@@ -246,7 +256,7 @@ class ServiceKit(Generic[U]):
         if own:
             channels.append((Channel.LOCAL, local_stream(node)))
         if alliance:
-            channels.append((Channel.ALLIANCE, feed_stream(node)))
+            channels.append((Channel.ALLIANCE, self.context.feed))
         return channels
 
     def _replica_consumers(self, replicas: Replicas) -> list[VerifiedConsumer[ReplicaChange]]:
@@ -368,6 +378,7 @@ def _age(rfc3339: str) -> float:
 DeclarationFactory = Callable[[], ServiceDeclaration[Any]]
 
 
-def installed_services() -> dict[str, DeclarationFactory]:
-    """Every installed service, by name (the ``alliance.services`` entry points)."""
-    return {point.name: point.load() for point in entry_points(group=SERVICE_GROUP)}
+def installed_services(group: str = SERVICE_GROUP) -> dict[str, DeclarationFactory]:
+    """Every installed service, by name: a node's (``alliance.services`` entry points) or
+    the hub's (``alliance.hub_services``)."""
+    return {point.name: point.load() for point in entry_points(group=group)}

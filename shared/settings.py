@@ -60,3 +60,5 @@ class HubSettings(ProcessSettings):
     advertise: str | None = None  # host:port nodes use for the leaf link [host:leaf_port]
     # the client and monitoring ports of the hub's nats-server: loopback unless asked
     nats_host: str = "127.0.0.1"
+    # the portal's read model of ALLIANCE: an embedded store unless given
+    mongodb_url: str | None = None

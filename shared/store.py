@@ -30,7 +30,7 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -50,6 +50,9 @@ SCHEMA = "migrations"
 DUPLICATE_KEY = 11000
 TRANSACTION_ATTEMPTS = 5
 NX27017 = "nx_27017"
+# A copy of ``_id`` that pages are cut on: nx-27017 answers ``_id > x`` by scanning the
+# whole collection (~450 ms at 10,000 organisations), an indexed field in ~2 ms.
+PAGE_KEY = "page_key"
 
 Document = dict[str, Any]
 A = TypeVar("A", bound=Aggregate)
@@ -275,6 +278,21 @@ async def in_transaction(make: Callable[[], U], work: Callable[[U], Awaitable[T]
     raise AssertionError("unreachable")
 
 
+def page_keys(*collections: str) -> Migration:
+    """A migration step: documents stored before ``PAGE_KEY`` get it, and it is indexed."""
+
+    async def step(db: ServiceDatabase) -> None:
+        for name in collections:
+            collection = db.collection(name)
+            async for document in collection.find({PAGE_KEY: {"$exists": False}}, {"_id": 1}):
+                await collection.update_one(
+                    {"_id": document["_id"]}, {"$set": {PAGE_KEY: document["_id"]}}
+                )
+            await collection.create_index([(PAGE_KEY, ASCENDING)])
+
+    return step
+
+
 class Repository(Generic[A]):
     """An aggregate's collection, bound to a unit of work's session.
 
@@ -306,6 +324,7 @@ class Repository(Generic[A]):
             **aggregate.model_dump(mode="python", exclude={"id"}),
             **self.keys(aggregate),
             "_id": aggregate.id,
+            PAGE_KEY: aggregate.id,
         }
 
     def from_document(self, document: Document) -> A:
@@ -327,8 +346,8 @@ class Repository(Generic[A]):
     ) -> tuple[list[A], str | None]:
         """One page in id order, and the cursor of the next (None on the last page)."""
         if after:
-            query = {**query, "_id": {"$gt": after}}
-        found = await self.find(query, sort=[("_id", 1)], limit=limit + 1)
+            query = {**query, PAGE_KEY: {"$gt": after}}
+        found = await self.find(query, sort=[(PAGE_KEY, 1)], limit=limit + 1)
         return found[:limit], (found[limit - 1].id if len(found) > limit else None)
 
     def add(self, aggregate: A) -> None:

@@ -316,10 +316,11 @@ class Federation:
         assert self.hub is not None
         data_dir = self.root / name
         identity = create_identity(data_dir, name, f"Net {name}", COUNTRIES.get(name, "BE"))
-        request = write_join_request(data_dir, identity)
+        port = spare_port()
+        request = write_join_request(data_dir, identity, f"http://127.0.0.1:{port}")
         token = TokenStore(data_dir).create(Role.EDITOR)
         admit_node(self.hub.data_dir, request, None).save(self.root / f"{name}-credentials.json")
-        return Member(name, data_dir, spare_port(), token)
+        return Member(name, data_dir, port, token)
 
     def start_node(self, name: str) -> Member:
         """First start with the admission's options; later starts as an operator restarts."""

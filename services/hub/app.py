@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from prometheus_client import Gauge
 
 from services.hub import handlers
+from services.hub.domain import Registry
 from services.hub.natsconf import HubListeners, account, render
 from services.hub.store import RegistryFile
 from services.hub.warden import ConsumerWarden
@@ -25,10 +27,13 @@ from shared.bus import BusConnection, SourceDoctor, SourceState, leaf_accounts, 
 from shared.contracts import registry as contract
 from shared.contracts.catalogue import EventCatalogue
 from shared.host import ProcessPlan
+from shared.identity import decode_public_key
 from shared.runtime import NatsServer
 from shared.service import ProcessContext, ServiceKit
 from shared.subjects import Channel
 from shared.tasks import BackgroundTask
+from shared.web.i18n import N_
+from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 0.5
@@ -116,6 +121,8 @@ class HubRegistry:
         self._bus = context.bus
         self._metrics = context.metrics
         self._registry_file = RegistryFile(runtime.data_dir)
+        self._keyring = context.keyring
+        self._trust(self._registry_file.load())  # before any consumer verifies an event
         self._monitor_url = runtime.listeners.monitor_url
         self._admitted = Gauge(
             "alliance_hub_nodes",
@@ -127,6 +134,9 @@ class HubRegistry:
         self._connected: set[str] = set()
         self._loop = BackgroundTask("hub-reconcile")
         self.routers: list[APIRouter] = [hub_api(self._registry_file, self._bus, self._monitor_url)]
+        self.pages: list[Callable[[WebLayer], APIRouter]] = [self._status_page]
+        self.web_package: str | None = "services.hub"  # its templates/ and locales/
+        self.navigation: list[NavLink] = [NavLink(N_("Status"), "/status", order=90)]
 
     async def start(self) -> None:
         self._loop.start(self._run())
@@ -134,8 +144,35 @@ class HubRegistry:
     async def stop(self) -> None:
         await self._loop.stop()
 
+    def _status_page(self, web: WebLayer) -> APIRouter:
+        """The portal's status page: each network's link and sync, as the hub sees them."""
+        pages = APIRouter(include_in_schema=False)
+
+        async def status_page(request: Request) -> Response:
+            try:
+                sync = await sync_state(self._bus, self._monitor_url)
+            except Exception:  # NATS restarting: the page says nothing is known now
+                sync = {}
+            networks = [
+                {"entry": entry, "sync": sync.get(entry.node)}
+                for entry in self._registry_file.load().active()
+            ]
+            return web.render(request, "hub/status.html", {"networks": networks})
+
+        pages.add_api_route("/status", status_page, methods=["GET"])
+        return pages
+
+    def _trust(self, registry: Registry) -> None:
+        """The hub's services verify ALLIANCE's events with the admitted nodes' keys."""
+        for entry in registry.nodes:
+            if entry.active:
+                self._keyring.admit(entry.node, decode_public_key(entry.public_key))
+            else:
+                self._keyring.revoke(entry.node)
+
     async def _reconcile(self) -> None:
         registry = self._registry_file.load()
+        self._trust(registry)
         config = self._runtime.config(self._registry_file)
         if config != self._runtime.nats.config:
             await asyncio.to_thread(self._runtime.nats.reload, config)
@@ -198,4 +235,6 @@ def hub_plan(runtime: HubRuntime) -> ProcessPlan:
         description="Admitted national networks, their keys, and the ALLIANCE stream.",
         streams=streams,
         components=[registry, warden],
+        site_kind="hub",
+        feed=subjects.ALLIANCE_STREAM,  # the hub's services read what every node shares
     )

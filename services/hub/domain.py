@@ -26,6 +26,7 @@ class JoinRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     country: str = Field(pattern=r"^[A-Z]{2}$")
     public_key: str
+    site_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s]+$")
 
     @field_validator("node")
     @classmethod
@@ -48,6 +49,7 @@ class AdmittedNode(BaseModel):
     name: str
     country: str
     public_key: str
+    site_url: str | None = None  # the network's public site, linked from the hub portal
     nkey: str  # public nkey of the node's leaf connection
     admitted_at: datetime
     removed_at: datetime | None = None

@@ -34,7 +34,11 @@ def _announce(hub: NodeIdentity, registry: Registry, entry: AdmittedNode) -> Non
     event: contract.Event
     if entry.active:
         event = contract.NodeAdmitted(
-            id=entry.node, name=entry.name, country=entry.country, public_key=entry.public_key
+            id=entry.node,
+            name=entry.name,
+            country=entry.country,
+            public_key=entry.public_key,
+            site_url=entry.site_url,
         )
         version = 2 * earlier + 1
     else:

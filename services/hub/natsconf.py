@@ -21,9 +21,11 @@ from services.hub.domain import AdmittedNode
 from shared import subjects
 
 HUB_USER = "hub"
-# consumers on a stream of the ALLIANCE account that are not sourcing consumers: room for
-# an operator's `nats stream view`, none needed by nodes (see services/hub/warden.py)
-ALLIANCE_PLAIN_CONSUMERS = 4
+# consumers on a stream of the ALLIANCE account that are not sourcing consumers: the
+# hub's own read models (the portal keeps four replica sets today; room for more), and
+# an operator's `nats stream view`; none are needed by nodes (see services/hub/warden.py)
+HUB_SERVICE_CONSUMERS = 24
+ALLIANCE_PLAIN_CONSUMERS = HUB_SERVICE_CONSUMERS + 4
 
 
 def account(node: str) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ from shared import subjects
 from shared.bus import BusConnection
 from shared.contracts.catalogue import EventCatalogue
 from shared.subjects import Channel
+from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +111,9 @@ class ConsumerWarden:
         self._live: dict[str, set[str]] = {}  # node -> its consumers on ALLIANCE
         self._subscription: Subscription | None = None
         self.routers: list[APIRouter] = []
+        self.pages: list[Callable[[WebLayer], APIRouter]] = []
+        self.navigation: list[NavLink] = []
+        self.web_package: str | None = None
 
     async def start(self) -> None:
         self._subscription = await self._bus.client.subscribe(AUDIT_SUBJECT, cb=self._on_audit)

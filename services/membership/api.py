@@ -209,11 +209,8 @@ def membership_api(kit: Kit) -> APIRouter:
         _check_csv_type(request.headers.get("content-type"))
         # Parsing 10,000 rows takes most of a second: in a worker thread, the event loop
         # (and every other request) goes on meanwhile.
-        plan = await asyncio.to_thread(_usable_plan, await request.body())
-        refused = len({error.row for error in plan.errors})
-        job = kit.jobs.start(
-            "organization-import", refused + len(plan.rows), lambda job: _run(job, plan), refused
-        )
+        plan = await asyncio.to_thread(usable_plan, await request.body())
+        job = import_job(kit, plan)
         where = {"Location": f"{api.prefix}/imports/{job.id}"}
         if prefer and "respond-async" in prefer.lower():
             return JSONResponse(job.view(), status_code=202, headers=where)
@@ -233,31 +230,6 @@ def membership_api(kit: Kit) -> APIRouter:
         if job is None or job.kind != "organization-import":
             raise handlers.not_found("import", job_id)
         return job.view()
-
-    async def _run(job: Job, plan: CsvImportPlan) -> dict[str, Any]:
-        """Import in chunks (the rows refused on reading were done from the start)."""
-        created: list[tuple[int, str]] = []
-        errors = list(plan.errors)
-        refused = job.total - len(plan.rows)
-        for start in range(0, len(plan.rows), IMPORT_CHUNK_ROWS):
-            chunk = plan.rows[start : start + IMPORT_CHUNK_ROWS]
-            report = await kit.transaction(
-                lambda uow, chunk=chunk: handlers.import_organizations(chunk, uow, identity)  # type: ignore[misc]
-            )
-            created += report.created
-            errors += report.errors
-            job.progress(refused + start + len(chunk))
-        errors.sort(key=lambda error: error.row)
-        landed = {row for row, _ in created}
-        return ImportResult(
-            created=[{"row": row, "id": org_id} for row, org_id in created],
-            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
-            notices=[
-                ImportRowError(row=n.row, field=n.field, reason=n.reason)
-                for n in plan.notices
-                if n.row in landed
-            ],
-        ).model_dump(mode="json")
 
     @api.post("/erasures", dependencies=[Depends(kit.editor)])
     async def erase_contact(person: ContactErasure) -> dict[str, Any]:
@@ -349,6 +321,37 @@ def membership_api(kit: Kit) -> APIRouter:
     return api
 
 
+def import_job(kit: Kit, plan: CsvImportPlan) -> Job:
+    """Start importing a parsed file in chunks, as a job people can follow."""
+    refused = len({error.row for error in plan.errors})
+
+    async def run(job: Job) -> dict[str, Any]:
+        created: list[tuple[int, str]] = []
+        errors = list(plan.errors)
+        for start in range(0, len(plan.rows), IMPORT_CHUNK_ROWS):
+            chunk = plan.rows[start : start + IMPORT_CHUNK_ROWS]
+            report = await kit.transaction(
+                lambda uow, chunk=chunk: handlers.import_organizations(chunk, uow, kit.identity)  # type: ignore[misc]
+            )
+            created += report.created
+            errors += report.errors
+            job.progress(refused + start + len(chunk))
+        errors.sort(key=lambda error: error.row)
+        landed = {row for row, _ in created}
+        return ImportResult(
+            created=[{"row": row, "id": org_id} for row, org_id in created],
+            errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
+            notices=[
+                ImportRowError(row=n.row, field=n.field, reason=n.reason)
+                for n in plan.notices
+                if n.row in landed
+            ],
+        ).model_dump(mode="json")
+
+    # the rows refused on reading are done from the start
+    return kit.jobs.start("organization-import", refused + len(plan.rows), run, refused)
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
 
@@ -372,7 +375,7 @@ def _check_csv_type(content_type: str | None) -> None:
         )
 
 
-def _usable_plan(body: bytes) -> CsvImportPlan:
+def usable_plan(body: bytes) -> CsvImportPlan:
     """The parsed file, or a 422 naming why the file itself cannot be imported.
 
     Its size was checked before it was read (``shared.http.RequestLimits``: 413).

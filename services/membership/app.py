@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from services.membership import sample_data
 from services.membership.api import membership_api
+from services.membership.pages import membership_pages
 from services.membership.store import COLLECTIONS, MIGRATIONS, MembershipUnitOfWork
 from services.membership.subscribers import REPLICAS
+from shared.auth import Role
 from shared.contracts import membership as contract
 from shared.service import SampleData, ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
 
 
 def declare() -> ServiceDeclaration[MembershipUnitOfWork]:
@@ -21,5 +25,14 @@ def declare() -> ServiceDeclaration[MembershipUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(membership_api,),
+        pages=(membership_pages,),
+        navigation=(
+            NavLink(N_("Members"), "/organizations", order=10),
+            NavLink(N_("Organisations"), "/console/organizations", Area.CONSOLE, order=10),
+            NavLink(N_("Clusters"), "/console/clusters", Area.CONSOLE, order=20),
+            NavLink(N_("CSV import"), "/console/import", Area.CONSOLE, order=30),
+            NavLink(N_("Network profile"), "/console/profile", Area.CONSOLE, Role.ADMIN, 40),
+        ),
+        package="services.membership",
         sample=SampleData(seed=sample_data.seed, held=sample_data.held),
     )

@@ -39,7 +39,6 @@ from pydantic import (
     model_validator,
 )
 
-from services.membership.nace import is_valid_nace, normalise_nace, rev21_of_rev2
 from services.membership.vat import check_vat
 from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import membership as contract
@@ -47,6 +46,7 @@ from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import WithdrawalReason
 from shared.countries import check_country
 from shared.errors import DomainError, Duplicate, NotFound, shorten
+from shared.nace import is_valid_nace, normalise_nace, rev21_of_rev2
 
 __all__ = [
     "AggregateDeleted",

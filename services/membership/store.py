@@ -20,7 +20,9 @@ from services.membership.keys import duplicate_key, match_keys
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.errors import Duplicate
-from shared.store import Document, Repository, ServiceDatabase, UnitOfWork
+from shared.replicas import replica_key
+from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
+from shared.text import search_words
 
 ORGANIZATIONS = "organizations"
 CLUSTERS = "clusters"
@@ -60,19 +62,22 @@ async def unique_duplicate_key(db: ServiceDatabase) -> None:
     await organizations.create_index([(DUPLICATE_KEY, ASCENDING)], unique=True, sparse=True)
 
 
-MIGRATIONS = (create_indexes, unique_duplicate_key)
-
-
-def nace_prefixes(codes: list[str]) -> list[str]:
-    """Every division, group and class a set of codes falls under ("62.10" → 62, 62.1, 62.10)."""
-    prefixes = {code[:length] for code in codes for length in (2, 4, 5) if len(code) >= length}
-    return sorted(prefix.rstrip(".") for prefix in prefixes)
+MIGRATIONS = (create_indexes, unique_duplicate_key, page_keys(ORGANIZATIONS, CLUSTERS))
 
 
 def replica_keys(event: Event) -> Document:
-    """What cross-membership looks a replicated organisation up by."""
+    """What cross-membership and the alliance directory look a replicated organisation up by."""
     assert isinstance(event, contract.OrganizationState)
-    return {"match_keys": sorted(match_keys(event.legal_name, event.vat, event.website))}
+    return {
+        "match_keys": sorted(match_keys(event.legal_name, event.vat, event.website)),
+        "words": search_words(event.legal_name, event.city, " ".join(event.technologies)),
+        "nace_prefixes": contract.sector_prefixes(event.nace_codes),
+        "country": event.country,
+        "public": event.visibility == Visibility.PUBLIC.value,
+    }
+
+
+REPLICA_INDEXES = ("match_keys", "words", "nace_prefixes")
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class OrganizationRepository(Repository[Organization]):
             "match_keys": sorted(
                 match_keys(aggregate.legal_name, aggregate.vat, aggregate.website)
             ),
-            "nace_prefixes": nace_prefixes(aggregate.nace_codes),
+            "nace_prefixes": contract.sector_prefixes(aggregate.nace_codes),
         }
         if not aggregate.deleted:  # a deleted organisation frees its key
             keys[DUPLICATE_KEY] = duplicate_key(aggregate)
@@ -180,6 +185,28 @@ class ReplicaReads:
         """Origin → network name, from the replicated network profiles."""
         cursor = self.uow.collection(NETWORK_REPLICAS).find({"deleted": False})
         return {doc["origin"]: doc["data"]["name"] async for doc in cursor if doc.get("data")}
+
+    async def public_organizations(
+        self, words: list[str], sector: str | None, country: str | None, skip: int, limit: int
+    ) -> list[Document]:
+        """Partner networks' public organisations matching every word, by name."""
+        query: Document = {"deleted": False, "keys.public": True}
+        if words:
+            query["keys.words"] = {"$all": words}
+        if sector:
+            query["keys.nace_prefixes"] = {"$in": [sector]}  # nx-27017: no array equality
+        if country:
+            query["keys.country"] = country.upper()
+        cursor = self.uow.collection(ORGANIZATION_REPLICAS).find(
+            query, sort=[("data.legal_name", ASCENDING)], skip=skip, limit=limit
+        )
+        return [doc async for doc in cursor]
+
+    async def public_organization(self, origin: str, aggregate_id: str) -> Document | None:
+        doc = await self.uow.collection(ORGANIZATION_REPLICAS).find_one(
+            {"_id": replica_key(origin, aggregate_id), "deleted": False, "keys.public": True}
+        )
+        return doc
 
     async def organization_counts(self) -> dict[str, int]:
         """How many live organisation replicas each origin has here."""

@@ -10,6 +10,7 @@ from services.membership.store import (
     CLUSTER_REPLICAS,
     NETWORK_REPLICAS,
     ORGANIZATION_REPLICAS,
+    REPLICA_INDEXES,
     replica_keys,
 )
 from shared.contracts import membership as contract
@@ -21,7 +22,7 @@ REPLICAS = (
         contract.CATALOGUE,
         "organization",
         keys=replica_keys,
-        indexes=("match_keys",),
+        indexes=REPLICA_INDEXES,
     ),
     Replicas(CLUSTER_REPLICAS, contract.CATALOGUE, "cluster"),
     Replicas(NETWORK_REPLICAS, contract.CATALOGUE, "network"),

@@ -116,6 +116,13 @@ class NetworkProfileRevised(Event):
     updated_at: str
 
 
+def sector_prefixes(codes: list[str]) -> list[str]:
+    """Every NACE division, group and class the codes fall under ("62.10" → 62, 62.1, 62.10):
+    what a sector filter matches, whichever level it asks for."""
+    prefixes = {code[:length] for code in codes for length in (2, 4, 5) if len(code) >= length}
+    return sorted(prefix.rstrip(".") for prefix in prefixes)
+
+
 CATALOGUE = EventCatalogue(
     SERVICE,
     {

@@ -7,6 +7,8 @@ The aggregate is the admitted node; its id is the node id.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from shared.contracts.base import Event, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
 
@@ -15,11 +17,17 @@ HUB_ORIGIN = "hub"
 
 
 class NodeAdmitted(Event):
-    """A national network joined: its events are to be accepted, signed with this key."""
+    """A national network joined: its events are to be accepted, signed with this key.
+
+    1.1: ``site_url``, where the network's public site is (the hub portal links to it).
+    """
+
+    SCHEMA_VERSION: ClassVar[str] = "1.1"
 
     name: str
     country: str
     public_key: str
+    site_url: str | None = None
 
 
 class NodeRemoved(Withdrawal):

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from services.membership.sample_data import NODES
+from shared.auth import Role, TokenStore
 from shared.runtime import port_is_free, read_run_info
 from tests.support import ALLIANCE, pid_alive, run_cli, spare_port, wait_until_gone
 
@@ -121,9 +122,18 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     took = time.monotonic() - started
     print(f"demo ready after {took:.1f}s: {ready}")
     urls = {name: f"http://{HOST}:{demo.base_port + 1 + i}" for i, name in enumerate(NODES)}
-    assert f"http://{HOST}:{demo.base_port} " in demo.output + " "
+    portal = f"http://{HOST}:{demo.base_port}/"
+    assert any(line.startswith("hub") and f"portal  {portal} " in line for line in demo.lines)
     for name, url in urls.items():
-        assert any(line.startswith(name) and url in line for line in demo.lines), demo.output
+        assert any(line.startswith(name) and f"site    {url}/" in line for line in demo.lines)
+        console = next(line for line in demo.lines if f"console {url}/console" in line)
+        assert "token=" not in console and "?" not in console  # no token in a URL
+        token_file = Path(console.rsplit(" in ", 1)[1].rstrip(")"))
+        tokens = TokenStore(demo.data_dir / name)
+        assert tokens.role_of(token_file.read_text().strip()) is Role.ADMIN
+    # the portal links each network's public site, as the demo admitted it
+    networks = httpx.get(portal, timeout=10).text
+    assert all(f'href="{url}/"' in networks for url in urls.values()), networks
     demo.record_pids()
 
     for name, url in urls.items():

@@ -16,7 +16,15 @@ from shared.contracts.catalogue import EventCatalogue
 from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity, create_identity
 from shared.replicas import Replicas, apply_replica_changes, replica_key, tombstone_origin
-from shared.store import Outbox, Repository, ServiceDatabase, UnitOfWork, in_transaction
+from shared.store import (
+    PAGE_KEY,
+    Outbox,
+    Repository,
+    ServiceDatabase,
+    UnitOfWork,
+    in_transaction,
+    page_keys,
+)
 from shared.subjects import Channel
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -216,3 +224,25 @@ async def test_forgetting_an_origin_tombstones_only_its_replicas(
     assert await tombstone_origin(any_database, ["things"], "fr") == 1
     live = [d["origin"] async for d in any_database.collection("things").find({"deleted": False})]
     assert live == ["es"]
+
+
+async def test_pages_follow_the_id_order_also_for_documents_stored_before_page_keys(
+    any_database: ServiceDatabase, fr: NodeIdentity
+) -> None:
+    async with unit_of_work(any_database, fr) as uow:
+        for n in range(5):
+            await uow.things.save(Thing.create(f"fr-{n}", f"Thing {n}"))
+        await uow.commit()
+    things = any_database.collection("things")
+    # as a release before page keys stored them
+    await things.update_many({"_id": {"$in": ["fr-1", "fr-3"]}}, {"$unset": {PAGE_KEY: ""}})
+    await any_database.migrate("things", [page_keys("things")])
+    assert await things.count_documents({PAGE_KEY: {"$exists": False}}) == 0
+    reads = unit_of_work(any_database, fr).things
+    seen, after = [], None
+    while True:
+        found, after = await reads.page({}, after, 2)
+        seen += [thing.id for thing in found]
+        if after is None:
+            break
+    assert seen == [f"fr-{n}" for n in range(5)]

@@ -116,7 +116,8 @@ def test_a_node_cannot_pile_up_durables(federation: Federation) -> None:
     asyncio.run(send(ro.nats_url, requests))
     assert len(asyncio.run(alive(hub_url, names))) <= ALLIANCE_PLAIN_CONSUMERS
     poll(lambda: not asyncio.run(alive(hub_url, names)), 10, "the durables deleted")
-    assert asyncio.run(listed(hub_url)) == []
+    # what stays are the hub's own read models (its portal's replica consumers)
+    assert [name for name in asyncio.run(listed(hub_url)) if not name.startswith("hub-")] == []
     marker_reaches(federation, "fr", "ro")  # ro's own feed still works
 
 

@@ -31,10 +31,10 @@ from services.membership.keys import (
     normalise_name,
     query_keys,
 )
-from services.membership.nace import is_valid_nace, nace_title, normalise_nace
 from shared import errors
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
+from shared.nace import is_valid_nace, nace_title, normalise_nace
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.membership.domain import MAX_MEMBERS, ClusterDraft, Notice, OrganizationDraft
-from services.membership.nace import REV2_TO_REV21, is_valid_nace
+from shared.nace import REV2_TO_REV21, is_valid_nace
 
 
 def org(**fields: Any) -> OrganizationDraft:

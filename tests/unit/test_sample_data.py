@@ -16,7 +16,6 @@ from services.membership.domain import (
 from services.membership.keys import (
     normalise_name,
 )
-from services.membership.nace import is_valid_nace
 from services.membership.sample_data import (
     NETWORKS,
     NODES,
@@ -24,6 +23,7 @@ from services.membership.sample_data import (
     organizations,
     with_cluster_ids,
 )
+from shared.nace import is_valid_nace
 
 SEEDS = [0, 1, 7, 2024]
 COUNTRY = {"ro-clustero": "RO", "fr-franceclusters": "FR", "es-fenaeic": "ES"}

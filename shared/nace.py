@@ -1,4 +1,6 @@
-"""NACE sector codes, checked against Eurostat's list bundled with `naceconverter`.
+"""NACE sector codes, the alliance's shared vocabulary of sectors.
+
+Checked against Eurostat's list bundled with `naceconverter`.
 
 The bundled list is NACE **Rev. 2.1** (sections A-V; e.g. computer programming is
 62.10, where Rev. 2 had 62.01). It also carries a fifth, national level ("62.100"),
@@ -25,7 +27,14 @@ import functools
 import importlib.resources
 import re
 
-__all__ = ["REV2_TO_REV21", "is_valid_nace", "nace_title", "normalise_nace", "rev21_of_rev2"]
+__all__ = [
+    "REV2_TO_REV21",
+    "is_valid_nace",
+    "nace_divisions",
+    "nace_title",
+    "normalise_nace",
+    "rev21_of_rev2",
+]
 
 _ORGANISATION_LEVELS = frozenset({2, 3, 4})
 _SECTION_LEVEL = 1
@@ -92,3 +101,8 @@ def nace_title(code: str) -> str | None:
     """The English title of a canonical code (sections included, e.g. "J"), for display."""
     entry = _table().get(code)
     return entry[1] if entry else None
+
+
+def nace_divisions() -> list[tuple[str, str]]:
+    """Every NACE division (code, English title), for choosing a sector by its name."""
+    return sorted((code, title) for code, (level, title) in _table().items() if level == 2)

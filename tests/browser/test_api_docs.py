@@ -6,28 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Browser, Route
 
 from tests.support import NodeProcess, run_cli, spare_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)"
-    ),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +38,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
         process.cleanup()
 
 
-def test_swagger_ui_renders_offline_and_authorize_sends_the_token(node: NodeProcess) -> None:
-    from playwright.sync_api import Route, sync_playwright
-
+def test_swagger_ui_renders_offline_and_authorize_sends_the_token(
+    node: NodeProcess, browser: Browser
+) -> None:
     token = run_cli("token", "create", "--role", "editor", "--data-dir", str(node.data_dir))
     token_value = token.stdout.strip()
     seen: list[str] = []
@@ -72,32 +58,31 @@ def test_swagger_ui_renders_offline_and_authorize_sends_the_token(node: NodeProc
             refused.append(url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            page = browser.new_page()
-            page.route("**/*", only_the_node)
-            page.goto(f"{node.url}/docs")
-            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
-            assert "Alliance node ro-docs" in page.inner_text(".swagger-ui .info .title")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.route("**/*", only_the_node)
+        page.goto(f"{node.url}/docs")
+        page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+        assert "Alliance node ro-docs" in page.inner_text(".swagger-ui .info .title")
 
-            page.click("button.authorize")
-            page.wait_for_selector(".modal-ux", timeout=10_000)
-            assert "bearerAuth" in page.inner_text(".modal-ux")
-            page.fill(".modal-ux input", token_value)
-            page.click(".modal-ux button.modal-btn.auth.authorize")
-            page.click(".modal-ux button.btn-done")
+        page.click("button.authorize")
+        page.wait_for_selector(".modal-ux", timeout=10_000)
+        assert "bearerAuth" in page.inner_text(".modal-ux")
+        page.fill(".modal-ux input", token_value)
+        page.click(".modal-ux button.modal-btn.auth.authorize")
+        page.click(".modal-ux button.btn-done")
 
-            operation = "#operations-membership-list_organizations_api_membership_organizations_get"
-            page.click(f"{operation} .opblock-summary")
-            page.click(f"{operation} .try-out__btn")
-            page.click(f"{operation} .execute")
-            cell = f"{operation} .live-responses-table tbody .response-col_status"
-            page.wait_for_selector(cell)
-            status = page.inner_text(cell)
-            body = page.inner_text(f"{operation} .live-responses-table .microlight")
-        finally:
-            browser.close()
+        operation = "#operations-membership-list_organizations_api_membership_organizations_get"
+        page.click(f"{operation} .opblock-summary")
+        page.click(f"{operation} .try-out__btn")
+        page.click(f"{operation} .execute")
+        cell = f"{operation} .live-responses-table tbody .response-col_status"
+        page.wait_for_selector(cell)
+        status = page.inner_text(cell)
+        body = page.inner_text(f"{operation} .live-responses-table .microlight")
+    finally:
+        context.close()
 
     assert refused == [], f"the page asked for {refused}"
     assert seen and all(url.startswith((node.url, "data:")) for url in seen)

@@ -1,0 +1,1 @@
+"""The hub's public portal: the alliance's networks, organisations and clusters."""

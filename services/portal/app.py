@@ -1,0 +1,27 @@
+"""The portal, declared: the hub hosts it (``alliance hub``), nodes do not."""
+
+from __future__ import annotations
+
+from services.portal.pages import portal_pages
+from services.portal.store import PortalUnitOfWork
+from services.portal.subscribers import REPLICAS
+from shared.service import ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import NavLink
+
+
+def declare() -> ServiceDeclaration[PortalUnitOfWork]:
+    """The alliance's public portal: member networks, organisations and clusters."""
+    return ServiceDeclaration(
+        name="portal",
+        description="the alliance's public portal: networks, organisations, clusters",
+        unit_of_work=PortalUnitOfWork,
+        replicas=REPLICAS,
+        pages=(portal_pages,),
+        navigation=(
+            NavLink(N_("Networks"), "/", order=5),
+            NavLink(N_("Organisations"), "/organizations", order=10),
+            NavLink(N_("Clusters"), "/clusters", order=20),
+        ),
+        package="services.portal",
+    )

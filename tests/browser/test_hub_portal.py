@@ -1,0 +1,74 @@
+"""The hub's public portal and the console's federation page, in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import admin_token, check_page
+from tests.browser.test_node_site import sign_in
+from tests.federation import Federation
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for(page: Page, url: str, name: str, attempts: int = 60) -> None:
+    """Reload until a link appears: replication takes a moment."""
+    page.goto(url)
+    for _ in range(attempts):
+        if page.get_by_role("link", name=name).count():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+
+
+def test_the_portal_lists_the_networks_with_links_to_their_sites(
+    federation: Federation, page: Page
+) -> None:
+    assert federation.hub is not None
+    ro = federation.members["ro"]
+    federation.create_org("ro", legal_name="Ploiesti Energy SRL", visibility="public")
+    wait_for(page, federation.hub.url + "/", "Net ro")
+    check_page(page, "hub-portal")
+    expect(page.get_by_role("link", name="Net ro")).to_have_attribute("href", ro.url)
+    expect(page.get_by_role("link", name="Net fr")).to_be_visible()
+
+
+def test_a_public_organisation_of_a_node_is_found_on_the_portal(
+    federation: Federation, page: Page
+) -> None:
+    assert federation.hub is not None
+    federation.create_org("fr", legal_name="Lyon Photonique SAS", visibility="public", city="Lyon")
+    federation.create_org("fr", legal_name="Secret Photonique SAS", visibility="alliance")
+    wait_for(page, federation.hub.url + "/organizations?q=photonique", "Lyon Photonique SAS")
+    expect(page.get_by_text("Secret Photonique SAS")).to_have_count(0)  # alliance-only
+    check_page(page, "hub-directory")
+    page.get_by_role("link", name="Lyon Photonique SAS").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lyon Photonique SAS")
+    expect(page.get_by_text("Member of Net fr")).to_be_visible()
+
+
+def test_the_status_page_shows_each_networks_link(federation: Federation, page: Page) -> None:
+    assert federation.hub is not None
+    page.goto(federation.hub.url + "/status")
+    rows = page.get_by_role("row")
+    expect(rows.filter(has_text="Net ro")).to_contain_text("up")
+    expect(rows.filter(has_text="Net fr")).to_contain_text("up")
+    check_page(page, "hub-status")
+
+
+def test_staff_read_the_federation_state_in_the_console(federation: Federation, page: Page) -> None:
+    ro = federation.members["ro"]
+    sign_in(page, ro.url, admin_token(federation, "ro"), "/console/federation")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Federation")
+    expect(page.get_by_role("status")).to_contain_text("The link to the alliance hub is up.")
+    fr_row = page.get_by_role("row").filter(has_text=re.compile(r"^\s*fr"))
+    for _ in range(60):  # ro sources fr once the hub's registry told it of fr
+        if fr_row.count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(fr_row).to_have_count(1)
+    check_page(page, "console-federation")
