@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from faststream.nats import NatsBroker
+
 from shared import subjects
 from shared.bus import BusConnection
 from shared.contracts.base import Event
@@ -205,3 +207,15 @@ def check_handlers(catalogue: DirectCatalogue | None, handled: Mapping[type[Even
     unknown = [m.__name__ for m in handled if catalogue is None or m not in list(catalogue)]
     if unknown:
         raise ValueError(f"direct handlers for messages not in the catalogue: {unknown}")
+
+
+def document_direct_messages(broker: NatsBroker, catalogue: DirectCatalogue) -> None:
+    """Describe every direct message a service sends in the AsyncAPI document (the relay
+    publishes them with JetStream's own publish, so these entries document, not carry)."""
+    for message in catalogue:
+        broker.publisher(
+            subjects.direct_address(catalogue.service, catalogue.kind(message)),
+            schema=message,
+            title=f"{catalogue.type(message)} (direct)",
+            description=(message.__doc__ or "").strip(),
+        )

@@ -37,6 +37,7 @@ from shared.direct import (
     DirectRelay,
     check_handlers,
     direct_decoder,
+    document_direct_messages,
 )
 from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity
@@ -214,6 +215,8 @@ class ServiceKit(Generic[U]):
         check_handlers(declaration.messages, declaration.direct)
         messages = declaration.messages
         self.direct_outbox = DirectOutbox(context.identity, messages) if messages else None
+        if messages:
+            document_direct_messages(context.bus.broker, messages)
         self.direct_relay = (
             DirectRelay(self.database, context.bus, context.metrics, self.name)
             if messages

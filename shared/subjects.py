@@ -163,6 +163,11 @@ def parse_direct_subject(subject: str) -> DirectSubject | None:
     return DirectSubject(*parts[1:])
 
 
+def direct_address(service: str, kind: str) -> str:
+    """A kind of direct message's subject as documentation shows it (AsyncAPI)."""
+    return str(DirectSubject("{target}", "{sender}", service, kind, "{id}"))
+
+
 def direct_to(target: str, service: str = "*") -> str:
     """Every direct message to ``target`` (for one service, or for all)."""
     if service == "*":
