@@ -115,10 +115,9 @@ def seal(
     Services seal through their catalogue (``EventCatalogue.seal``), which gives the
     subject and type of an event class.
     """
-    parts = subjects.parse_subject(subject)
     unsigned = Envelope(
         id=new_id(identity.node),
-        source=f"urn:alliance:{identity.node}:{parts.service if parts else ''}",
+        source=f"urn:alliance:{identity.node}:{subjects.service_of(subject)}",
         type=type,
         subject=subject,
         time=datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),

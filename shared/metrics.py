@@ -97,6 +97,32 @@ class Metrics:
             ["remote"],
             registry=r,
         )
+        self.direct_sent = Counter(
+            "alliance_direct_sent",
+            "Direct messages a node's target acknowledged (stored in its inbox).",
+            ["service", "target"],
+            registry=r,
+        )
+        self.direct_pending = Gauge(
+            "alliance_direct_pending",
+            "Direct messages committed and waiting for their target to take them.",
+            ["service", "target"],
+            registry=r,
+        )
+        self.direct_delivery = Histogram(
+            "alliance_direct_delivery_seconds",
+            "Time from a direct message's commit to its target's acknowledgement.",
+            ["service", "target"],
+            buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400),
+            registry=r,
+        )
+        self.direct_received = Counter(
+            "alliance_direct_received",
+            "Direct messages handled from the node's inbox, by sender and outcome "
+            "(handled, duplicate; refused ones are counted as dead letters with the reason).",
+            ["service", "sender", "outcome"],
+            registry=r,
+        )
         self.handler_latency = Histogram(
             "alliance_batch_handler_duration_seconds",
             "Time to apply one pulled batch.",

@@ -7,15 +7,17 @@ From that the kit (``ServiceKit``) builds what every service needs and none writ
 hand: its database, the outbox and its relay, verified consumers for its replicas and
 subscriptions with their metrics, ``forget_origin`` for every replica it keeps, the
 transaction helper, role dependencies and the AsyncAPI entries of what it publishes and
-consumes. A package registers its declaration with one entry point line in
-``pyproject.toml`` (group ``alliance.services``); nothing in ``shared/`` names it.
+consumes, and — for a service that declares direct messages — the relay that sends them
+to one node each and the consumer of its inbox (``shared.direct``). A package registers
+its declaration with one entry point line in ``pyproject.toml`` (group
+``alliance.services``); nothing in ``shared/`` names it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import Any, Generic, Protocol, TypeVar
@@ -28,6 +30,15 @@ from shared.bus import BusConnection, DeadLetters
 from shared.consumer import Inbound, VerifiedConsumer
 from shared.contracts.base import Event
 from shared.contracts.catalogue import EventCatalogue
+from shared.contracts.direct import DirectCatalogue
+from shared.direct import (
+    DirectDelivery,
+    DirectHandler,
+    DirectRelay,
+    check_handlers,
+    direct_decoder,
+    document_direct_messages,
+)
 from shared.envelope import Envelope, KeyRing
 from shared.identity import NodeIdentity
 from shared.jobs import Jobs
@@ -41,6 +52,7 @@ from shared.replicas import (
 )
 from shared.settings import ProcessSettings
 from shared.store import (
+    DirectOutbox,
     Document,
     Migration,
     Outbox,
@@ -49,7 +61,14 @@ from shared.store import (
     database_name,
     in_transaction,
 )
-from shared.subjects import Channel, durable_name, feed_stream, local_stream
+from shared.subjects import (
+    Channel,
+    direct_to,
+    durable_name,
+    feed_stream,
+    inbox_stream,
+    local_stream,
+)
 from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
@@ -130,6 +149,10 @@ class ServiceDeclaration(Generic[U]):
     navigation: tuple[NavLink, ...] = ()
     package: str | None = None
     sample: SampleData | None = None
+    # direct messages (shared.direct): what it sends to or takes from one other node, and
+    # the handler of each kind it takes from its inbox
+    messages: DirectCatalogue | None = None
+    direct: Mapping[type[Event], DirectHandler] = field(default_factory=dict)
 
 
 @dataclass
@@ -189,6 +212,16 @@ class ServiceKit(Generic[U]):
             if catalogue
             else None
         )
+        check_handlers(declaration.messages, declaration.direct)
+        messages = declaration.messages
+        self.direct_outbox = DirectOutbox(context.identity, messages) if messages else None
+        if messages:
+            document_direct_messages(context.bus.broker, messages)
+        self.direct_relay = (
+            DirectRelay(self.database, context.bus, context.metrics, self.name)
+            if messages
+            else None
+        )
         self.jobs = Jobs(self.name)
         self.caller = Caller(context.tokens)
         self.editor = RequireRole(context.tokens, Role.EDITOR)
@@ -196,12 +229,13 @@ class ServiceKit(Generic[U]):
         self.consumers: list[VerifiedConsumer[Any]] = [
             *(c for replicas in declaration.replicas for c in self._replica_consumers(replicas)),
             *(c for sub in declaration.subscriptions for c in self._subscription_consumers(sub)),
+            *self._inbox_consumers(),
         ]
         self.routers = [router(self) for router in declaration.routers]
 
     # -- what handlers and routers use -----------------------------------------------------
     def unit_of_work(self) -> U:
-        return self.declaration.unit_of_work(self.database, self.outbox)
+        return self.declaration.unit_of_work(self.database, self.outbox, self.direct_outbox)
 
     async def transaction(self, work: Callable[[U], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction; its aggregates' events commit with it."""
@@ -220,6 +254,8 @@ class ServiceKit(Generic[U]):
         await self._ensure_replica_indexes()
         if self.relay:
             self.relay.start()
+        if self.direct_relay:
+            self.direct_relay.start()
         for consumer in self.consumers:
             await consumer.start()
 
@@ -229,6 +265,8 @@ class ServiceKit(Generic[U]):
             await consumer.stop()
         if self.relay:
             await self.relay.stop()
+        if self.direct_relay:
+            await self.direct_relay.stop()
 
     async def forget_origin(self, origin: str) -> None:
         """Tombstone every replica owned by a node the hub removed."""
@@ -328,6 +366,43 @@ class ServiceKit(Generic[U]):
                 list(subscription.events),
             )
             for channel, stream in self._channels(subscription.own, subscription.alliance)
+        ]
+
+    def _inbox_consumers(self) -> list[VerifiedConsumer[tuple[Event, DirectDelivery]]]:
+        """The consumer of this service's messages in the node's inbox, in arrival order."""
+        handlers, messages = self.declaration.direct, self.declaration.messages
+        if not handlers or messages is None:
+            return []
+        received = self.metrics.direct_received
+
+        async def apply(items: list[tuple[Event, DirectDelivery]]) -> None:
+            for message, delivery in items:
+
+                async def once(
+                    uow: U, message: Event = message, delivery: DirectDelivery = delivery
+                ) -> str:
+                    if not await uow.first_time(delivery.message_id):
+                        return "duplicate"
+                    await handlers[type(message)](self, message, delivery, uow)
+                    return "handled"
+
+                outcome = await self.transaction(once)
+                received.labels(self.name, delivery.sender, outcome).inc()
+
+        node = self.identity.node
+        return [
+            VerifiedConsumer(
+                self.context.inbound(self.name),
+                stream=inbox_stream(node),
+                subject=direct_to(node, self.name),
+                durable=durable_name(node, self.name, "direct"),
+                batch_size=self.settings.consumer_batch,
+                decode=direct_decoder(messages, handlers),
+                apply=apply,
+                title=f"{self.name}:direct",
+                description=f"{self.name}: direct messages to this node",
+                schema=_union(list(handlers)),
+            )
         ]
 
     def _origin(self, channel: Channel) -> str:

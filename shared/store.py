@@ -37,14 +37,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from shared.aggregate import Aggregate, Recorded
+from shared.contracts.base import Event
 from shared.contracts.catalogue import EventCatalogue
+from shared.contracts.direct import DirectCatalogue
 from shared.errors import Duplicate
 from shared.identity import NodeIdentity
-from shared.subjects import Channel
+from shared.subjects import Channel, is_valid_node_id
 
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
+DIRECT_OUTBOX = "direct_outbox"  # messages to one other node each (shared.direct)
 PROCESSED = "processed"
 SCHEMA = "migrations"
 DUPLICATE_KEY = 11000
@@ -84,6 +87,10 @@ class ServiceDatabase:
         return self.db[OUTBOX]
 
     @property
+    def direct_outbox(self) -> AsyncCollection[Document]:
+        return self.db[DIRECT_OUTBOX]
+
+    @property
     def processed(self) -> AsyncCollection[Document]:
         return self.db[PROCESSED]
 
@@ -98,7 +105,7 @@ class ServiceDatabase:
         self.embedded = info.get("process") == NX27017
         self._turns = asyncio.Lock() if self.embedded else None
         existing = set(await self.db.list_collection_names())
-        for name in (OUTBOX, PROCESSED, SCHEMA, *collections):
+        for name in (OUTBOX, DIRECT_OUTBOX, PROCESSED, SCHEMA, *collections):
             if name not in existing:
                 await self.db.create_collection(name)
 
@@ -171,6 +178,32 @@ class Outbox:
         return {"_id": local.id, "messages": messages, "created": datetime.now(UTC)}
 
 
+@dataclass(frozen=True)
+class DirectOutbox:
+    """Turns a message to one other node into a direct-outbox document, sealed."""
+
+    identity: NodeIdentity
+    catalogue: DirectCatalogue
+
+    def document(self, target: str, message: Event) -> Document:
+        """One entry per message; ``_id`` (the envelope id) sorts in the order they were
+        sent, which the relay keeps per target.
+
+        Raises ``ValueError`` for a target that is not another node's id, and
+        ``TooLarge`` (HTTP 413) for a message over ``MAX_EVENT_BYTES``.
+        """
+        if not is_valid_node_id(target) or target == self.identity.node:
+            raise ValueError(f"a direct message goes to another node, not to {target!r}")
+        envelope = self.catalogue.seal(self.identity, target, message)
+        return {
+            "_id": envelope.id,
+            "target": target,
+            "subject": envelope.subject,
+            "body": envelope.publishable_bytes(),
+            "created": datetime.now(UTC),
+        }
+
+
 def message(subject: str, msg_id: str, body: bytes) -> Document:
     """One message of an outbox entry, as the relay publishes it."""
     return {"subject": subject, "id": msg_id, "body": body}
@@ -184,9 +217,16 @@ class UnitOfWork:
     and refuse to save.
     """
 
-    def __init__(self, database: ServiceDatabase, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self,
+        database: ServiceDatabase,
+        outbox: Outbox | None = None,
+        direct: DirectOutbox | None = None,
+    ) -> None:
         self.database = database
         self.outbox = outbox
+        self.direct = direct
+        self._letters: list[Document] = []
         self.session: AsyncClientSession | None = None
         self._seen: list[Aggregate] = []
         self._inserts: dict[Repository[Any], list[Any]] = {}
@@ -222,6 +262,19 @@ class UnitOfWork:
         self.track(aggregate)
         self._inserts.setdefault(repository, []).append(aggregate)
 
+    def send(self, target: str, message: Event) -> None:
+        """Send ``message`` to node ``target`` if, and only if, this transaction commits.
+
+        It is written to the direct outbox with the rest of the transaction; the relay
+        (``shared.direct``) delivers it to the target's inbox, however long that node is
+        away, in the order this node sent its messages to it.
+        """
+        if self.session is None:
+            raise RuntimeError("sending needs a transaction: use ServiceKit.transaction")
+        if self.direct is None:
+            raise RuntimeError("this service declares no direct messages to send")
+        self._letters.append(self.direct.document(target, message))
+
     async def first_time(self, event_id: str) -> bool:
         """Record that an inbound event is handled; False if it was handled before.
 
@@ -248,6 +301,9 @@ class UnitOfWork:
             await self.database.outbox.insert_many(
                 [self.outbox.document(change) for change in changes], session=self.session
             )
+        letters, self._letters = self._letters, []
+        if letters:
+            await self.database.direct_outbox.insert_many(letters, session=self.session)
         await self.session.commit_transaction()
         self._seen.clear()
         self.database.committed()

@@ -14,6 +14,11 @@ whatever a stream accepts crosses every later hop.
 Every event stream keeps only the latest message of each subject, and there is one
 subject per aggregate (``shared.subjects``): a withdrawal or an erasure replaces the
 earlier content, and catching up costs the live records, not the history.
+
+A node's ``INBOX_<ID>`` is not an event stream: it keeps every direct message to the node
+(a request and its later cancellation share a subject, and both must be handled), in the
+order they arrived, for ``INBOX_MAX_AGE_SECONDS``. Nothing sources it, and the messages
+reach it straight from their sender through the hub, so it takes the origin hop's size.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 HOP_HEADROOM_BYTES = 4 * 1024  # headers one hop may add; Nats-Stream-Source is ~100 bytes
 DEAD_LETTER_MAX_AGE_SECONDS = 30 * 24 * 3600
+INBOX_MAX_AGE_SECONDS = 30 * 24 * 3600  # handled long before; kept to read what arrived
 LIMITS = ("max_msg_size", "max_msgs_per_subject")
 
 
@@ -94,7 +100,21 @@ async def ensure_node_streams(bus: BusConnection, node: str, duplicate_window: i
                 max_msg_size=DEAD_LETTER_BODY_BYTES + HOP_HEADROOM_BYTES,
             ),
             event_stream(subjects.feed_stream(node), [], duplicate_window, Hop.FEED),
+            inbox(node, duplicate_window),
         ],
+    )
+
+
+def inbox(node: str, duplicate_window: int) -> StreamConfig:
+    """The direct messages to ``node``: every one kept, in arrival order, deduplicated on
+    ``Nats-Msg-Id`` (a sender that lost an ack sends the same message again)."""
+    return StreamConfig(
+        name=subjects.inbox_stream(node),
+        subjects=[subjects.direct_to(node)],
+        storage=StorageType.FILE,
+        duplicate_window=duplicate_window,
+        max_age=INBOX_MAX_AGE_SECONDS,
+        max_msg_size=max_message_bytes(Hop.ORIGIN),
     )
 
 

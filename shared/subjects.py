@@ -11,6 +11,12 @@ The ``alliance`` channel is the node's outbound stream ``NODE_<ID>``, which the 
 sources; the ``local`` channel is ``LOCAL_<ID>``, which never leaves the node and carries
 full state (``node``-only records and every contact person included).
 
+A direct message (a request only its target decides, and the answer) travels from one
+node to one other node, through the hub, and is stored only in the target's
+``INBOX_<ID>``::
+
+    direct.<target>.<sender>.<service>.<kind>.<id>
+
 Stream names are derived from node ids, which may contain dashes (``ro-clustero``).
 """
 
@@ -22,6 +28,7 @@ from enum import StrEnum
 
 ROOT = "alliance"
 DEAD_LETTER_ROOT = "deadletter"
+DIRECT_ROOT = "direct"
 HUB_DOMAIN = "hub"
 ALLIANCE_STREAM = "ALLIANCE"
 
@@ -84,11 +91,23 @@ def parse_subject(subject: str) -> EventSubject | None:
 
 
 def origin_of(subject: str) -> str | None:
-    """The origin token of an event subject (either channel), or None if not ours."""
+    """The origin token of an event subject (either channel), or the sender of a direct
+    message, or None if not ours."""
     parts = subject.split(".")
+    if parts[0] == DIRECT_ROOT:
+        return parts[2] if len(parts) == 6 else None
     if len(parts) < 3 or parts[0] not in (Channel.ALLIANCE, Channel.LOCAL):
         return None
     return parts[1]
+
+
+def service_of(subject: str) -> str:
+    """The service an event or a direct message belongs to ('' if the subject is not ours)."""
+    event = parse_subject(subject)
+    if event is not None:
+        return event.service
+    direct = parse_direct_subject(subject)
+    return direct.service if direct is not None else ""
 
 
 def node_subjects(node_id: str, channel: Channel = Channel.ALLIANCE) -> str:
@@ -105,6 +124,65 @@ def service_subjects(
     """One service's events (of one aggregate, or all) from one origin (default: every one)."""
     tail = f"{aggregate}.*" if aggregate else ">"
     return f"{channel.value}.{origin}.{service}.{tail}"
+
+
+@dataclass(frozen=True)
+class DirectSubject:
+    """The parts of a direct message's subject."""
+
+    target: str
+    sender: str
+    service: str
+    kind: str
+    message_id: str
+
+    def __str__(self) -> str:
+        return ".".join(
+            (DIRECT_ROOT, self.target, self.sender, self.service, self.kind, self.message_id)
+        )
+
+
+def direct_subject(target: str, sender: str, service: str, kind: str, message_id: str) -> str:
+    """The subject of one message from ``sender`` to ``target`` (both node ids)."""
+    for node in (target, sender):
+        if not is_valid_node_id(node):
+            raise ValueError(f"invalid node id {node!r}")
+    for token in (service, kind):
+        if not _TOKEN.match(token):
+            raise ValueError(f"invalid subject token {token!r}")
+    if not is_valid_aggregate_id(message_id):
+        raise ValueError(f"message id {message_id!r} cannot be a subject token")
+    return str(DirectSubject(target, sender, service, kind, message_id))
+
+
+def parse_direct_subject(subject: str) -> DirectSubject | None:
+    """The parts of a direct message's subject, or None if it is not one."""
+    parts = subject.split(".")
+    if len(parts) != 6 or parts[0] != DIRECT_ROOT:
+        return None
+    return DirectSubject(*parts[1:])
+
+
+def direct_address(service: str, kind: str) -> str:
+    """A kind of direct message's subject as documentation shows it (AsyncAPI)."""
+    return str(DirectSubject("{target}", "{sender}", service, kind, "{id}"))
+
+
+def direct_to(target: str, service: str = "*") -> str:
+    """Every direct message to ``target`` (for one service, or for all)."""
+    if service == "*":
+        return f"{DIRECT_ROOT}.{target}.>"
+    return f"{DIRECT_ROOT}.{target}.*.{service}.>"
+
+
+def direct_from(sender: str) -> str:
+    """Every direct message ``sender`` may send, to whichever node."""
+    return f"{DIRECT_ROOT}.*.{sender}.>"
+
+
+def direct_between(target: str, sender: str) -> str:
+    """The messages from ``sender`` to ``target``: what the hub lets through between them."""
+    return f"{DIRECT_ROOT}.{target}.{sender}.>"
 
 
 def _stream_suffix(node_id: str) -> str:
@@ -131,9 +209,19 @@ def dead_letter_stream(node_id: str) -> str:
     return f"DEADLETTER_{_stream_suffix(node_id)}"
 
 
+def inbox_stream(node_id: str) -> str:
+    """The direct messages to a node, in the order they arrived there."""
+    return f"INBOX_{_stream_suffix(node_id)}"
+
+
 def private_streams(node_id: str) -> list[str]:
     """The node's streams the hub must never read (only ``NODE_<ID>`` is for the hub)."""
-    return [local_stream(node_id), feed_stream(node_id), dead_letter_stream(node_id)]
+    return [
+        local_stream(node_id),
+        feed_stream(node_id),
+        dead_letter_stream(node_id),
+        inbox_stream(node_id),
+    ]
 
 
 def dead_letter_subject(node_id: str, service: str) -> str:

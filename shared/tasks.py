@@ -18,6 +18,11 @@ class BackgroundTask:
     def start(self, work: Coroutine[Any, Any, None]) -> None:
         self._task = asyncio.create_task(work, name=self.name)
 
+    @property
+    def running(self) -> bool:
+        """Started and not yet ended (a sender that emptied its queue has ended)."""
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         if self._task is None:
             return

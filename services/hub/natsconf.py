@@ -7,6 +7,13 @@ consumer on ALLIANCE; ``services/hub/warden.py`` deletes whatever else a node ma
 it). Data crosses accounts only through the exports and imports below (what an operator
 reads about it: deploy/nats/README.md).
 
+Direct messages (``direct.<target>.<sender>.…``, docs/architecture.md "Messages between
+nodes") cross from the sender's account into the target's as a request to a service: each
+node's account exports ``direct.<id>.>``, and every other node's account imports from it
+only the messages sent as itself (``direct.<target>.<sender>.>``); the target's JetStream
+ack travels back as the reply. No stream of the hub captures them: the hub stores nothing,
+and a message to a node that is not connected finds no responder and waits at its sender.
+
 The client and monitoring ports listen on ``nats_host`` (loopback by default); only the
 leaf listener faces the nodes. The file is rewritten (0600: it holds the hub user's
 password) and the server reloaded (SIGHUP) when the registry changes.
@@ -71,10 +78,12 @@ class HubListeners:
         return f"http://{self.nats_host}:{self.monitor_port}"
 
 
-def _node_account(entry: AdmittedNode) -> str:
+def _node_account(entry: AdmittedNode, nodes: list[AdmittedNode]) -> str:
     node, acc = entry.node, account(entry.node)
+    others = [other.node for other in nodes if other.node != node]
     publish = [
         subjects.node_subjects(node),
+        subjects.direct_from(node),  # direct messages, as itself only
         f"{node_deliver(node)}.>",
         # what sourcing sends: a named consumer filtered to alliance subjects (the
         # warden deletes whatever else a node makes of it)
@@ -87,11 +96,16 @@ def _node_account(entry: AdmittedNode) -> str:
         f"{feed_deliver(node)}.>",
         f"$JS.FC.{subjects.node_stream(node)}.>",
         "$JSC.R.>",
+        subjects.direct_to(node),  # direct messages to it
+        "_INBOX.>",  # the acks of its own direct messages
     ]
     exports = [
         f"{{ service: {_q(f'$JS.{node}.API.CONSUMER.>')}, accounts: [ALLIANCE] }}",
         f"{{ service: {_q(f'$JS.FC.{subjects.node_stream(node)}.>')}, accounts: [ALLIANCE] }}",
         f"{{ stream: {_q(f'{node_deliver(node)}.>')}, accounts: [ALLIANCE] }}",
+        # public: a reload does not update an existing account's exports (measured), and
+        # the hub writes every import itself (one per sender, below)
+        f"{{ service: {_q(subjects.direct_to(node))} }}",
     ]
     imports = [
         '{ service: { account: ALLIANCE, subject: "$JS.API.CONSUMER.CREATE.ALLIANCE" } }',
@@ -102,6 +116,11 @@ def _node_account(entry: AdmittedNode) -> str:
         'to: "$JS.hub.API.CONSUMER.CREATE.ALLIANCE.>" }',
         '{ service: { account: ALLIANCE, subject: "$JS.FC.ALLIANCE.>" } }',
         f"{{ stream: {{ account: ALLIANCE, subject: {_q(f'{feed_deliver(node)}.>')} }} }}",
+        *(
+            f"{{ service: {{ account: {account(other)}, "
+            f"subject: {_q(subjects.direct_between(other, node))} }} }}"
+            for other in others
+        ),
     ]
     pub = ", ".join(_q(s) for s in publish)
     sub = ", ".join(_q(s) for s in subscribe)
@@ -158,7 +177,7 @@ def render(
     ping_interval: str = "5s",
 ) -> str:
     """The whole hub configuration for the currently admitted nodes."""
-    accounts = "".join(_node_account(entry) for entry in nodes)
+    accounts = "".join(_node_account(entry, nodes) for entry in nodes)
     return (
         'server_name: "hub"\n'
         f'listen: "{listeners.nats_host}:{listeners.client_port}"\n'
