@@ -223,7 +223,7 @@ def test_up_with_mongodb_url_at_nothing_stops_at_once(
     processes.append(launch(data_dir, port, {"MONGODB_URL": store_url}))
     url = f"http://127.0.0.1:{port}"
     where = store_url.split("/?")[0]
-    poll(lambda: f"the store at {where}" in waiting_for(url), 30, "/healthz naming the store")
+    poll(lambda: f"the store at {where}" in waiting_for(url), 90, "/healthz naming the store")
     started = time.monotonic()
     processes[0].send_signal(sig)
     assert processes[0].wait(10) == 0
