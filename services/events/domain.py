@@ -356,6 +356,7 @@ class Event(EventDraft, Aggregate):
 
     def revise(self, draft: EventDraft, now: datetime) -> None:
         """Replace what the staff edit; a cancelled event is final."""
+        self._live()
         if self.status is EventStatus.CANCELLED:
             raise DomainError("a cancelled event cannot be changed", "status")
         was_shared = self.is_shared
@@ -400,7 +401,13 @@ class Event(EventDraft, Aggregate):
         return occurrences(self.start, self.end, self.zone, self.recurrence, self.capacity)
 
     # -- internals -----------------------------------------------------------------------
+    def _live(self) -> None:
+        """A withdrawn event is gone (410), whatever its last status."""
+        if self.deleted:
+            raise AggregateDeleted(f"event {self.id!r} was withdrawn")
+
     def _move(self, status: EventStatus, now: datetime) -> None:
+        self._live()
         if status not in TRANSITIONS[self.status]:
             raise DomainError(f"a {self.status.value} event cannot become {status.value}", "status")
         was_shared, first_shown = self.is_shared, self.status is EventStatus.DRAFT

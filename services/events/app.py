@@ -1,0 +1,24 @@
+"""The events service, declared: the kit builds everything else from this."""
+
+from __future__ import annotations
+
+from services.events.api import calendar_feeds, events_api
+from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
+from services.events.subscribers import REPLICAS
+from shared.contracts import events as contract
+from shared.service import ServiceDeclaration
+
+
+def declare() -> ServiceDeclaration[EventsUnitOfWork]:
+    """The alliance calendar: events owned by this node, and those partners share."""
+    return ServiceDeclaration(
+        name=contract.SERVICE,
+        description="the alliance calendar: own events, partners' shared events, iCalendar feeds",
+        unit_of_work=EventsUnitOfWork,
+        catalogue=contract.CATALOGUE,
+        collections=COLLECTIONS,
+        migrations=MIGRATIONS,
+        replicas=REPLICAS,
+        routers=(events_api, calendar_feeds),
+        package="services.events",
+    )
