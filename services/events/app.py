@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from services.events import sample_data
 from services.events.api import calendar_feeds, events_api
 from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
 from services.events.subscribers import REPLICAS
 from shared.contracts import events as contract
-from shared.service import ServiceDeclaration
+from shared.service import SampleData, ServiceDeclaration
 
 
 def declare() -> ServiceDeclaration[EventsUnitOfWork]:
@@ -21,4 +22,5 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         replicas=REPLICAS,
         routers=(events_api, calendar_feeds),
         package="services.events",
+        sample=SampleData(seed=sample_data.seed, held=sample_data.held),
     )
