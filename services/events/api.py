@@ -40,11 +40,22 @@ ICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _instant(day: date) -> str:
+def day_instant(day: date) -> str:
+    """The start of a day (UTC), as the calendar's keys write instants."""
     return datetime.combine(day, time(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _dates(event: EventState) -> list[dict[str, Any]]:
+def month_bounds(first: date) -> tuple[str, str]:
+    """The instants a month starts and ends at (UTC), for a month view's query."""
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return day_instant(first), day_instant(following)
+
+
+def now_instant() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dates_of(event: EventState) -> list[dict[str, Any]]:
     """Each date of the event (every one of a series) with its seats."""
     dates = occurrences(
         datetime.fromisoformat(event.start),
@@ -137,11 +148,11 @@ def events_api(kit: Kit) -> APIRouter:
             kind=kind.value if kind else None,
             country=country,
             network=network,
-            start=_instant(start) if start else None,
-            end=_instant(end + timedelta(days=1)) if end else None,
+            start=day_instant(start) if start else None,
+            end=day_instant(end + timedelta(days=1)) if end else None,
             topic=topic,
             language=language,
-            open_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if open else None,
+            open_at=now_instant() if open else None,
             public_only=role is None,
         )
         found, following = await kit.reads().calendar.page(filters, after, limit)
@@ -158,7 +169,7 @@ def events_api(kit: Kit) -> APIRouter:
             if doc is None:
                 raise handlers.not_found(event_id)
             view = calendar_view(doc)
-        return {**view, "dates": _dates(EventState.model_validate(view))}
+        return {**view, "dates": dates_of(EventState.model_validate(view))}
 
     @api.put(
         "/events/{event_id}",
