@@ -9,6 +9,7 @@ the projection fills from the bus: a change shows there a moment after it is com
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route annotations,
 # which name dependencies local to ``events_api``.
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -183,12 +184,7 @@ def events_api(kit: Kit) -> APIRouter:
             await kit.transaction(lambda uow: handlers.revise_event(event_id, draft, uow))
         )
 
-    changes = {
-        "publish": handlers.publish_event,
-        "postpone": handlers.postpone_event,
-        "cancel": handlers.cancel_event,
-    }
-    for verb, handler in changes.items():
+    for verb, handler in handlers.STATUS_CHANGES.items():
         api.add_api_route(
             f"/events/{{event_id}}/{verb}",
             _status_route(kit, handler, counted),
@@ -215,7 +211,9 @@ def events_api(kit: Kit) -> APIRouter:
     return api
 
 
-def _status_route(kit: Kit, handler: Any, counted: Any) -> Any:
+def _status_route(
+    kit: Kit, handler: handlers.StatusChange, counted: Callable[[Event], Awaitable[Event]]
+) -> Callable[[str], Awaitable[Event]]:
     """A POST route moving an event to another status (publish, postpone, cancel)."""
 
     async def route(event_id: str) -> Event:

@@ -7,7 +7,7 @@ repository saves it, and the commit writes state and events together.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from services.events.domain import Event, EventDraft, NotFound
@@ -73,3 +73,12 @@ async def cancel_event(event_id: str, uow: EventsUnitOfWork) -> Event:
 async def withdraw_event(event_id: str, uow: EventsUnitOfWork) -> Event:
     """Off every calendar: other nodes' replicas obey the withdrawal."""
     return await _changed(event_id, uow, lambda event: event.withdraw)
+
+
+StatusChange = Callable[[str, EventsUnitOfWork], Awaitable[Event]]
+# the status moves staff make by name (API routes and console buttons alike)
+STATUS_CHANGES: dict[str, StatusChange] = {
+    "publish": publish_event,
+    "postpone": postpone_event,
+    "cancel": cancel_event,
+}

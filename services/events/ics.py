@@ -63,8 +63,6 @@ def vevent(origin: str, event: EventState, page_url: str, stamp: datetime) -> ic
     location = _location(event)
     if location:
         item.add("location", location)
-    if event.visibility != "public":
-        item.add("class", "PRIVATE")
     return item
 
 

@@ -8,7 +8,6 @@ API uses, so both refuse the same input with the same reason, beside its field.
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations.
 import calendar as gregorian
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -49,12 +48,6 @@ VISIBILITY_LABELS = {
     Visibility.PUBLIC: N_("Public"),
     Visibility.ALLIANCE: N_("Alliance"),
     Visibility.NODE: N_("This network only"),
-}
-# the console's status buttons: what each does, and its confirmation line
-MOVES: dict[str, Callable[[str, EventsUnitOfWork], Awaitable[Event]]] = {
-    "publish": handlers.publish_event,
-    "postpone": handlers.postpone_event,
-    "cancel": handlers.cancel_event,
 }
 
 
@@ -228,7 +221,7 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
         """Publish, postpone or cancel; a move the status does not allow is shown, not 500."""
         form = await request.form()
         web.check_form(request, _str(form.get("csrf")))
-        move = MOVES.get(verb)
+        move = handlers.STATUS_CHANGES.get(verb)
         if move is None:
             raise handlers.not_found(f"{event_id}/{verb}")
         try:
