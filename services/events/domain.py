@@ -62,6 +62,7 @@ __all__ = [
 
 MAX_OCCURRENCES = 200  # dates of one series: enough for a weekly event over four years
 MAX_LANGUAGES = 24  # the EU's official languages
+FIRST_YEAR, LAST_YEAR = 1970, 2199  # far from datetime's limits, which UTC shifts would cross
 
 
 class EventKind(StrEnum):
@@ -246,6 +247,13 @@ class EventDraft(_Input):
             raise ValueError(f"needs a title in the original language ({language!r})")
         return title
 
+    @field_validator("start", "end", "registration_opens", "registration_closes")
+    @classmethod
+    def _in_range(cls, moment: datetime | None) -> datetime | None:
+        if moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return moment
+
     @field_validator("end")
     @classmethod
     def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
@@ -294,6 +302,7 @@ class EventDraft(_Input):
         )
 
 
+_RULE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _RULE_PART = re.compile(r"^[A-Z]+=[A-Za-z0-9,+\-:]+$")
 
 
@@ -306,20 +315,28 @@ def series_dates(rule: str, start: datetime) -> list[datetime]:
     parts = rule.split(";")
     if "\n" in rule or not all(_RULE_PART.match(part) for part in parts):
         raise ValueError("give one RRULE value such as FREQ=MONTHLY;COUNT=6")
-    names = {part.split("=", 1)[0] for part in parts}
-    if not names & {"COUNT", "UNTIL"}:
+    names = [part.split("=", 1)[0] for part in parts]
+    if len(set(names)) != len(names):
+        raise ValueError("each RRULE part may be given once")
+    if not {"COUNT", "UNTIL"} & set(names):
         raise ValueError("a series needs an end: COUNT=n or UNTIL=<date>")
+    if {"COUNT", "UNTIL"} <= set(names):
+        raise ValueError("a series ends by COUNT or by UNTIL, not both (RFC 5545)")
     try:
         expanded = rrulestr(rule, dtstart=start)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ValueError(f"invalid RRULE: {shorten(str(exc), 120)}") from None
-    if not isinstance(expanded, rrule):
-        raise ValueError("give one RRULE value such as FREQ=MONTHLY;COUNT=6")
-    dates = list(itertools.islice(expanded, MAX_OCCURRENCES + 1))
+        if not isinstance(expanded, rrule):
+            raise ValueError("give one RRULE value such as FREQ=MONTHLY;COUNT=6")
+        dates = list(itertools.islice(expanded, MAX_OCCURRENCES + 1))
+    except _RULE_ERRORS as exc:  # dateutil raises more than ValueError on odd parts
+        raise ValueError(f"invalid RRULE: {shorten(str(exc) or type(exc).__name__, 120)}") from None
     if len(dates) > MAX_OCCURRENCES:
         raise ValueError(f"a series has at most {MAX_OCCURRENCES} dates")
     if not dates:
         raise ValueError("the rule gives no date at or after the start")
+    if len(set(dates)) != len(dates):
+        raise ValueError("the rule repeats the same date (INTERVAL must be 1 or more)")
+    if dates[-1].year > LAST_YEAR:
+        raise ValueError(f"a series must end before {LAST_YEAR + 1}")
     return dates
 
 

@@ -61,7 +61,7 @@ def calendar_keys(event: ContractEvent) -> Document:
         dates = occurrences(
             start, datetime.fromisoformat(event.end), zone, event.recurrence, event.capacity
         )
-    except (ValueError, ZoneInfoNotFoundError) as exc:
+    except (ValueError, OverflowError, ZoneInfoNotFoundError) as exc:
         raise EnvelopeRejected("malformed", f"event {event.id}: {exc}") from None
     starts = _instant(event.start, zone)
     ends = dates[-1].end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -160,6 +160,8 @@ async def test_writes_need_an_editor_token(node: NodeUnderTest) -> None:
         ({"recurrence": "FREQ=MONTHLY;BYDAY=XX;COUNT=3"}, "recurrence"),
         ({"recurrence": "FREQ=DAILY"}, "recurrence"),
         ({"recurrence": "FREQ=DAILY;COUNT=500"}, "recurrence"),
+        ({"recurrence": "FREQ=MONTHLY;BYDAY=+60MO;COUNT=2"}, "recurrence"),  # was a 500
+        ({"start": "0001-01-01T00:00:00", "end": "0001-01-01T05:00:00"}, "start"),
         ({"capacity": 0}, "capacity"),
         ({"registration_closes": "2027-03-19T00:00:00"}, "registration_closes"),
         ({"title": {"fr": "Rencontres"}}, "title"),
