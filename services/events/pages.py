@@ -56,6 +56,10 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     Staff = Annotated[Session, Depends(web.staff())]
 
+    def reader(request: Request) -> str:
+        """The language the page is shown in (the texts follow it when they can)."""
+        return web.language(request).code
+
     def labels(request: Request) -> dict[str, Any]:
         gettext = web.language(request).gettext
         return {
@@ -68,7 +72,6 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 **{s.value: gettext(label) for s, label in STATUS_LABELS.items()},
                 **{v.value: gettext(label) for v, label in VISIBILITY_LABELS.items()},
             },
-            "lang_of": web.language(request).code,
         }
 
     # -- public calendar ------------------------------------------------------------------
@@ -112,7 +115,7 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
             "events/calendar.html",
             {
                 **labels(request),
-                "events": [entry(doc) for doc in found],
+                "events": [entry(doc, reader(request)) for doc in found],
                 "next": following,
                 "filters": values,
                 "errors": errors,
@@ -129,7 +132,7 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
         docs = await kit.reads().calendar.every(CalendarFilter(start=start, end=end))
         days: dict[date, list[dict[str, Any]]] = {}
         for doc in docs:
-            event = entry(doc)
+            event = entry(doc, reader(request))
             for when in dates_of(EventState.model_validate(doc["data"])):
                 day = datetime.fromisoformat(when["start"]).date()
                 if day.month == first.month:
@@ -158,7 +161,7 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
         return web.render(
             request,
             "events/event.html",
-            {**labels(request), "event": entry(doc), "dates": dates_of(state)},
+            {**labels(request), "event": entry(doc, reader(request)), "dates": dates_of(state)},
         )
 
     # -- console ----------------------------------------------------------------------
@@ -284,14 +287,17 @@ def _month(value: str) -> date | None:
         return None
 
 
-def entry(doc: dict[str, Any]) -> dict[str, Any]:
-    """A calendar entry for a page: the state, its owner, and its title to show."""
+def entry(doc: dict[str, Any], reader: str) -> dict[str, Any]:
+    """A calendar entry for a page: the state, its owner, and its texts in the reader's
+    language when the organiser wrote them in it, else in the original language."""
     data = doc["data"]
+    titles, descriptions = data["title"], data.get("description", {})
+    original = data["language"]
     return {
         **data,
         "origin": doc["origin"],
-        "shown_title": data["title"].get(data["language"]) or next(iter(data["title"].values())),
-        "shown_description": data.get("description", {}).get(data["language"], ""),
+        "shown_title": titles.get(reader) or titles.get(original) or next(iter(titles.values())),
+        "shown_description": descriptions.get(reader) or descriptions.get(original, ""),
     }
 
 

@@ -378,3 +378,15 @@ async def test_the_status_gauge_counts_own_events(node: NodeUnderTest) -> None:
     assert 'alliance_events{status="draft"} 1.0' in metrics
     assert 'alliance_events{status="cancelled"} 1.0' in metrics
     assert 'alliance_events{status="published"} 0.0' in metrics
+
+
+async def test_a_partners_url_that_is_not_http_is_never_a_link(
+    node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentity
+) -> None:
+    """Another node's data is not trusted to be what this node would accept itself."""
+    await federate_fr(node, js, fr)
+    await publish(js, partner_event(fr, 1, online_url="javascript:alert(1)"))
+    await eventually(lambda: _public(node, "fr-webinar-1"))
+    page = await node.client.get("/events/fr/fr-webinar-1", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert "javascript:alert(1)" in page.text and 'href="javascript:' not in page.text
