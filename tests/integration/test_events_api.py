@@ -177,6 +177,33 @@ async def test_bad_input_is_a_4xx_naming_the_field(
     assert_problem(response, 422, field)
 
 
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": ["Întâlniri"]}, "title"),
+        ({"title": {"r0": "x"}}, "title"),
+        ({"title": {f"{a}{b}": "x" for a in "ab" for b in "abcdefghijklmnopq"}}, "title"),
+        ({"start": 1_800_000_000}, "start"),
+        ({"start": "2027-03-18T09:30:00+02:00"}, "start"),
+        ({"venue": "Bucharest"}, "venue"),
+        ({"venue": {"city": "București", "country": "RO", "floor": 2}}, "venue.floor"),
+        ({"fees": []}, "fees"),
+        ({"speakers": [{"name": "A", "email": "a@example.ro"}]}, "speakers.0.email"),
+        ({"tags": "automotive"}, "tags"),
+        ({"recurrence": 3}, "recurrence"),
+        ({"capacity": "12"}, "capacity"),
+        ({"capacity": 1.5}, "capacity"),
+        ({"visibility": "secret"}, "visibility"),
+        ({"timezone": "Europe/Bucharest\u0000"}, "timezone"),
+    ],
+)
+async def test_odd_bodies_are_refused_naming_the_field_never_a_500(
+    node: NodeUnderTest, overrides: dict[str, Any], field: str
+) -> None:
+    response = await node.client.post(EVENTS, json=event_payload(**overrides), headers=node.editor)
+    assert_problem(response, 422, field)
+
+
 async def test_unknown_events_and_bad_queries_are_clear_answers(node: NodeUnderTest) -> None:
     assert_problem(await node.client.get(f"{EVENTS}/{node.identity.node}/nope"), 404, "id")
     assert_problem(await node.client.get(f"{EVENTS}/fr/nope"), 404, "id")
