@@ -15,7 +15,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("shared/web", "services/membership", "services/portal", "services/hub")
+PACKAGES = (
+    "shared/web",
+    "services/membership",
+    "services/portal",
+    "services/hub",
+    "services/events",
+)
 TRANSLATED = ("fr", "es")
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}

@@ -1,0 +1,34 @@
+"""The events service, declared: the kit builds everything else from this."""
+
+from __future__ import annotations
+
+from services.events import sample_data
+from services.events.api import calendar_feeds, events_api
+from services.events.pages import events_pages
+from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
+from services.events.subscribers import REPLICAS
+from shared.contracts import events as contract
+from shared.service import SampleData, ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
+
+
+def declare() -> ServiceDeclaration[EventsUnitOfWork]:
+    """The alliance calendar: events owned by this node, and those partners share."""
+    return ServiceDeclaration(
+        name=contract.SERVICE,
+        description="the alliance calendar: own events, partners' shared events, iCalendar feeds",
+        unit_of_work=EventsUnitOfWork,
+        catalogue=contract.CATALOGUE,
+        collections=COLLECTIONS,
+        migrations=MIGRATIONS,
+        replicas=REPLICAS,
+        routers=(events_api, calendar_feeds),
+        pages=(events_pages,),
+        navigation=(
+            NavLink(N_("Calendar"), "/events", order=20),
+            NavLink(N_("Events"), "/console/events", Area.CONSOLE, order=25),
+        ),
+        package="services.events",
+        sample=SampleData(seed=sample_data.seed, held=sample_data.held),
+    )
