@@ -321,16 +321,18 @@ def _closed_reason(terms: EventTerms, now: datetime) -> tuple[Refusal, str] | No
     return None
 
 
-def _refusal(
+def _admit(
     book: SeatBook, request: RegistrationRequest, terms: EventTerms, now: datetime
-) -> tuple[Refusal, str] | None:
-    """The first rule the request breaks, in the order a person would ask about them."""
+) -> Quote | tuple[Refusal, str]:
+    """The request's quote when no rule forbids it; else the first rule it breaks, in the
+    order a person would ask about them."""
     closed = _closed_reason(terms, now)
     if closed:
         return closed
     if request.occurrence not in terms.occurrences:
         return Refusal.UNKNOWN_OCCURRENCE, f"the event has no date {request.occurrence!r}"
-    if quote(request, terms) is None:
+    fee = quote(request, terms)
+    if fee is None:
         return Refusal.UNKNOWN_TICKET, f"the event has no ticket type {request.ticket!r}"
     if book.capacity is not None and request.party > book.capacity:
         seats = f"{book.capacity} seats in all"
@@ -339,7 +341,7 @@ def _refusal(
     live = next((r for r in held if r.status in LIVE), None)
     if live:
         return Refusal.DUPLICATE, f"already registered for this date ({live.status.value})"
-    return None
+    return fee
 
 
 def _decision(book: SeatBook, registration: Registration) -> Decision:
@@ -374,6 +376,7 @@ def _refused(request: RegistrationRequest, refusal: Refusal, why: str) -> Decisi
 
 
 def _fits(book: SeatBook, party: int) -> bool:
+    """Whether the whole party fits the free seats (a party is all or nothing)."""
     free = book.free()
     return free is None or party <= free
 
@@ -396,11 +399,9 @@ def register(
     known = next((r for r in book.registrations if r.request_id == request.id), None)
     if known:
         return Decided(book=book, decisions=(_decision(book, known),))
-    refused = _refusal(book, request, terms, now)
-    fee = quote(request, terms)
-    if refused or fee is None:
-        refusal, why = refused or (Refusal.UNKNOWN_TICKET, "unknown ticket type")
-        return Decided(book=book, decisions=(_refused(request, refusal, why),))
+    fee = _admit(book, request, terms, now)
+    if not isinstance(fee, Quote):
+        return Decided(book=book, decisions=(_refused(request, *fee),))
     confirmed = _fits(book, request.party)
     registration = Registration(
         request_id=request.id,

@@ -16,6 +16,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from pydantic import ValidationError
 
 from services.events.fees import FeeRules, PartnerDiscount, TicketType
 from services.events.registration import (
@@ -201,6 +202,25 @@ def test_a_redelivered_request_is_answered_as_it_stands() -> None:
     assert [(d.outcome, d.position) for d in again.decisions] == [(Outcome.WAITLISTED, 1)]
 
 
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"party": 0}, "party"),
+        ({"party": 101}, "party"),
+        ({"party": "2"}, "party"),
+        ({"ticket": "VIP!"}, "ticket"),
+        ({"id": ""}, "id"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_a_malformed_request_is_refused_naming_its_field(
+    fields: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        request(1, **fields)
+    assert refused.value.errors()[0]["loc"] == (field,)
+
+
 # --- waiting list and offers ----------------------------------------------------------
 
 
@@ -313,6 +333,12 @@ def test_capacity_below_the_confirmed_seats_is_refused_naming_capacity() -> None
         change_capacity(seats, 3, NOW)
     assert refused.value.field == "capacity"
     assert change_capacity(seats, 4, NOW).book.capacity == 4
+
+
+def test_a_negative_capacity_is_refused_naming_capacity() -> None:
+    with pytest.raises(DomainError) as refused:
+        change_capacity(book(5), -1, NOW)
+    assert refused.value.field == "capacity"
 
 
 def test_capacity_below_the_seats_held_by_offers_is_refused() -> None:
