@@ -285,7 +285,7 @@ def quote(request: RegistrationRequest, terms: EventTerms) -> Quote | None:
     base = unit * request.party
     percent, reason = _discount_percent(request, terms)
     if base == 0:
-        percent, reason = 0, "free event"
+        percent, reason = 0, "no fee for this ticket" if ticket else "free event"
     discount = (base * percent + 50) // 100  # half a cent rounds in the registrant's favour
     used = request.membership.network if percent and request.membership else None
     total = base - discount
@@ -346,17 +346,18 @@ def _admit(
 
 def _decision(book: SeatBook, registration: Registration) -> Decision:
     """What the registrant is told about where their registration stands now."""
-    position = None
-    if registration.status is Outcome.WAITLISTED:
+    position, reason = None, registration.reason
+    if registration.status is Outcome.WAITLISTED:  # the position moves as others leave
         ids = [r.request_id for r in book.waiting()]
         position = ids.index(registration.request_id) + 1
+        reason = f"waitlisted: position {position}"
     return Decision(
         request_id=registration.request_id,
         registrant=registration.registrant,
         event_id=book.event_id,
         occurrence=book.occurrence,
         outcome=registration.status,
-        reason=registration.reason,
+        reason=reason,
         position=position,
         quote=registration.quote,
         offer_expires=registration.offer_expires,
@@ -394,7 +395,7 @@ def register(
     the rule that freed them, so seats still free fit no one waiting: a newcomer may take
     them (the earliest-that-fits policy)."""
     mismatch = request.occurrence in terms.occurrences and request.occurrence != book.occurrence
-    if request.event_id != book.event_id or mismatch:
+    if {request.event_id, terms.event_id} != {book.event_id} or mismatch:
         raise ValueError("register needs the book of the request's own event and date")
     known = next((r for r in book.registrations if r.request_id == request.id), None)
     if known:
@@ -410,11 +411,7 @@ def register(
         quote=fee,
         status=Outcome.CONFIRMED if confirmed else Outcome.WAITLISTED,
         arrived=now,
-        reason=(
-            f"confirmed: {_places(request.party)}"
-            if confirmed
-            else f"waitlisted: position {len(book.waiting()) + 1}"
-        ),
+        reason=f"confirmed: {_places(request.party)}" if confirmed else "waitlisted",
     )
     book = book.model_copy(update={"registrations": (*book.registrations, registration)})
     return Decided(book=book, decisions=(_decision(book, registration),))

@@ -144,6 +144,8 @@ def test_each_date_of_a_series_has_its_own_seats() -> None:
 def test_a_book_of_another_date_is_a_handler_error() -> None:
     with pytest.raises(ValueError, match="own event and date"):
         register(book(5, "2027-01-14"), request(1), TERMS, NOW)
+    with pytest.raises(ValueError, match="own event and date"):
+        register(book(5), request(1), _terms(event_id="ev2"), NOW)
 
 
 # --- refusals -------------------------------------------------------------------------
@@ -289,7 +291,8 @@ def test_leaving_the_waiting_list_moves_the_others_up() -> None:
     decided = leave_waiting_list(seats, "r2", NOW)
     assert decided.decisions[0].outcome is Outcome.LEFT
     assert [r.request_id for r in decided.book.waiting()] == ["r3"]
-    assert register(decided.book, request(3), TERMS, NOW).decisions[0].position == 1
+    (again,) = register(decided.book, request(3), TERMS, NOW).decisions
+    assert (again.position, again.reason) == (1, "waitlisted: position 1")
 
 
 def test_only_a_waiting_request_can_leave_the_list() -> None:
@@ -442,6 +445,10 @@ def test_a_free_event_without_ticket_types() -> None:
     fee = quote(request(1, party=2, membership=ACME_FR), free)
     assert fee is not None and fee.total == 0 and fee.ticket is None
     assert quote(request(1, ticket="standard"), free) is None
+    guest = TicketType(code="guest", name="Guest", fee=0)
+    with_guests = _terms(fees=FEES.model_copy(update={"tickets": [*FEES.tickets, guest]}))
+    fee = quote(request(1, ticket="guest", membership=ACME_FR), with_guests)
+    assert fee is not None and fee.total == 0 and fee.reason == "0.00 EUR: no fee for this ticket"
 
 
 def test_the_decision_carries_the_quote() -> None:
