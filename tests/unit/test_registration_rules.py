@@ -481,6 +481,43 @@ def test_150_requests_for_20_seats_in_any_arrival_order(order: list[int]) -> Non
 ALWAYS_OPEN = _terms(registration_closes=None)
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    fee=st.integers(0, 10_000_00),
+    party=st.integers(1, 100),
+    rule=st.sampled_from(PartnerDiscount),
+    percent=st.integers(1, 100),
+    own_discounted=st.booleans(),
+    network=st.sampled_from([None, "ro", "fr"]),
+)
+def test_every_quote_adds_up(
+    fee: int,
+    party: int,
+    rule: PartnerDiscount,
+    percent: int,
+    own_discounted: bool,
+    network: str | None,
+) -> None:
+    """Base is fee times party, the discount the rule's share of it to the cent, and the
+    network is recorded exactly when its membership earned the discount."""
+    fees = FeeRules(
+        tickets=[TicketType(code="t", name="T", fee=fee)],
+        partner_discount=rule,
+        discount_percent=percent,
+        own_members_discounted=own_discounted,
+    )
+    member = ACME_FR.model_copy(update={"network": network}) if network else None
+    priced = quote(request(1, party, membership=member), _terms(fees=fees))
+    assert priced is not None and priced.base == fee * party
+    assert 0 <= priced.discount <= priced.base and priced.total == priced.base - priced.discount
+    earns = member is not None and rule is not PartnerDiscount.NONE
+    earns = earns and (network != "ro" or own_discounted)
+    expected = (100 if rule is PartnerDiscount.FREE else percent) if earns else 0
+    assert abs(priced.discount * 100 - priced.base * expected) <= 50  # to the nearest cent
+    assert priced.membership_network == (network if expected and priced.base else None)
+    assert priced.reason.startswith(f"{priced.total // 100}.{priced.total % 100:02d} EUR: ")
+
+
 class Registrations(RuleBasedStateMachine):
     """Random interleavings of every operation on one book, checking after each step."""
 
