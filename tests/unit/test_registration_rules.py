@@ -416,7 +416,7 @@ def test_partner_discount_records_the_network_whose_membership_was_used() -> Non
     assert fee.reason == "240.00 EUR: 20% member discount: Acme SAS is a member of fr"
 
 
-def test_own_members_pay_the_base_fee_unless_the_rule_says_otherwise() -> None:
+def test_own_members_are_discounted_unless_the_rule_says_otherwise() -> None:
     own = request(1, membership=ACME_FR.model_copy(update={"network": "ro"}))
     assert quote(own, TERMS).total == 120_00  # type: ignore[union-attr]
     strict = _terms(fees=FEES.model_copy(update={"own_members_discounted": False}))
