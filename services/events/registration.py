@@ -31,6 +31,9 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.events.domain import (
+    EventStatus,
+)  # one status vocabulary; only published takes registrations
 from services.events.fees import Cents, FeeRules, PartnerDiscount, TicketCode, TicketType
 from shared.errors import DomainError, NotFound
 
@@ -63,15 +66,6 @@ MAX_PARTY = 100  # one request for more people than this is a contract, not a re
 MAX_CAPACITY = 1_000_000
 Id = Annotated[str, Field(min_length=1, max_length=128)]
 Capacity = Annotated[int, Field(strict=True, ge=0, le=MAX_CAPACITY)]
-
-
-class EventStatus(StrEnum):
-    """The event's status as the issue names it; only ``published`` takes registrations."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CANCELLED = "cancelled"
-    POSTPONED = "postponed"
 
 
 class Outcome(StrEnum):
