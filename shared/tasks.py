@@ -7,6 +7,8 @@ import contextlib
 from collections.abc import Coroutine
 from typing import Any
 
+CANCEL_AGAIN_SECONDS = 1.0
+
 
 class BackgroundTask:
     """One long-running coroutine (a relay loop, a consumer, a state refresher)."""
@@ -24,9 +26,14 @@ class BackgroundTask:
         return self._task is not None and not self._task.done()
 
     async def stop(self) -> None:
-        if self._task is None:
+        """Cancel until it ends. On Python 3.11 ``asyncio.wait_for`` (nats-py's publish
+        and request use it) can swallow a cancellation that meets a completing future,
+        and a task that loops would then never end: a node's stop hung so."""
+        task, self._task = self._task, None
+        if task is None:
             return
-        self._task.cancel()
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=CANCEL_AGAIN_SECONDS)
         with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+            task.result()  # what it raised, if it failed before the stop
