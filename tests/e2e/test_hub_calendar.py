@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import icalendar
 import pytest
+from babel.dates import format_datetime
 
 from shared.auth import Role, TokenStore
 from tests.federation import Federation, poll
@@ -116,6 +117,15 @@ def test_the_calendar_shows_public_events_of_every_network_in_date_order(
     assert f'href="{ro_page}.ics"' in page
     assert "Net ro" in page and "(Europe/Bucharest)" in page
     assert 'href="/calendar"' in page  # the navigation entry
+
+
+def test_dates_show_in_the_events_zone_and_the_visitors_language(
+    federation: Federation, published: dict[str, str]
+) -> None:
+    page = hub_get(federation, "/calendar?lang=fr&network=ro").text
+    start = datetime.fromisoformat(f"{DAY}T09:30:00")  # as the owner wrote it, not UTC
+    assert format_datetime(start, "medium", locale="fr") in page
+    assert "Rencontres d&#39;affaires" in page  # the kind, in French
 
 
 @pytest.mark.parametrize(
