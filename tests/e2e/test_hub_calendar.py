@@ -24,6 +24,7 @@ from tests.federation import Federation, poll
 
 pytestmark = pytest.mark.e2e
 DAY = date.today() + timedelta(days=20)
+ONLINE = "https://meet.example.org/webinar"
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,19 @@ def test_the_alliance_feed_follows_revisions_cancellations_and_withdrawals(
     assert withdrawn.status_code == 200, withdrawn.text
     poll(lambda: ro_uid not in feed(federation), 60, "the withdrawal on the hub")
     assert titles(federation) == ["Formation photonique"]
+
+
+def test_the_calendar_pages_in_date_order(federation: Federation) -> None:
+    """26 webinars: 25 on the first page, the last on the next (a cursor on the keys)."""
+    for n in range(26):
+        day = DAY + timedelta(days=40 + n)
+        title = {"fr": f"Webinaire {n:02d}"}
+        fields = body(kind="webinar", language="fr", title=title, venue=None, online_url=ONLINE)
+        publish(federation, "fr", {**fields, "start": f"{day}T10:00:00", "end": f"{day}T11:00:00"})
+    poll(lambda: len(titles(federation, "?kind=webinar")) == 25, 60, "a full first page")
+    page = hub_get(federation, "/calendar?kind=webinar").text
+    assert titles(federation, "?kind=webinar") == [f"Webinaire {n:02d}" for n in range(25)]
+    (following,) = re.findall(r'<a href="([^"]+)" rel="next">', page)
+    assert titles(federation, following.replace("&amp;", "&").removeprefix("/calendar")) == [
+        "Webinaire 25"
+    ]
