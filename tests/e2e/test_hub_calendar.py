@@ -166,6 +166,14 @@ def test_a_mistyped_filter_is_named_beside_its_field(
     assert 'aria-invalid="true"' in answer.text
 
 
+def test_a_filter_too_long_for_its_field_gets_the_projects_error_body(
+    federation: Federation,
+) -> None:
+    answer = hub_get(federation, "/calendar?country=ROU")
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "country"
+
+
 def test_the_alliance_feed_follows_revisions_cancellations_and_withdrawals(
     federation: Federation, published: dict[str, str]
 ) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import icalendar
 import pytest
 
+from services.events.domain import EventKind
 from services.hub.natsconf import HUB_SERVICE_CONSUMERS
-from services.portal.calendar import CalendarQuery, event_keys
+from services.portal.calendar import KINDS, CalendarQuery, event_keys
+from services.portal.calendar_pages import KIND_LABELS
 from services.portal.ics import FeedItem, feed
 from services.portal.subscribers import REPLICAS
 from shared.contracts.events import EventPublished
@@ -136,3 +138,8 @@ def test_the_portal_stays_within_the_consumers_the_hub_leaves_its_read_models() 
     consumers = sum(int(r.own) + int(r.alliance) for r in REPLICAS)  # one per channel
     assert consumers <= HUB_SERVICE_CONSUMERS
     assert any(r.collection == "events" and r.aggregate == "event" for r in REPLICAS)
+
+
+def test_the_portal_knows_every_kind_the_events_service_publishes() -> None:
+    """The portal cannot import the events service; this keeps the two lists together."""
+    assert set(KINDS) == set(KIND_LABELS) == {kind.value for kind in EventKind}
