@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from services.events import sample_data
+from services.events import inquiries, sample_data
 from services.events.api import calendar_feeds, events_api
+from services.events.inquiry_routes import inquiries_api, inquiry_pages
 from services.events.pages import events_pages
 from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
 from services.events.subscribers import REPLICAS
 from shared.contracts import events as contract
+from shared.contracts import events_requests
+from shared.contracts.direct import DirectCatalogue
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -20,15 +23,21 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         description="the alliance calendar: own events, partners' shared events, iCalendar feeds",
         unit_of_work=EventsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=COLLECTIONS,
-        migrations=MIGRATIONS,
+        collections=(*COLLECTIONS, *inquiries.COLLECTIONS),
+        migrations=(*MIGRATIONS, inquiries.create_indexes),
         replicas=REPLICAS,
-        routers=(events_api, calendar_feeds),
-        pages=(events_pages,),
+        routers=(events_api, calendar_feeds, inquiries_api),
+        pages=(events_pages, inquiry_pages),
         navigation=(
             NavLink(N_("Calendar"), "/events", order=20),
             NavLink(N_("Events"), "/console/events", Area.CONSOLE, order=25),
+            NavLink(N_("Inquiries"), "/console/inquiries", Area.CONSOLE, order=26),
         ),
+        messages=DirectCatalogue(contract.SERVICE, {**events_requests.DIRECT}),
+        direct={
+            events_requests.InquiryAsked: inquiries.on_inquiry_asked,
+            events_requests.InquiryAnswered: inquiries.on_inquiry_answered,
+        },
         package="services.events",
         sample=SampleData(seed=sample_data.seed, held=sample_data.held),
     )
