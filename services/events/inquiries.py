@@ -11,20 +11,18 @@ records are written in the one transaction.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 
 from prometheus_client import CollectorRegistry, Counter
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pymongo import ASCENDING, DESCENDING
 
 from services.events.domain import Name, Text
+from services.events.personal import Email, Organisation, keyed, listing, new_key, now, title_of
 from services.events.store import EventsUnitOfWork
 from shared.contracts.base import Event as Message
-from shared.contracts.events_requests import Asker, InquiryAnswered, InquiryAsked, InquiryOutcome
+from shared.contracts.events_requests import InquiryAnswered, InquiryAsked, InquiryOutcome, Person
 from shared.direct import DirectDelivery
 from shared.errors import Duplicate, NotFound
 from shared.ids import new_id
@@ -36,27 +34,10 @@ RECEIVED = "inquiries_received"
 COLLECTIONS = (SENT, RECEIVED)
 WAITING = "waiting"  # a sent inquiry the owner has not answered yet
 OPEN = "open"  # a received inquiry the staff have not answered yet
-_EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 
 Kit = ServiceKit[EventsUnitOfWork]
 
 
-def _refuse_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-Email = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, max_length=254, pattern=_EMAIL_SHAPE),
-]
-Organisation = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, max_length=200),
-]
 Question = Annotated[Text, StringConstraints(min_length=1)]
 
 
@@ -99,34 +80,19 @@ async def create_indexes(db: ServiceDatabase) -> None:
     await db.collection(SENT).create_index([("asked_at", DESCENDING)])
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def key_digest(key: str) -> str:
-    """The asker's key is stored only as its digest: a leaked store reveals no key."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def title_of(data: Document) -> str:
-    """An event's title in the language it was written in (what the consoles show)."""
-    titles: dict[str, str] = data.get("title", {})
-    return titles.get(data.get("language", "")) or next(iter(titles.values()), "")
-
-
 async def ask(
     uow: EventsUnitOfWork, node: str, event: Document, draft: InquiryDraft
 ) -> tuple[Document, str]:
     """Record a question about a calendar event and send it to its owner; returns the
     asker's record and the key that reads it (given once, never stored)."""
-    key = secrets.token_urlsafe(24)
+    key, digest = new_key()
     origin, data = str(event["origin"]), event["data"]
     message = InquiryAsked(
         id=new_id(node),
         event_id=str(data["id"]),
-        asker=Asker(name=draft.name, email=draft.email, organisation=draft.organisation),
+        asker=Person(name=draft.name, email=draft.email, organisation=draft.organisation),
         question=draft.question,
-        asked_at=_now(),
+        asked_at=now(),
     )
     record: Document = {
         "_id": message.id,
@@ -139,7 +105,7 @@ async def ask(
         "status": WAITING,
         "answer": "",
         "answered_at": None,
-        "key": key_digest(key),
+        "key": digest,
     }
     await uow.collection(SENT).insert_one(record, session=uow.session)
     if origin == node:
@@ -160,7 +126,7 @@ async def _receive(uow: EventsUnitOfWork, sender: str, message: InquiryAsked, ti
             "asker": message.asker.model_dump(),
             "question": message.question,
             "asked_at": message.asked_at,
-            "received_at": _now(),
+            "received_at": now(),
             "status": OPEN,
             "answer": "",
             "answered_at": None,
@@ -190,7 +156,7 @@ def _refusal(message: InquiryAsked, node: str) -> InquiryAnswered:
         event_id=message.event_id,
         outcome=InquiryOutcome.REFUSED,
         answer=f"{node} has no event {message.event_id!r}",
-        answered_at=_now(),
+        answered_at=now(),
     )
 
 
@@ -207,7 +173,7 @@ async def answer(uow: EventsUnitOfWork, node: str, inquiry_id: str, draft: Answe
         event_id=str(found["event_id"]),
         outcome=InquiryOutcome.ANSWERED,
         answer=draft.answer,
-        answered_at=_now(),
+        answered_at=now(),
     )
     changes = {"status": message.outcome.value, "answer": message.answer}
     changes["answered_at"] = message.answered_at
@@ -220,7 +186,7 @@ async def answer(uow: EventsUnitOfWork, node: str, inquiry_id: str, draft: Answe
 
 
 async def _record_answer(uow: EventsUnitOfWork, owner: str, message: InquiryAnswered) -> None:
-    """Asker side: the answer (or refusal) on the asker's record. Only the event's owner
+    """Person side: the answer (or refusal) on the asker's record. Only the event's owner
     may answer it: an answer from any other node is an error, dead-lettered with why."""
     result = await uow.collection(SENT).update_one(
         {"_id": message.id, "event_origin": owner, "status": WAITING},
@@ -240,7 +206,7 @@ async def _record_answer(uow: EventsUnitOfWork, owner: str, message: InquiryAnsw
 async def on_inquiry_answered(
     kit: Kit, message: Message, delivery: DirectDelivery, uow: EventsUnitOfWork
 ) -> None:
-    """Asker side: the owner's answer reached this node."""
+    """Person side: the owner's answer reached this node."""
     assert isinstance(message, InquiryAnswered)
     await _record_answer(uow, delivery.sender, message)
     counter(kit.metrics.registry).labels("out", message.outcome.value).inc()
@@ -248,25 +214,12 @@ async def on_inquiry_answered(
 
 async def asker_record(uow: EventsUnitOfWork, inquiry_id: str, key: str | None) -> Document:
     """The asker's record, for whoever holds its key (or staff: ``key`` None)."""
-    found: Document | None = await uow.collection(SENT).find_one({"_id": inquiry_id})
-    if found is None or (
-        key is not None and not secrets.compare_digest(str(found["key"]), key_digest(key))
-    ):
-        raise NotFound(f"no inquiry {inquiry_id!r} with this key on this node", "id")
-    return found
+    return await keyed(uow.collection(SENT), inquiry_id, key, "inquiry")
 
 
-async def listing(uow: EventsUnitOfWork, side: str, status: str | None) -> list[Document]:
+async def listing_of(uow: EventsUnitOfWork, side: str, status: str | None) -> list[Document]:
     """The inquiries of one side (``received``: about own events; ``sent``: asked here),
-    open or waiting ones first, then the newest (bounded: a console page)."""
-    query: Document = {"status": status} if status else {}
-    cursor = uow.collection(RECEIVED if side == "received" else SENT).find(
-        query, sort=[("asked_at", DESCENDING)], limit=500
-    )
-    found = [doc async for doc in cursor]
-    return sorted(found, key=lambda doc: doc["status"] not in (OPEN, WAITING))
-
-
-def public_view(record: Document) -> Document:
-    """A record as the API shows it: its id as ``id``, never the key's digest."""
-    return {"id": record["_id"], **{k: v for k, v in record.items() if k not in ("_id", "key")}}
+    open or waiting ones first, then the newest."""
+    collection = uow.collection(RECEIVED if side == "received" else SENT)
+    query = {"status": status} if status else {}
+    return await listing(collection, query, (OPEN, WAITING), "asked_at")

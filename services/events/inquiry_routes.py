@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.events import inquiries
 from services.events.inquiries import AnswerDraft, InquiryDraft
 from services.events.pages import entry
+from services.events.personal import public_view
 from services.events.store import EventsUnitOfWork
 from shared.auth import Role
 from shared.errors import Duplicate, NotFound
@@ -72,7 +73,7 @@ def inquiries_api(kit: Kit) -> APIRouter:
         """Ask the owner's staff about an event; keep ``key`` to read the answer."""
         doc = await calendar_event(kit, origin, event_id, public_only=role is None)
         record, key = await ask(kit, doc, draft)
-        return {**inquiries.public_view(record), "key": key}
+        return {**public_view(record), "key": key}
 
     @api.get("/inquiries/{inquiry_id}", responses=problem_responses(404))
     async def read_inquiry(
@@ -83,7 +84,7 @@ def inquiries_api(kit: Kit) -> APIRouter:
         if key is None and not staff:
             raise NotFound(f"no inquiry {inquiry_id!r} with this key on this node", "key")
         record = await inquiries.asker_record(kit.reads(), inquiry_id, None if staff else key)
-        return inquiries.public_view(record)
+        return public_view(record)
 
     @api.get("/inquiries", dependencies=[Depends(kit.editor)])
     async def list_inquiries(
@@ -91,8 +92,8 @@ def inquiries_api(kit: Kit) -> APIRouter:
         status: str | None = Query(None, pattern="^(open|waiting|answered|refused)$"),
     ) -> dict[str, Any]:
         """Inquiries about this node's events (``received``) or asked here (``sent``)."""
-        found = await inquiries.listing(kit.reads(), side, status)
-        return {"items": [inquiries.public_view(doc) for doc in found]}
+        found = await inquiries.listing_of(kit.reads(), side, status)
+        return {"items": [public_view(doc) for doc in found]}
 
     @api.post(
         "/inquiries/{inquiry_id}/answer",
@@ -101,7 +102,7 @@ def inquiries_api(kit: Kit) -> APIRouter:
     )
     async def answer_inquiry(inquiry_id: str, draft: AnswerDraft) -> dict[str, Any]:
         """Answer an inquiry about an own event: the answer goes to the asker's node."""
-        return inquiries.public_view(await answer(kit, inquiry_id, draft))
+        return public_view(await answer(kit, inquiry_id, draft))
 
     return api
 
@@ -151,13 +152,13 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
     async def console(request: Request, session: Staff) -> Response:
         """Open inquiries about own events, per event, then the people's own questions."""
         reads = kit.reads()
-        received = await inquiries.listing(reads, "received", None)
+        received = await inquiries.listing_of(reads, "received", None)
         by_event: dict[str, list[Document]] = {}
         for doc in received:
             by_event.setdefault(f"{doc['event_title']} ({doc['event_id']})", []).append(doc)
         context = {
             "by_event": by_event,
-            "sent": await inquiries.listing(reads, "sent", None),
+            "sent": await inquiries.listing_of(reads, "sent", None),
             "errors": {},
         }
         return web.render(request, "events/inquiries_console.html", context)

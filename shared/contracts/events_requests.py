@@ -19,7 +19,7 @@ class InquiryOutcome(StrEnum):
     REFUSED = "refused"  # the owner node could not take it (no such event there)
 
 
-class Asker(Contract):
+class Person(Contract):
     """Who asks: only the asker's node and the owner node ever hold it."""
 
     name: str
@@ -31,7 +31,7 @@ class InquiryAsked(Event):
     """A person of the sender's network asked about one of the target node's events."""
 
     event_id: str
-    asker: Asker
+    asker: Person
     question: str
     asked_at: str  # RFC 3339, UTC
 

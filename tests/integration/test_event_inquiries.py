@@ -14,10 +14,10 @@ from typing import Any
 from services.events import inquiries
 from services.events.store import EventsUnitOfWork
 from shared.contracts.events_requests import (
-    Asker,
     InquiryAnswered,
     InquiryAsked,
     InquiryOutcome,
+    Person,
 )
 from shared.direct import DirectDelivery
 from shared.service import ServiceKit
@@ -113,7 +113,7 @@ async def test_a_partners_question_opens_here_and_an_unknown_event_is_refused_ba
 ) -> None:
     kit: ServiceKit[EventsUnitOfWork] = node.kit("events")
     event = await published(node)
-    asker = Asker(name="Jean Dupont", email="jean@example.fr")
+    asker = Person(name="Jean Dupont", email="jean@example.fr")
     known = InquiryAsked(
         id="fr-Q1", event_id=event["id"], asker=asker, question="Lunch?", asked_at="x"
     )
