@@ -11,13 +11,13 @@ records are written in the one transaction.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pymongo import ASCENDING, DESCENDING
 
+from services.events import personal
 from services.events.domain import Name, Text
 from services.events.personal import Email, Organisation, keyed, listing, new_key, now, title_of
 from services.events.store import EventsUnitOfWork
@@ -60,16 +60,9 @@ class AnswerDraft(BaseModel):
     answer: Question
 
 
-@cache
 def counter(registry: CollectorRegistry) -> Counter:
-    """alliance_event_inquiries_total{direction, outcome}: one per process registry."""
-    return Counter(
-        "alliance_event_inquiries_total",
-        "Inquiries about events: asked by this node's people (out) or about this node's "
-        "events (in), by outcome (asked, answered, refused).",
-        ["direction", "outcome"],
-        registry=registry,
-    )
+    """alliance_event_inquiries_total{direction, outcome}: asked, answered, refused."""
+    return personal.counter(registry, "inquiries")
 
 
 async def create_indexes(db: ServiceDatabase) -> None:

@@ -130,7 +130,7 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
     @pages.post("/events/{origin}/{event_id}/ask")
     async def ask_sent(request: Request, origin: str, event_id: str) -> Response:
         form = await request.form()
-        web.check_form(request, _str(form.get("csrf")))
+        web.check_form(request, text(form, "csrf"))
         doc = await calendar_event(kit, origin, event_id, public_only=True)
         values = {name: text(form, name) for name in FIELDS}
         draft, errors = parse(InquiryDraft, values)
@@ -166,7 +166,7 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
     @pages.post("/console/inquiries/{inquiry_id}/answer")
     async def console_answer(request: Request, inquiry_id: str, session: Staff) -> Response:
         form = await request.form()
-        web.check_form(request, _str(form.get("csrf")))
+        web.check_form(request, text(form, "csrf"))
         draft, errors = parse(AnswerDraft, {"answer": text(form, "answer")})
         gettext = web.language(request).gettext
         if draft is not None:
@@ -180,7 +180,3 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
         return web.redirect("/console/inquiries", notice=gettext(N_("Answer sent.")))
 
     return pages
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""

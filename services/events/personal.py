@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import BeforeValidator, StringConstraints
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
@@ -93,3 +95,16 @@ def title_of(data: Document) -> str:
     """An event's title in the language it was written in (what the consoles show)."""
     titles: dict[str, str] = data.get("title", {})
     return titles.get(data.get("language", "")) or next(iter(titles.values()), "")
+
+
+@cache
+def counter(registry: CollectorRegistry, kind: str) -> Counter:
+    """alliance_event_<kind>_total{direction, outcome}, one per process registry: asked
+    by this node's people (``out``) or about this node's events (``in``)."""
+    return Counter(
+        f"alliance_event_{kind}_total",
+        f"Event {kind}: sent by this node's people (out) or about this node's events (in), "
+        "by outcome.",
+        ["direction", "outcome"],
+        registry=registry,
+    )
