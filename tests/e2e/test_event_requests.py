@@ -1,8 +1,9 @@
-"""Inquiries across a real hub and three real nodes (``alliance`` processes).
+"""Inquiries and applications to speak across a real hub and three real nodes.
 
-A person on fr asks about ro's event; the question reaches ro's staff (API and console),
-their answer comes back to fr, where the asker reads it with the key and fr's staff see
-it. The asker's name and e-mail are only on ro and fr: no stream of the hub or of es
+A person on fr asks about ro's event; the question reaches ro's staff, their answer comes
+back to fr, where the asker reads it with the key and fr's staff see it. A person on fr
+applies to speak at ro's event with an open call; ro's staff accept, the decision reaches
+fr. The person's name and e-mail are only on ro and fr: no stream of the hub or of es
 holds them. A question to an owner that is away waits, and is answered when it is back.
 """
 
@@ -21,15 +22,16 @@ from tests.federation import Federation, federation_of, metric_value, poll
 pytestmark = pytest.mark.e2e
 EVENTS = "/api/events/events"
 INQUIRIES = "/api/events/inquiries"
+APPLICATIONS = "/api/events/applications"
 
 
 @pytest.fixture(scope="module")
 def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
-    with federation_of(tmp_path_factory.mktemp("inquiries"), nodes=("ro", "fr", "es")) as started:
+    with federation_of(tmp_path_factory.mktemp("requests"), nodes=("ro", "fr", "es")) as started:
         yield started
 
 
-def published_on_ro(federation: Federation) -> dict[str, Any]:
+def published_on_ro(federation: Federation, **extra: Any) -> dict[str, Any]:
     """A public event of ro, once fr's calendar shows it."""
     ro, fr = federation.members["ro"], federation.members["fr"]
     body = {
@@ -41,6 +43,7 @@ def published_on_ro(federation: Federation) -> dict[str, Any]:
         "end": "2027-03-18T17:00:00",
         "venue": {"city": "Bucharest", "country": "RO"},
         "visibility": "public",
+        **extra,
     }
     created = httpx.post(ro.url + EVENTS, json=body, headers=ro.headers, timeout=30)
     assert created.status_code == 201, created.text
@@ -106,13 +109,18 @@ def test_a_question_from_fr_is_answered_by_ro_and_kept_on_those_two_only(
         metrics, "alliance_event_inquiries_total", direction="out", outcome="answered"
     )
 
-    # the question (with the asker's e-mail) only in ro's inbox, the answer only in fr's;
-    # neither in any stream of es or of the hub
+    only_on_ro_and_fr(federation, email, inquiry["id"])
+
+
+def only_on_ro_and_fr(federation: Federation, email: str, request_id: str) -> None:
+    """The request (with the person's e-mail) only in ro's inbox, the answer only in
+    fr's; neither in any stream of es or of the hub."""
+    ro, fr = federation.members["ro"], federation.members["fr"]
     assert [t.split("#")[0] for t in traces(ro.nats_url, email)] == ["INBOX_RO"]
-    assert [t.split("#")[0] for t in traces(fr.nats_url, inquiry["id"])] == ["INBOX_FR"]
+    assert [t.split("#")[0] for t in traces(fr.nats_url, request_id)] == ["INBOX_FR"]
     assert federation.hub is not None
     for elsewhere in (federation.members["es"].nats_url, federation.hub.nats_url):
-        assert traces(elsewhere, email) == [] and traces(elsewhere, inquiry["id"]) == []
+        assert traces(elsewhere, email) == [] and traces(elsewhere, request_id) == []
     assert [a for a, n in hub_accounts_with_streams(federation).items() if n] == ["ALLIANCE"]
 
 
@@ -144,3 +152,55 @@ def test_a_question_waits_while_the_owner_is_away_and_is_answered_when_it_is_bac
     )
     assert answered.status_code == 200, answered.text
     poll(lambda: asker_status(es.url, inquiry) == "answered", 60, "ro's answer on es")
+
+
+def test_an_application_from_fr_is_accepted_by_ro_and_kept_on_those_two_only(
+    federation: Federation,
+) -> None:
+    ro, fr = federation.members["ro"], federation.members["fr"]
+    call = {"deadline": "2027-02-01T12:00:00", "topics": ["b2b"], "questions": ["Sector?"]}
+    event = published_on_ro(federation, call_for_speakers=call)
+    on_fr = httpx.get(f"{fr.url}{EVENTS}/ro/{event['id']}", timeout=30).json()
+    assert on_fr["call_for_speakers"]["questions"] == ["Sector?"]  # replicated with the event
+    email = f"paul-{uuid.uuid4().hex[:8]}@example.fr"
+    body = {
+        "name": "Paul Durand",
+        "email": email,
+        "title": "Aerospace supply chains",
+        "abstract": "How Occitanie's SMEs qualify.",
+        "bio": "Cluster manager, Aerospace Valley.",
+        "language": "fr",
+        "answers": ["Aerospace"],
+    }
+    path = f"{fr.url}{EVENTS}/ro/{event['id']}/applications"
+    applied = httpx.post(path, json=body, timeout=30)
+    assert applied.status_code == 201, applied.text
+    application = applied.json()
+    twice = httpx.post(path, json=body, timeout=30)
+    assert twice.status_code == 409 and twice.json()["errors"][0]["field"] == "email"
+
+    def pending_on_ro() -> dict[str, Any] | None:
+        items = httpx.get(f"{ro.url}{APPLICATIONS}", headers=ro.headers, timeout=30).json()
+        return next((i for i in items["items"] if i["id"] == application["id"]), None)
+
+    received = poll(pending_on_ro, 60, "fr's application on ro")
+    assert received["status"] == "pending" and received["sender"] == "fr"
+    decided = httpx.post(
+        f"{ro.url}{APPLICATIONS}/{application['id']}/decide",
+        json={"decision": "accepted", "message": "Panel 2, 11:00."},
+        headers=ro.headers,
+        timeout=30,
+    )
+    assert decided.status_code == 200, decided.text
+
+    def decision_on_fr() -> dict[str, Any] | None:
+        read = httpx.get(
+            f"{fr.url}{APPLICATIONS}/{application['id']}",
+            params={"key": application["key"]},
+            timeout=30,
+        ).json()
+        return read if read["status"] != "pending" else None
+
+    mine = poll(decision_on_fr, 60, "ro's decision on fr")
+    assert mine["status"] == "accepted" and mine["message"] == "Panel 2, 11:00."
+    only_on_ro_and_fr(federation, email, application["id"])
