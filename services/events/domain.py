@@ -388,7 +388,7 @@ class Event(EventDraft, Aggregate):
 
     status: EventStatus = EventStatus.DRAFT
     sequence: int = 0
-    co_organisers: list[str] = []  # accepted ones only; proposing them is another slice
+    co_organisers: list[str] = []  # accepted ones only (proposing: invitations.py)
 
     _kinds: ClassVar[dict[EventStatus, type[contract.EventState]]] = {
         EventStatus.DRAFT: contract.EventPublished,
@@ -433,6 +433,18 @@ class Event(EventDraft, Aggregate):
         self.bump(now)
         self.deleted = True
         self._announce(was_shared, first_shown=False)
+
+    def add_co_organiser(self, node: str, now: datetime) -> bool:
+        """A network accepted to co-organise (services/events/invitations.py): shown
+        with the event from now on; False when it already was (nothing changes)."""
+        self._live()
+        if node in self.co_organisers:
+            return False
+        was_shared = self.is_shared
+        self._change(now)
+        self.co_organisers = [*self.co_organisers, node]
+        self._announce(was_shared, first_shown=False)
+        return True
 
     # -- reads ---------------------------------------------------------------------------
     @property

@@ -75,9 +75,34 @@ class ApplicationDecided(Event):
     decided_at: str  # RFC 3339, UTC
 
 
+class InvitationKind(StrEnum):
+    PROMOTE = "promote"  # invited to promote the event to the partner's members
+    CO_ORGANISE = "co-organise"  # proposed as a co-organiser of the event
+
+
+class PartnerInvited(Event):
+    """The owner node invites the target network to promote or co-organise its event."""
+
+    event_id: str
+    kind: InvitationKind
+    message: str = ""
+    sent_at: str  # RFC 3339, UTC
+
+
+class InvitationAnswered(Event):
+    """The invited network's answer (``id`` is the invitation's), given by its staff."""
+
+    event_id: str
+    kind: InvitationKind
+    accepted: bool
+    answered_at: str  # RFC 3339, UTC
+
+
 DIRECT: dict[type[Event], str] = {
     InquiryAsked: "inquiry-asked",
     InquiryAnswered: "inquiry-answered",
     SpeakerApplied: "speaker-applied",
     ApplicationDecided: "application-decided",
+    PartnerInvited: "partner-invited",
+    InvitationAnswered: "invitation-answered",
 }
