@@ -1,10 +1,12 @@
-"""Inquiries and applications to speak across a real hub and three real nodes.
+"""Inquiries, applications to speak and invitations across a real hub and three nodes.
 
 A person on fr asks about ro's event; the question reaches ro's staff, their answer comes
 back to fr, where the asker reads it with the key and fr's staff see it. A person on fr
 applies to speak at ro's event with an open call; ro's staff accept, the decision reaches
 fr. The person's name and e-mail are only on ro and fr: no stream of the hub or of es
 holds them. A question to an owner that is away waits, and is answered when it is back.
+ro invites fr to co-organise and es to promote its event: once they accept, es's calendar
+shows fr as co-organiser and es's public site lists the event as promoted.
 """
 
 from __future__ import annotations
@@ -204,3 +206,39 @@ def test_an_application_from_fr_is_accepted_by_ro_and_kept_on_those_two_only(
     mine = poll(decision_on_fr, 60, "ro's decision on fr")
     assert mine["status"] == "accepted" and mine["message"] == "Panel 2, 11:00."
     only_on_ro_and_fr(federation, email, application["id"])
+
+
+def test_fr_co_organises_and_es_promotes_ros_event(federation: Federation) -> None:
+    ro, fr, es = (federation.members[n] for n in ("ro", "fr", "es"))
+    event = published_on_ro(federation)
+    for partner, kind in (("fr", "co-organise"), ("es", "promote")):
+        sent = httpx.post(
+            f"{ro.url}{EVENTS}/{event['id']}/invitations",
+            json={"partners": [partner], "kind": kind},
+            headers=ro.headers,
+            timeout=30,
+        )
+        assert sent.status_code == 201, sent.text
+
+    def invitation_on(member: Any) -> dict[str, Any] | None:
+        items = httpx.get(f"{member.url}/api/events/invitations", headers=member.headers)
+        return next((i for i in items.json()["items"] if i["event_id"] == event["id"]), None)
+
+    for member in (fr, es):
+        invitation = poll(lambda m=member: invitation_on(m), 60, f"the invitation on {member.node}")
+        answered = httpx.post(
+            f"{member.url}/api/events/invitations/{invitation['id']}/answer",
+            json={"accept": True},
+            headers=member.headers,
+            timeout=30,
+        )
+        assert answered.status_code == 200, answered.text
+
+    def co_organised_on_es() -> bool:
+        shown = httpx.get(f"{es.url}{EVENTS}/ro/{event['id']}", timeout=30).json()
+        return bool(shown.get("co_organisers") == ["fr"])
+
+    poll(co_organised_on_es, 60, "fr as co-organiser of ro's event, on es's calendar")
+    promoted = httpx.get(f"{es.url}/api/events/promoted", timeout=30).json()["items"]
+    assert [(p["origin"], p["id"]) for p in promoted] == [("ro", event["id"])]
+    assert httpx.get(f"{fr.url}/api/events/promoted", timeout=30).json()["items"] == []
