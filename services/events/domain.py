@@ -33,6 +33,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NaiveDatetime,
+    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -49,6 +50,7 @@ from shared.errors import DomainError, NotFound, shorten
 __all__ = [
     "MAX_OCCURRENCES",
     "AggregateDeleted",
+    "CallForSpeakers",
     "DomainError",
     "Event",
     "EventDraft",
@@ -203,6 +205,28 @@ class Speaker(_Input):
     title: Annotated[Text, Field(max_length=300)] = ""
 
 
+# --- call for speakers (applications: services/events/speakers.py) ----------------------
+# stored as written (text): a BSON date would be read back as UTC, not the event's zone
+LocalTime = Annotated[NaiveDatetime, PlainSerializer(lambda moment: moment.isoformat())]
+
+
+class CallForSpeakers(_Input):
+    """An open call: until ``deadline`` (local, in the event's zone) anyone of the
+    alliance may propose a talk on ``topics``, answering ``questions``. Part of the
+    event, so it travels (and replicates) with it."""
+
+    deadline: LocalTime
+    topics: Annotated[list[Tag], Field(max_length=30)] = []
+    questions: Annotated[list[Title], Field(max_length=10)] = []
+
+    @field_validator("deadline")
+    @classmethod
+    def _in_range(cls, moment: datetime) -> datetime:
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return moment
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One date of an event (the only one, or one of a series), with its seats."""
@@ -238,6 +262,7 @@ class EventDraft(_Input):
     nace_sections: Annotated[list[Section], Field(max_length=21)] = []
     tags: Annotated[list[Tag], Field(max_length=30)] = []
     recurrence: Annotated[str, StringConstraints(max_length=500)] | None = None
+    call_for_speakers: CallForSpeakers | None = None
 
     @field_validator("title")
     @classmethod
@@ -291,6 +316,16 @@ class EventDraft(_Input):
         if start is not None and zone is not None:
             series_dates(rule, start.replace(tzinfo=ZoneInfo(zone)))
         return rule
+
+    @field_validator("call_for_speakers")
+    @classmethod
+    def _call_in_time(
+        cls, call: CallForSpeakers | None, info: ValidationInfo
+    ) -> CallForSpeakers | None:
+        end = info.data.get("end")
+        if call is not None and end is not None and call.deadline >= end:
+            raise ValueError("the call for speakers' deadline must be before the event ends")
+        return call
 
     def unique_lists(self) -> Self:
         """The same draft with repeated sections and tags dropped (first kept)."""
@@ -353,7 +388,7 @@ class Event(EventDraft, Aggregate):
 
     status: EventStatus = EventStatus.DRAFT
     sequence: int = 0
-    co_organisers: list[str] = []  # accepted ones only; proposing them is another slice
+    co_organisers: list[str] = []  # accepted ones only (proposing: invitations.py)
 
     _kinds: ClassVar[dict[EventStatus, type[contract.EventState]]] = {
         EventStatus.DRAFT: contract.EventPublished,
@@ -398,6 +433,18 @@ class Event(EventDraft, Aggregate):
         self.bump(now)
         self.deleted = True
         self._announce(was_shared, first_shown=False)
+
+    def add_co_organiser(self, node: str, now: datetime) -> bool:
+        """A network accepted to co-organise (services/events/invitations.py): shown
+        with the event from now on; False when it already was (nothing changes)."""
+        self._live()
+        if node in self.co_organisers:
+            return False
+        was_shared = self.is_shared
+        self._change(now)
+        self.co_organisers = [*self.co_organisers, node]
+        self._announce(was_shared, first_shown=False)
+        return True
 
     # -- reads ---------------------------------------------------------------------------
     @property
