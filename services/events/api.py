@@ -25,9 +25,9 @@ from services.events.domain import (
     EventStatus,
     occurrences,
 )
-from services.events.ics import calendar
 from services.events.store import CalendarFilter, EventsUnitOfWork
 from shared.auth import Role, can_read
+from shared.calendar import FeedItem, feed
 from shared.contracts.events import EventState
 from shared.errors import DomainError
 from shared.http import Page, problem_responses
@@ -233,12 +233,12 @@ def calendar_feeds(kit: Kit) -> APIRouter:
 
     def answer(request: Request, name: str, docs: list[Document], filename: str) -> Response:
         items = [
-            (doc["origin"], event, page_url(request, doc["origin"], event.id))
+            FeedItem(doc["origin"], event, page_url(request, doc["origin"], event.id))
             for doc in docs
             if (event := EventState.model_validate(doc["data"]))
         ]
         return Response(
-            calendar(name, items, datetime.now(UTC)),
+            feed(name, items, datetime.now(UTC)),
             media_type=ICS_MEDIA_TYPE,
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )

@@ -16,7 +16,6 @@ Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the fi
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,6 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -41,6 +39,7 @@ from pydantic import (
 
 from services.events.fees import FeeRules
 from shared.aggregate import Aggregate, AggregateDeleted
+from shared.calendar import series_starts
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
@@ -337,7 +336,6 @@ class EventDraft(_Input):
         )
 
 
-_RULE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _RULE_PART = re.compile(r"^[A-Z]+=[A-Za-z0-9,+\-:]+$")
 
 
@@ -357,17 +355,7 @@ def series_dates(rule: str, start: datetime) -> list[datetime]:
         raise ValueError("a series needs an end: COUNT=n or UNTIL=<date>")
     if {"COUNT", "UNTIL"} <= set(names):
         raise ValueError("a series ends by COUNT or by UNTIL, not both (RFC 5545)")
-    try:
-        expanded = rrulestr(rule, dtstart=start)
-        if not isinstance(expanded, rrule):
-            raise ValueError("give one RRULE value such as FREQ=MONTHLY;COUNT=6")
-        dates = list(itertools.islice(expanded, MAX_OCCURRENCES + 1))
-    except _RULE_ERRORS as exc:  # dateutil raises more than ValueError on odd parts
-        raise ValueError(f"invalid RRULE: {shorten(str(exc) or type(exc).__name__, 120)}") from None
-    if len(dates) > MAX_OCCURRENCES:
-        raise ValueError(f"a series has at most {MAX_OCCURRENCES} dates")
-    if not dates:
-        raise ValueError("the rule gives no date at or after the start")
+    dates = series_starts(rule, start, MAX_OCCURRENCES)
     if len(set(dates)) != len(dates):
         raise ValueError("the rule repeats the same date (INTERVAL must be 1 or more)")
     if dates[-1].year > LAST_YEAR:

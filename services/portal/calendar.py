@@ -11,13 +11,11 @@ a date, and ``$gt`` on it then finds nothing (the events service met the same).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
-
+from shared.calendar import event_span
 from shared.contracts import events as contract
 from shared.contracts.base import Event, Visibility
 from shared.envelope import EnvelopeRejected
@@ -28,7 +26,6 @@ EVENTS = "events"
 # scalar keys only: nx-27017 scans on a match into an array (docs/store.md)
 EVENT_INDEXES = ("page", "public", "kind", "country", "ends")
 KINDS = ("conference", "brokerage", "training", "trade_mission", "webinar", "other")
-MAX_DATES = 500  # a series longer than any owner may publish (its own bound is lower)
 
 
 def instant(moment: datetime) -> str:
@@ -39,29 +36,6 @@ def instant(moment: datetime) -> str:
 def day_instant(day: date) -> str:
     """The start of a day (UTC), for a date-range filter."""
     return instant(datetime.combine(day, time(), UTC))
-
-
-def event_span(event: contract.EventState) -> tuple[datetime, datetime]:
-    """When an event starts and when its last date ends, aware, in its own zone.
-
-    A series runs until its last date, so a date range finds it while it runs. Raises
-    ValueError (or ZoneInfoNotFoundError) for what the portal cannot read.
-    """
-    zone = ZoneInfo(event.timezone)
-    start = datetime.fromisoformat(event.start).replace(tzinfo=zone)
-    length = datetime.fromisoformat(event.end).replace(tzinfo=zone) - start
-    if length < timedelta(0):
-        raise ValueError("the end is before the start")
-    last = start
-    if event.recurrence:
-        rule = rrulestr(event.recurrence, dtstart=start)
-        if not isinstance(rule, rrule):
-            raise ValueError("one RRULE value only")
-        dates = list(itertools.islice(rule, MAX_DATES + 1))
-        if not dates or len(dates) > MAX_DATES:
-            raise ValueError(f"a series of 1 to {MAX_DATES} dates")
-        last = dates[-1]
-    return start, last + length
 
 
 def event_keys(event: Event) -> Document:

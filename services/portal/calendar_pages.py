@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 
 from services.portal.calendar import CalendarQuery, instant
-from services.portal.ics import FeedItem, feed
 from services.portal.pages import country_options
 from services.portal.store import PortalUnitOfWork
+from shared.calendar import FeedItem, feed
 from shared.contracts.events import EventState
 from shared.errors import DomainError
 from shared.service import ServiceKit
@@ -34,6 +34,8 @@ KIND_LABELS = {
     "other": N_("Other"),
 }
 STATUS_LABELS = {"postponed": N_("Postponed"), "cancelled": N_("Cancelled")}
+ALLIANCE_CALENDAR = "European Clusters Alliance"
+HUB_PRODUCT = "-//European Clusters Alliance//Alliance hub//EN"
 FILTERS = ("kind", "country", "network", "from", "to", "topic", "language")
 
 
@@ -94,7 +96,7 @@ def calendar_pages(kit: Kit, web: WebLayer) -> APIRouter:
             for state in [EventState.model_validate(doc["data"])]
         ]
         return Response(
-            feed(items, datetime.now(UTC)),
+            feed(ALLIANCE_CALENDAR, items, datetime.now(UTC), HUB_PRODUCT),
             media_type="text/calendar; charset=utf-8",
             headers={"Content-Disposition": 'inline; filename="alliance.ics"'},
         )

@@ -11,9 +11,9 @@ import pytest
 from services.events.domain import EventKind
 from services.hub.natsconf import HUB_SERVICE_CONSUMERS
 from services.portal.calendar import KINDS, CalendarQuery, event_keys
-from services.portal.calendar_pages import KIND_LABELS
-from services.portal.ics import FeedItem, feed
+from services.portal.calendar_pages import ALLIANCE_CALENDAR, HUB_PRODUCT, KIND_LABELS
 from services.portal.subscribers import REPLICAS
+from shared.calendar import FeedItem, feed
 from shared.contracts.events import EventPublished
 from shared.envelope import EnvelopeRejected
 from shared.errors import DomainError
@@ -118,7 +118,7 @@ def test_the_feed_carries_the_owners_uid_sequence_status_rule_and_zone() -> None
         FeedItem("es", state(), "http://127.0.0.1:8001/events/es/ev-1"),
         FeedItem("es", cancelled, None),
     ]
-    parsed = icalendar.Calendar.from_ical(feed(items, STAMP))
+    parsed = icalendar.Calendar.from_ical(feed(ALLIANCE_CALENDAR, items, STAMP, HUB_PRODUCT))
     first, second = parsed.walk("VEVENT")
     assert str(first["UID"]) == "ev-1@es.clustersalliance.eu"
     assert int(first["SEQUENCE"]) == 2
