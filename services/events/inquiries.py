@@ -19,12 +19,22 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.events import personal
 from services.events.domain import Name, Text
-from services.events.personal import Email, Organisation, keyed, listing, new_key, now, title_of
+from services.events.personal import (
+    Email,
+    Inbox,
+    Organisation,
+    hand_over,
+    keyed,
+    listing,
+    new_key,
+    now,
+    settle,
+    title_of,
+)
 from services.events.store import EventsUnitOfWork
 from shared.contracts.base import Event as Message
 from shared.contracts.events_requests import InquiryAnswered, InquiryAsked, InquiryOutcome, Person
 from shared.direct import DirectDelivery
-from shared.errors import Duplicate, NotFound
 from shared.ids import new_id
 from shared.service import ServiceKit
 from shared.store import Document, ServiceDatabase
@@ -34,6 +44,7 @@ RECEIVED = "inquiries_received"
 COLLECTIONS = (SENT, RECEIVED)
 WAITING = "waiting"  # a sent inquiry the owner has not answered yet
 OPEN = "open"  # a received inquiry the staff have not answered yet
+INBOX = Inbox(RECEIVED, "inquiry", "about this node's events", OPEN, "answer")
 
 Kit = ServiceKit[EventsUnitOfWork]
 
@@ -101,10 +112,9 @@ async def ask(
         "key": digest,
     }
     await uow.collection(SENT).insert_one(record, session=uow.session)
-    if origin == node:
-        await _receive(uow, node, message, title_of(data))
-    else:
-        uow.send(origin, message)
+    await hand_over(
+        uow, node, origin, message, lambda: _receive(uow, node, message, title_of(data))
+    )
     return record, key
 
 
@@ -155,12 +165,7 @@ def _refusal(message: InquiryAsked, node: str) -> InquiryAnswered:
 
 async def answer(uow: EventsUnitOfWork, node: str, inquiry_id: str, draft: AnswerDraft) -> Document:
     """The staff's answer: recorded here and sent back to the asker's node, once."""
-    received = uow.collection(RECEIVED)
-    found: Document | None = await received.find_one({"_id": inquiry_id}, session=uow.session)
-    if found is None:
-        raise NotFound(f"no inquiry {inquiry_id!r} about this node's events", "id")
-    if found["status"] != OPEN:
-        raise Duplicate("this inquiry is answered already", "answer")
+    found = await INBOX.undecided(uow, inquiry_id)
     message = InquiryAnswered(
         id=inquiry_id,
         event_id=str(found["event_id"]),
@@ -170,30 +175,26 @@ async def answer(uow: EventsUnitOfWork, node: str, inquiry_id: str, draft: Answe
     )
     changes = {"status": message.outcome.value, "answer": message.answer}
     changes["answered_at"] = message.answered_at
-    await received.update_one({"_id": inquiry_id}, {"$set": changes}, session=uow.session)
-    if found["sender"] == node:
-        await _record_answer(uow, node, message)
-    else:
-        uow.send(str(found["sender"]), message)
-    return {**found, **changes}
+    answered = await INBOX.decide(uow, found, changes)
+    asker = str(found["sender"])
+    await hand_over(uow, node, asker, message, lambda: _record_answer(uow, node, message))
+    return answered
 
 
 async def _record_answer(uow: EventsUnitOfWork, owner: str, message: InquiryAnswered) -> None:
     """Person side: the answer (or refusal) on the asker's record. Only the event's owner
     may answer it: an answer from any other node is an error, dead-lettered with why."""
-    result = await uow.collection(SENT).update_one(
+    await settle(
+        uow,
+        SENT,
         {"_id": message.id, "event_origin": owner, "status": WAITING},
         {
-            "$set": {
-                "status": message.outcome.value,
-                "answer": message.answer,
-                "answered_at": message.answered_at,
-            }
+            "status": message.outcome.value,
+            "answer": message.answer,
+            "answered_at": message.answered_at,
         },
-        session=uow.session,
+        f"no inquiry {message.id!r} to {owner} waits for an answer",
     )
-    if result.matched_count == 0:
-        raise LookupError(f"no inquiry {message.id!r} to {owner} waits for an answer")
 
 
 async def on_inquiry_answered(

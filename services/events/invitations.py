@@ -20,12 +20,12 @@ from pymongo import ASCENDING
 from services.events import personal
 from services.events.domain import Text
 from services.events.handlers import existing_event
-from services.events.personal import listing, now, title_of
+from services.events.personal import Inbox, listing, now, settle, title_of
 from services.events.store import EventsUnitOfWork
 from shared.contracts.base import Event as Message
 from shared.contracts.events_requests import InvitationAnswered, InvitationKind, PartnerInvited
 from shared.direct import DirectDelivery
-from shared.errors import DomainError, Duplicate, NotFound
+from shared.errors import DomainError, Duplicate
 from shared.ids import new_id
 from shared.replicas import replica_key
 from shared.service import ServiceKit
@@ -36,6 +36,7 @@ RECEIVED = "invitations_received"
 PROMOTED = "promoted"
 COLLECTIONS = (SENT, RECEIVED, PROMOTED)
 PENDING = "pending"
+INBOX = Inbox(RECEIVED, "invitation", "to this node", PENDING, "accept")
 
 Kit = ServiceKit[EventsUnitOfWork]
 NodeId = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, max_length=80)]
@@ -137,16 +138,9 @@ async def on_partner_invited(
 
 async def reply(uow: EventsUnitOfWork, invitation_id: str, draft: ReplyDraft) -> Document:
     """Partner side: the staff's answer, sent to the owner; promoting lists the event."""
-    received = uow.collection(RECEIVED)
-    found: Document | None = await received.find_one({"_id": invitation_id}, session=uow.session)
-    if found is None:
-        raise NotFound(f"no invitation {invitation_id!r} to this node", "id")
-    if found["status"] != PENDING:
-        raise Duplicate(f"this invitation is {found['status']} already", "accept")
+    found = await INBOX.undecided(uow, invitation_id)
     status = "accepted" if draft.accept else "declined"
-    await received.update_one(
-        {"_id": invitation_id}, {"$set": {"status": status}}, session=uow.session
-    )
+    answered = await INBOX.decide(uow, found, {"status": status})
     kind = InvitationKind(found["kind"])
     if draft.accept and kind is InvitationKind.PROMOTE:
         key = replica_key(str(found["sender"]), str(found["event_id"]))
@@ -166,7 +160,7 @@ async def reply(uow: EventsUnitOfWork, invitation_id: str, draft: ReplyDraft) ->
             answered_at=now(),
         ),
     )
-    return {**found, "status": status}
+    return answered
 
 
 async def on_invitation_answered(
@@ -176,13 +170,13 @@ async def on_invitation_answered(
     is republished (a higher sequence) so every calendar shows it."""
     assert isinstance(message, InvitationAnswered)
     status = "accepted" if message.accepted else "declined"
-    result = await uow.collection(SENT).update_one(
+    await settle(
+        uow,
+        SENT,
         {"_id": message.id, "partner": delivery.sender, "status": PENDING},
-        {"$set": {"status": status, "answered_at": message.answered_at}},
-        session=uow.session,
+        {"status": status, "answered_at": message.answered_at},
+        f"no invitation {message.id!r} to {delivery.sender} waits for an answer",
     )
-    if result.matched_count == 0:
-        raise LookupError(f"no invitation {message.id!r} to {delivery.sender} waits for an answer")
     if message.accepted and message.kind is InvitationKind.CO_ORGANISE:
         event = await uow.events.get(message.event_id)
         if (

@@ -1,15 +1,20 @@
-"""What inquiries and speaker applications share: a person's request kept on two nodes.
+"""What inquiries, speaker applications and invitations share: a request kept on two nodes.
 
-Each is written on the person's node (a ``*_sent`` collection, read back with a secret
-key given once) and on the event's owner node (a ``*_received`` collection, for its
-staff), and travels between them as direct messages. These helpers are the part that is
-the same for both: the person's contact fields, the key, the reads and the API's view.
+Each is written on the sending node (a ``*_sent`` collection; a person's is read back
+with a secret key given once) and on the receiving node (a ``*_received`` collection, for
+its staff), and travels between them as direct messages. These helpers are the part that
+is the same for all: the person's contact fields, the key, handing a request or its
+answer over (or handling it at once when both sides are this node), the staff's decision
+and its record on the sending side, the reads and the API's view. Each feature keeps its
+own rules (who may ask, what a decision is) in its module.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any
@@ -19,7 +24,9 @@ from pydantic import BeforeValidator, StringConstraints
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.errors import NotFound
+from services.events.store import EventsUnitOfWork
+from shared.contracts.base import Event as Message
+from shared.errors import Duplicate, NotFound
 from shared.store import Document
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
@@ -71,6 +78,67 @@ async def keyed(
     ):
         raise NotFound(f"no {what} {record_id!r} with this key on this node", "id")
     return found
+
+
+async def hand_over(
+    uow: EventsUnitOfWork,
+    node: str,
+    target: str,
+    message: Message,
+    here: Callable[[], Awaitable[None]],
+) -> None:
+    """Send ``message`` to ``target``, or, when the target is this node, do at once what
+    its handler would (``here``), in the same transaction: a node sends itself nothing."""
+    if target == node:
+        await here()
+    else:
+        uow.send(target, message)
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """Where a node keeps one kind of request it received, until its staff decide.
+
+    ``what`` and ``where`` name it in a 404 (``no inquiry 'x' about this node's events``),
+    ``field`` is the decision's field a 409 names, ``pending`` the undecided status.
+    """
+
+    collection: str
+    what: str
+    where: str
+    pending: str
+    field: str
+
+    async def undecided(self, uow: EventsUnitOfWork, record_id: str) -> Document:
+        """A received request the staff may still decide on: unknown 404, decided 409."""
+        found: Document | None = await uow.collection(self.collection).find_one(
+            {"_id": record_id}, session=uow.session
+        )
+        if found is None:
+            raise NotFound(f"no {self.what} {record_id!r} {self.where}", "id")
+        if found["status"] != self.pending:
+            raise Duplicate(f"this {self.what} is {found['status']} already", self.field)
+        return found
+
+    async def decide(self, uow: EventsUnitOfWork, found: Document, changes: Document) -> Document:
+        """The staff's decision on ``found``, recorded; returns the request as it is now."""
+        await uow.collection(self.collection).update_one(
+            {"_id": found["_id"]}, {"$set": changes}, session=uow.session
+        )
+        return {**found, **changes}
+
+
+async def settle(
+    uow: EventsUnitOfWork, collection: str, query: Document, changes: Document, missing: str
+) -> None:
+    """The answer to a sent request, on its record; ``query`` names the one request it
+    may answer (its id, the node that may answer, still waiting). None matches: the
+    message is an error (LookupError, so the consumer dead-letters it saying ``missing``)."""
+    result = await uow.collection(collection).update_one(
+        query, {"$set": changes}, session=uow.session
+    )
+    if result.matched_count == 0:
+        raise LookupError(missing)
 
 
 async def listing(

@@ -22,7 +22,18 @@ from pymongo import ASCENDING, DESCENDING
 
 from services.events import personal
 from services.events.domain import EventStatus, Language, Name, Text, Title, utc
-from services.events.personal import Email, Organisation, keyed, listing, new_key, now, title_of
+from services.events.personal import (
+    Email,
+    Inbox,
+    Organisation,
+    hand_over,
+    keyed,
+    listing,
+    new_key,
+    now,
+    settle,
+    title_of,
+)
 from services.events.store import EventsUnitOfWork
 from shared.contracts.base import Event as Message
 from shared.contracts.events import EventState
@@ -33,7 +44,7 @@ from shared.contracts.events_requests import (
     SpeakerApplied,
 )
 from shared.direct import DirectDelivery
-from shared.errors import DomainError, Duplicate, NotFound
+from shared.errors import DomainError, Duplicate
 from shared.ids import new_id
 from shared.service import ServiceKit
 from shared.store import Document, ServiceDatabase
@@ -42,6 +53,7 @@ SENT = "applications_sent"
 RECEIVED = "applications_received"
 COLLECTIONS = (SENT, RECEIVED)
 PENDING = "pending"  # sent and not decided yet, or received and not reviewed yet
+INBOX = Inbox(RECEIVED, "application", "to this node's events", PENDING, "decision")
 CLOSED_STATUSES = (EventStatus.DRAFT.value, EventStatus.CANCELLED.value)
 
 Kit = ServiceKit[EventsUnitOfWork]
@@ -152,10 +164,9 @@ async def apply(
         "key": digest,
     }
     await uow.collection(SENT).insert_one(record, session=uow.session)
-    if origin == node:
-        await _receive(uow, node, message, title_of(data))
-    else:
-        uow.send(origin, message)
+    await hand_over(
+        uow, node, origin, message, lambda: _receive(uow, node, message, title_of(data))
+    )
     return record, key
 
 
@@ -231,42 +242,33 @@ async def decide(
     uow: EventsUnitOfWork, node: str, application_id: str, draft: DecisionDraft
 ) -> Document:
     """The staff's decision: recorded here and sent back to the applicant's node, once."""
-    received = uow.collection(RECEIVED)
-    found: Document | None = await received.find_one({"_id": application_id}, session=uow.session)
-    if found is None:
-        raise NotFound(f"no application {application_id!r} to this node's events", "id")
-    if found["status"] != PENDING:
-        raise Duplicate(f"this application is {found['status']} already", "decision")
+    found = await INBOX.undecided(uow, application_id)
     message = _decision(application_id, str(found["event_id"]), draft.decision, draft.message)
     changes = {
         "status": message.outcome.value,
         "message": message.message,
         "decided_at": message.decided_at,
     }
-    await received.update_one({"_id": application_id}, {"$set": changes}, session=uow.session)
-    if found["sender"] == node:
-        await _record_decision(uow, node, message)
-    else:
-        uow.send(str(found["sender"]), message)
-    return {**found, **changes}
+    decided = await INBOX.decide(uow, found, changes)
+    applicant = str(found["sender"])
+    await hand_over(uow, node, applicant, message, lambda: _record_decision(uow, node, message))
+    return decided
 
 
 async def _record_decision(uow: EventsUnitOfWork, owner: str, message: ApplicationDecided) -> None:
     """Applicant side: the decision on the applicant's record. Only the event's owner
     decides, once: any other decision is an error, dead-lettered with why."""
-    result = await uow.collection(SENT).update_one(
+    await settle(
+        uow,
+        SENT,
         {"_id": message.id, "event_origin": owner, "status": PENDING},
         {
-            "$set": {
-                "status": message.outcome.value,
-                "message": message.message,
-                "decided_at": message.decided_at,
-            }
+            "status": message.outcome.value,
+            "message": message.message,
+            "decided_at": message.decided_at,
         },
-        session=uow.session,
+        f"no application {message.id!r} to {owner} waits for a decision",
     )
-    if result.matched_count == 0:
-        raise LookupError(f"no application {message.id!r} to {owner} waits for a decision")
 
 
 async def on_application_decided(
