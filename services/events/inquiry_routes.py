@@ -12,15 +12,20 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.events import inquiries
 from services.events.inquiries import AnswerDraft, InquiryDraft
-from services.events.pages import entry
 from services.events.personal import public_view
+from services.events.personal_routes import (
+    by_event,
+    calendar_event,
+    console_decision,
+    read_keyed,
+    request_form,
+)
 from services.events.store import EventsUnitOfWork
 from shared.auth import Role
-from shared.errors import Duplicate, NotFound
 from shared.http import problem_responses
 from shared.service import ServiceKit
 from shared.store import Document
-from shared.web.forms import domain_errors, parse, text
+from shared.web.forms import parse, text
 from shared.web.i18n import N_
 from shared.web.layer import WebLayer
 from shared.web.session import Session
@@ -28,14 +33,6 @@ from shared.web.session import Session
 Kit = ServiceKit[EventsUnitOfWork]
 SIDES = ("received", "sent")
 FIELDS = ("name", "email", "organisation", "question")
-
-
-async def calendar_event(kit: Kit, origin: str, event_id: str, public_only: bool) -> Document:
-    """The calendar entry a question is about; unknown and hidden look the same (404)."""
-    doc = await kit.reads().calendar.one(origin, event_id, public_only=public_only)
-    if doc is None:
-        raise NotFound(f"no event {event_id!r} of {origin!r} on this node's calendar", "event")
-    return doc
 
 
 async def ask(kit: Kit, doc: Document, draft: InquiryDraft) -> tuple[Document, str]:
@@ -80,10 +77,7 @@ def inquiries_api(kit: Kit) -> APIRouter:
         inquiry_id: str, role: Caller, key: str | None = Query(None, max_length=100)
     ) -> dict[str, Any]:
         """The asker's record: the question and, once it came, the owner's answer."""
-        staff = role is not None  # an editor's or an admin's token
-        if key is None and not staff:
-            raise NotFound(f"no inquiry {inquiry_id!r} with this key on this node", "key")
-        record = await inquiries.asker_record(kit.reads(), inquiry_id, None if staff else key)
+        record = await read_keyed(kit, inquiries.asker_record, inquiry_id, role, key, "inquiry")
         return public_view(record)
 
     @api.get("/inquiries", dependencies=[Depends(kit.editor)])
@@ -115,11 +109,7 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
     def ask_form(
         request: Request, doc: Document, values: dict[str, str], errors: dict[str, str]
     ) -> Response:
-        event = entry(doc, web.language(request).code)
-        context = {"event": event, "values": values, "errors": errors}
-        return web.render(
-            request, "events/inquiries_ask.html", context, status=422 if errors else 200
-        )
+        return request_form(web, request, "events/inquiries_ask.html", doc, values, errors)
 
     @pages.get("/events/{origin}/{event_id}/ask")
     async def ask_page(request: Request, origin: str, event_id: str) -> Response:
@@ -152,12 +142,8 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
     async def console(request: Request, session: Staff) -> Response:
         """Open inquiries about own events, per event, then the people's own questions."""
         reads = kit.reads()
-        received = await inquiries.listing_of(reads, "received", None)
-        by_event: dict[str, list[Document]] = {}
-        for doc in received:
-            by_event.setdefault(f"{doc['event_title']} ({doc['event_id']})", []).append(doc)
         context = {
-            "by_event": by_event,
+            "by_event": by_event(await inquiries.listing_of(reads, "received", None)),
             "sent": await inquiries.listing_of(reads, "sent", None),
             "errors": {},
         }
@@ -165,18 +151,14 @@ def inquiry_pages(kit: Kit, web: WebLayer) -> APIRouter:
 
     @pages.post("/console/inquiries/{inquiry_id}/answer")
     async def console_answer(request: Request, inquiry_id: str, session: Staff) -> Response:
-        form = await request.form()
-        web.check_form(request, text(form, "csrf"))
-        draft, errors = parse(AnswerDraft, {"answer": text(form, "answer")})
-        gettext = web.language(request).gettext
-        if draft is not None:
-            try:
-                await answer(kit, inquiry_id, draft)
-            except Duplicate as exc:
-                errors = domain_errors(exc)
-        if errors:
-            notice = gettext(N_("Not answered: %s")) % "; ".join(errors.values())
-            return web.redirect("/console/inquiries", notice=notice)
-        return web.redirect("/console/inquiries", notice=gettext(N_("Answer sent.")))
+        return await console_decision(
+            web,
+            request,
+            AnswerDraft,
+            ("answer",),
+            lambda draft: answer(kit, inquiry_id, draft),
+            "/console/inquiries",
+            (N_("Not answered: %s"), N_("Answer sent.")),
+        )
 
     return pages

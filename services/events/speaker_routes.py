@@ -14,17 +14,21 @@ from starlette.datastructures import FormData
 
 from services.events import handlers, speakers
 from services.events.domain import Event, EventDraft
-from services.events.inquiry_routes import calendar_event
-from services.events.pages import entry
 from services.events.personal import public_view
+from services.events.personal_routes import (
+    by_event,
+    calendar_event,
+    console_decision,
+    read_keyed,
+    request_form,
+)
 from services.events.speakers import ApplicationDraft, DecisionDraft
 from services.events.store import EventsUnitOfWork
 from shared.auth import Role
-from shared.errors import Duplicate, NotFound
 from shared.http import problem_responses
 from shared.service import ServiceKit
 from shared.store import Document
-from shared.web.forms import domain_errors, parse, split_list, submit, text
+from shared.web.forms import split_list, submit, text
 from shared.web.i18n import N_
 from shared.web.layer import WebLayer
 from shared.web.session import Session
@@ -75,10 +79,9 @@ def applications_api(kit: Kit) -> APIRouter:
         application_id: str, role: Caller, key: str | None = Query(None, max_length=100)
     ) -> dict[str, Any]:
         """The applicant's record: the proposal and, once it came, the owner's decision."""
-        staff = role is not None  # an editor's or an admin's token
-        if key is None and not staff:
-            raise NotFound(f"no application {application_id!r} with this key here", "key")
-        found = await speakers.applicant_record(kit.reads(), application_id, None if staff else key)
+        found = await read_keyed(
+            kit, speakers.applicant_record, application_id, role, key, "application"
+        )
         return public_view(found)
 
     @api.get("/applications", dependencies=[Depends(kit.editor)])
@@ -112,11 +115,7 @@ def application_pages(kit: Kit, web: WebLayer) -> APIRouter:
     def apply_form(
         request: Request, doc: Document, values: dict[str, Any], errors: dict[str, str]
     ) -> Response:
-        event = entry(doc, web.language(request).code)
-        context = {"event": event, "values": values, "errors": errors}
-        return web.render(
-            request, "events/speakers_apply.html", context, status=422 if errors else 200
-        )
+        return request_form(web, request, "events/speakers_apply.html", doc, values, errors)
 
     @pages.get("/events/{origin}/{event_id}/apply")
     async def apply_page(request: Request, origin: str, event_id: str) -> Response:
@@ -154,30 +153,23 @@ def application_pages(kit: Kit, web: WebLayer) -> APIRouter:
     async def console(request: Request, session: Staff) -> Response:
         """Applications to own events, per event, pending first; then those made here."""
         reads = kit.reads()
-        by_event: dict[str, list[Document]] = {}
-        for doc in await speakers.listing_of(reads, "received", None):
-            by_event.setdefault(f"{doc['event_title']} ({doc['event_id']})", []).append(doc)
+        received = by_event(await speakers.listing_of(reads, "received", None))
         sent = await speakers.listing_of(reads, "sent", None)
         return web.render(
-            request, "events/speakers_console.html", {"by_event": by_event, "sent": sent}
+            request, "events/speakers_console.html", {"by_event": received, "sent": sent}
         )
 
     @pages.post("/console/applications/{application_id}/decide")
     async def console_decide(request: Request, application_id: str, session: Staff) -> Response:
-        form = await request.form()
-        web.check_form(request, text(form, "csrf"))
-        body = {"decision": text(form, "decision"), "message": text(form, "message")}
-        draft, errors = parse(DecisionDraft, body)
-        gettext = web.language(request).gettext
-        if draft is not None:
-            try:
-                await decide(kit, application_id, draft)
-            except Duplicate as exc:
-                errors = domain_errors(exc)
-        if errors:
-            notice = gettext(N_("Not decided: %s")) % "; ".join(errors.values())
-            return web.redirect("/console/applications", notice=notice)
-        return web.redirect("/console/applications", notice=gettext(N_("Decision sent.")))
+        return await console_decision(
+            web,
+            request,
+            DecisionDraft,
+            ("decision", "message"),
+            lambda draft: decide(kit, application_id, draft),
+            "/console/applications",
+            (N_("Not decided: %s"), N_("Decision sent.")),
+        )
 
     @pages.get("/console/calls/{event_id}")
     async def call_page(request: Request, event_id: str, session: Staff) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from services.events import speakers
 from services.events.store import EventsUnitOfWork
@@ -224,4 +225,13 @@ async def test_pages_call_apply_and_decide(node: NodeUnderTest) -> None:
         headers=HTML,
     )
     assert decided.status_code == 303
+    assert "See you there." in (await client.get(mine, headers=HTML)).text
+    again = await client.post(
+        f"/console/applications/{application_id}/decide",
+        data={"decision": "rejected", "csrf": token},
+        headers=HTML,
+    )
+    assert again.status_code == 303  # back to the console, saying why, not an error page
+    notice = parse_qs(urlsplit(again.headers["location"]).query)["notice"][0]
+    assert notice == "Not decided: this application is accepted already", notice
     assert "See you there." in (await client.get(mine, headers=HTML)).text
