@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from services.events import sample_data
+from services.events import registrations, sample_data
 from services.events.api import calendar_feeds, events_api
 from services.events.pages import events_pages
+from services.events.registrations_api import registrations_api
 from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
 from services.events.subscribers import REPLICAS
 from shared.contracts import events as contract
+from shared.contracts import events_register
+from shared.contracts.direct import DirectCatalogue
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -20,10 +23,10 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         description="the alliance calendar: own events, partners' shared events, iCalendar feeds",
         unit_of_work=EventsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=COLLECTIONS,
+        collections=(*COLLECTIONS, *registrations.COLLECTIONS),
         migrations=MIGRATIONS,
         replicas=REPLICAS,
-        routers=(events_api, calendar_feeds),
+        routers=(events_api, calendar_feeds, registrations_api),
         pages=(events_pages,),
         navigation=(
             NavLink(N_("Calendar"), "/events", order=20),
@@ -31,4 +34,8 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         ),
         package="services.events",
         sample=SampleData(seed=sample_data.seed, held=sample_data.held),
+        # registration decided by the owner node (services/events/registrations.py)
+        messages=DirectCatalogue(contract.SERVICE, events_register.KINDS),
+        direct=registrations.DIRECT_HANDLERS,
+        subscriptions=registrations.SUBSCRIPTIONS,
     )

@@ -1,0 +1,583 @@
+"""Registration across nodes: the registrant's node asks, the owner node alone decides.
+
+The registrant's node keeps each request as *pending* in ``my_registrations`` and sends
+``RegistrationRequested`` to the event's owner (shared/contracts/events_register.py). The
+owner, in inbox arrival order, loads the event and the ``SeatBook`` of that date, lets
+lapsed offers go (``expire_offers``), looks the registrant's organisation up among the
+members it knows (``MemberDirectory``), runs ``register`` and answers every decision the
+rule made with ``RegistrationDecided`` to that registrant's node. For its own events a
+node decides at once, in the same transaction, through the same functions.
+
+Personal data (contact name and email) is stored only here, on both ends: ``attendees``
+on the owner, ``my_registrations`` on the registrant's node; it travels only as direct
+messages, which the hub does not keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from weakref import WeakKeyDictionary
+from zoneinfo import ZoneInfo
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pymongo.asynchronous.collection import AsyncCollection
+
+from services.events.domain import Event, EventStatus, utc
+from services.events.fees import TicketCode
+from services.events.registration import (
+    LIVE,
+    Decided,
+    Decision,
+    EventTerms,
+    Membership,
+    Outcome,
+    Refusal,
+    Registrant,
+    RegistrationRequest,
+    SeatBook,
+    accept_offer,
+    cancel,
+    cancel_event,
+    decline_offer,
+    expire_offers,
+    leave_waiting_list,
+    register,
+)
+from services.events.store import EventsUnitOfWork
+from shared.contracts import events as events_contract
+from shared.contracts.base import Event as ContractEvent
+from shared.contracts.events_register import (
+    Change,
+    RegistrationChanged,
+    RegistrationDecided,
+    RegistrationRequested,
+    SeatOffered,
+)
+from shared.direct import DirectDelivery, DirectHandler
+from shared.errors import DomainError, NotFound
+from shared.ids import new_id
+from shared.service import Delivery, Subscription
+from shared.store import Document, database_name
+
+MY_REGISTRATIONS = "my_registrations"  # the registrant's node: what its people asked
+ATTENDEES = "attendees"  # the owner: who asked for its events, with their contact
+SEAT_BOOKS = "seat_books"  # the owner: one SeatBook per event and date
+COLLECTIONS = (MY_REGISTRATIONS, ATTENDEES, SEAT_BOOKS)
+PENDING = "pending"  # a request sent and not yet decided, as the registrant sees it
+LIVE_STATES = tuple(status.value for status in LIVE)  # holding or awaiting seats
+UNCHANGED = "unchanged"  # the owner could not make a change: the registration stands
+# the membership service's collections, read (never written) by the owner's decision
+MEMBERSHIP_DB, OWN_MEMBERS, MEMBER_REPLICAS = "membership", "organizations", "organization_replicas"
+EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- what a registrant's node is asked -----------------------------------------------
+
+
+class RegistrationForm(BaseModel):
+    """A registration as the registrant's node takes it (API and page form)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    occurrence: date | None = None  # the date of a series; None: the event's first date
+    ticket: TicketCode | None = None
+    party: Annotated[int, Field(strict=True, ge=1, le=100)] = 1
+    organization_id: Annotated[str, StringConstraints(max_length=128)] | None = None
+    contact_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    contact_email: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_SHAPE)
+    ]
+
+
+def registrant_id(email: str) -> str:
+    """An opaque id of a person on their node: the same email is the same person (a
+    second live registration of theirs for a date is a duplicate), and the owner learns
+    nothing from the id itself."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+# --- metrics --------------------------------------------------------------------------
+
+
+class RegistrationMetrics:
+    """Registrations by outcome, waiting lists, expired offers, cross-node latency."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.decided = Counter(
+            "alliance_event_registrations",
+            "Registration decisions the owner node made, by outcome.",
+            ["outcome"],
+            registry=registry,
+        )
+        self.waiting = Gauge(
+            "alliance_event_waiting_list",
+            "People on the waiting list of one date of an own event.",
+            ["event", "occurrence"],
+            registry=registry,
+        )
+        self.expired = Counter(
+            "alliance_event_offers_expired",
+            "Offers of a freed seat that lapsed unaccepted.",
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "alliance_event_registration_latency_seconds",
+            "Registrant's node: from sending a request to the owner's first decision.",
+            buckets=(0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400),
+            registry=registry,
+        )
+
+
+_METRICS: WeakKeyDictionary[CollectorRegistry, RegistrationMetrics] = WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the registration functions need of the process: this node's id and metrics."""
+
+    node: str
+    metrics: RegistrationMetrics
+
+    @classmethod
+    def of(cls, node: str, registry: CollectorRegistry) -> Desk:
+        """One set of metrics per registry (per process), made the first time it is asked."""
+        if registry not in _METRICS:
+            _METRICS[registry] = RegistrationMetrics(registry)
+        return cls(node, _METRICS[registry])
+
+
+# --- the owner's look-ups -------------------------------------------------------------
+
+
+class MemberDirectory:
+    """Cross-membership as the owner node knows it: its own members, and its replicas of
+    partner networks' members, in the membership service's database (read only; the
+    services share no code, only these documented collection names)."""
+
+    def __init__(self, uow: EventsUnitOfWork, node: str) -> None:
+        self.db = uow.database.client[database_name(node, MEMBERSHIP_DB)]
+        self.node = node
+
+    async def find(self, network: str, organization_id: str | None) -> Membership | None:
+        """The live member ``organization_id`` of ``network``, if this node knows it."""
+        if not organization_id:
+            return None
+        if network == self.node:
+            doc = await self.db[OWN_MEMBERS].find_one({"_id": organization_id, "deleted": False})
+            name = doc.get("legal_name") if doc else None
+        else:
+            key = f"{network}:{organization_id}"  # shared.replicas.replica_key
+            doc = await self.db[MEMBER_REPLICAS].find_one({"_id": key, "deleted": False})
+            name = (doc.get("data") or {}).get("legal_name") if doc else None
+        if not name:
+            return None
+        return Membership(network=network, organization_id=organization_id, organization_name=name)
+
+
+def terms_of(event: Event, owner: str) -> EventTerms:
+    """What the registration rules need of an own event (dates keyed by ISO date)."""
+    zone = event.zone
+    return EventTerms(
+        event_id=event.id,
+        owner_network=owner,
+        status=EventStatus.CANCELLED if event.deleted else event.status,
+        occurrences=frozenset(o.start.date().isoformat() for o in event.occurrences()),
+        registration_opens=_utc_or_none(event.registration_opens, zone),
+        registration_closes=_utc_or_none(event.registration_closes, zone),
+        fees=event.fees,
+    )
+
+
+def _utc_or_none(local: datetime | None, zone: ZoneInfo) -> datetime | None:
+    return utc(local, zone) if local is not None else None
+
+
+def capacity_on(event: Event, occurrence: str) -> int | None:
+    """The seats of that date (the event's capacity; None: unlimited)."""
+    return next(
+        (o.capacity for o in event.occurrences() if o.start.date().isoformat() == occurrence),
+        event.capacity,
+    )
+
+
+class Books:
+    """The owner's seat books and attendees, in the unit of work's transaction."""
+
+    def __init__(self, uow: EventsUnitOfWork) -> None:
+        self.uow = uow
+        self.books: AsyncCollection[Document] = uow.collection(SEAT_BOOKS)
+        self.attendees: AsyncCollection[Document] = uow.collection(ATTENDEES)
+
+    async def book(self, event: Event, occurrence: str) -> SeatBook:
+        doc = await self.books.find_one(
+            {"_id": f"{event.id}|{occurrence}"}, session=self.uow.session
+        )
+        if doc:
+            return SeatBook.model_validate(doc["book"])
+        capacity = capacity_on(event, occurrence)
+        return SeatBook(event_id=event.id, occurrence=occurrence, capacity=capacity)
+
+    async def every_book(self, event_id: str) -> list[SeatBook]:
+        cursor = self.books.find({"event_id": event_id}, session=self.uow.session)
+        return [SeatBook.model_validate(doc["book"]) async for doc in cursor]
+
+    async def save(self, book: SeatBook) -> None:
+        key = f"{book.event_id}|{book.occurrence}"
+        await self.books.replace_one(  # the replacement carries its _id (docs/store.md)
+            {"_id": key},
+            {"_id": key, "event_id": book.event_id, "book": book.model_dump(mode="json")},
+            upsert=True,
+            session=self.uow.session,
+        )
+
+    async def attend(self, request: RegistrationRequested, node: str) -> None:
+        """Keep who asked (personal data, here and on their node only)."""
+        await self.attendees.update_one(
+            {"_id": f"{node}:{request.id}"},
+            {
+                "$setOnInsert": {
+                    "node": node,
+                    "request_id": request.id,
+                    "event_id": request.event_id,
+                    "occurrence": request.occurrence,
+                    "contact_name": request.contact_name,
+                    "contact_email": request.contact_email,
+                    "organization": request.organization_name or request.organization_id or "",
+                    "party": request.party,
+                    "arrived": _now(),
+                }
+            },
+            upsert=True,
+            session=self.uow.session,
+        )
+
+    async def record(self, decision: Decision) -> None:
+        """The attendee's status as the owner last decided it."""
+        await self.attendees.update_one(
+            {"_id": f"{decision.registrant.node}:{decision.request_id}"},
+            {"$set": {"status": decision.outcome.value, "reason": decision.reason}},
+            session=self.uow.session,
+        )
+
+
+# --- deciding, on the owner ------------------------------------------------------------
+
+
+def decided_message(decision: Decision) -> RegistrationDecided:
+    """The wire form of one decision (an offer is a ``SeatOffered``, with its expiry)."""
+    quote = decision.quote
+    kind = SeatOffered if decision.outcome is Outcome.OFFERED else RegistrationDecided
+    return kind(
+        id=decision.request_id,
+        event_id=decision.event_id,
+        occurrence=decision.occurrence,
+        outcome=decision.outcome.value,
+        reason=decision.reason,
+        position=decision.position,
+        offer_expires=decision.offer_expires.isoformat() if decision.offer_expires else None,
+        currency=quote.currency if quote else None,
+        total=quote.total if quote else None,
+        discount=quote.discount if quote else None,
+        fee_reason=quote.reason if quote else None,
+        membership_network=quote.membership_network if quote else None,
+    )
+
+
+async def tell(
+    uow: EventsUnitOfWork, desk: Desk, decisions: Iterable[Decision], record: bool = True
+) -> None:
+    """Send each decision to its registrant's node (or apply it here, for our own people),
+    and count it."""
+    for decision in decisions:
+        desk.metrics.decided.labels(decision.outcome.value).inc()
+        if record:
+            await Books(uow).record(decision)
+        message = decided_message(decision)
+        if decision.registrant.node == desk.node:
+            await apply_decision(uow, desk, message, desk.node)
+        else:
+            uow.send(decision.registrant.node, message)
+
+
+def _refusal(request: RegistrationRequested, node: str, why: str) -> Decision:
+    return Decision(
+        request_id=request.id,
+        registrant=Registrant(node=node, id=request.registrant or "unknown"),
+        event_id=request.event_id,
+        occurrence=request.occurrence,
+        outcome=Outcome.REFUSED,
+        reason=f"refused: {why}",
+        refusal=Refusal.UNKNOWN_OCCURRENCE,
+    )
+
+
+async def decide(
+    uow: EventsUnitOfWork, desk: Desk, request: RegistrationRequested, sender: str
+) -> None:
+    """The owner decides one request, in arrival order, and answers every decision."""
+    event = await uow.events.get(request.event_id)
+    if event is None or event.deleted:
+        await tell(uow, desk, [_refusal(request, sender, f"no event {request.event_id!r}")], False)
+        return
+    books, now = Books(uow), _now()
+    book = await books.book(event, request.occurrence)
+    lapsed = expire_offers(book, now)
+    desk.metrics.expired.inc(sum(d.outcome is Outcome.EXPIRED for d in lapsed.decisions))
+    membership = await MemberDirectory(uow, desk.node).find(sender, request.organization_id)
+    try:
+        asked = RegistrationRequest(
+            id=request.id,
+            event_id=request.event_id,
+            occurrence=request.occurrence,
+            registrant=Registrant(node=sender, id=request.registrant),
+            party=request.party,
+            ticket=request.ticket,
+            organization=request.organization_name or request.organization_id,
+            membership=membership,
+        )
+    except ValidationError as exc:
+        why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        await tell(uow, desk, [*lapsed.decisions, _refusal(request, sender, why)], False)
+        return
+    decided = register(lapsed.book, asked, terms_of(event, desk.node), now)
+    if decided.decisions[-1].outcome is not Outcome.REFUSED:
+        await books.attend(request, sender)
+    await _keep(uow, desk, _after(lapsed, decided))
+
+
+def _after(lapsed: Decided, decided: Decided) -> Decided:
+    """The book after both rules, and the decisions of the first, then of the second."""
+    return Decided(book=decided.book, decisions=lapsed.decisions + decided.decisions)
+
+
+async def _keep(uow: EventsUnitOfWork, desk: Desk, decided: Decided) -> None:
+    """Save the new book, show its waiting list, and tell everyone concerned."""
+    await Books(uow).save(decided.book)
+    book = decided.book
+    desk.metrics.waiting.labels(book.event_id, book.occurrence).set(len(book.waiting()))
+    await tell(uow, desk, decided.decisions)
+
+
+RULES = {
+    Change.CANCEL: cancel,
+    Change.LEAVE: leave_waiting_list,
+    Change.ACCEPT: accept_offer,
+    Change.DECLINE: decline_offer,
+}
+
+
+async def change(
+    uow: EventsUnitOfWork,
+    desk: Desk,
+    message: RegistrationChanged,
+    sender: str,
+    by_owner: bool = False,
+) -> None:
+    """The owner applies a registrant's (or its own staff's) change to a registration."""
+    event = await uow.events.get(message.event_id)
+    if event is None:
+        raise NotFound(f"no event {message.event_id!r} on this node", "event_id")
+    book = await Books(uow).book(event, message.occurrence)
+    registration = book.find(message.id)
+    if registration.registrant.node != sender and not by_owner:
+        raise NotFound(f"no registration {message.id!r} of {sender}", "request_id")
+    now = _now()
+    lapsed = expire_offers(book, now)
+    if message.change is Change.CANCEL:
+        decided = cancel(lapsed.book, message.id, now, by_owner=by_owner)
+    else:
+        decided = RULES[message.change](lapsed.book, message.id, now)
+    await _keep(uow, desk, _after(lapsed, decided))
+
+
+async def cancel_all(uow: EventsUnitOfWork, desk: Desk, event_id: str) -> None:
+    """The owner cancelled the event: every live registration is cancelled, and every
+    registrant's node told."""
+    cancelled = cancel_event(await Books(uow).every_book(event_id))
+    for book in cancelled.books:
+        await Books(uow).save(book)
+    await tell(uow, desk, cancelled.decisions)
+
+
+async def expire_all(uow: EventsUnitOfWork, desk: Desk) -> int:
+    """Move lapsed offers on, in every book that holds one (the owner's periodic task)."""
+    collection = uow.collection(SEAT_BOOKS)
+    held = collection.find({"book.registrations.status": Outcome.OFFERED.value})
+    books = [SeatBook.model_validate(doc["book"]) async for doc in held]
+    lapsed = 0
+    for book in books:
+        decided = expire_offers(book, _now())
+        expired = sum(d.outcome is Outcome.EXPIRED for d in decided.decisions)
+        if expired:
+            lapsed += expired
+            desk.metrics.expired.inc(expired)
+            await _keep(uow, desk, decided)
+    return lapsed
+
+
+# --- on the registrant's node ----------------------------------------------------------
+
+
+async def request_registration(
+    uow: EventsUnitOfWork, desk: Desk, form: RegistrationForm, event: Document
+) -> Document:
+    """Keep the request as pending and ask the owner (or decide at once, for our own)."""
+    occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
+    node = desk.node
+    message = RegistrationRequested(
+        id=new_id(node),
+        event_id=form.event_id,
+        occurrence=occurrence,
+        party=form.party,
+        ticket=form.ticket,
+        registrant=registrant_id(form.contact_email),
+        organization_id=form.organization_id,
+        contact_name=form.contact_name,
+        contact_email=form.contact_email,
+    )
+    mine = {
+        "_id": message.id,
+        "owner": form.origin,
+        "event_id": form.event_id,
+        "title": event.get("title", ""),
+        "occurrence": occurrence,
+        "party": form.party,
+        "ticket": form.ticket,
+        "organization_id": form.organization_id,
+        "contact_name": form.contact_name,
+        "contact_email": form.contact_email,
+        "registrant": message.registrant,
+        "status": PENDING,
+        "reason": "pending: sent to the organiser",
+        "sent": _now(),
+    }
+    await uow.collection(MY_REGISTRATIONS).insert_one(mine, session=uow.session)
+    if form.origin == node:
+        await decide(uow, desk, message, node)
+    else:
+        uow.send(form.origin, message)
+    return mine
+
+
+async def apply_decision(
+    uow: EventsUnitOfWork, desk: Desk, message: RegistrationDecided, owner: str
+) -> None:
+    """The registrant's node shows the owner's decision (and times the first one)."""
+    mine = uow.collection(MY_REGISTRATIONS)
+    found = await mine.find_one({"_id": message.id, "owner": owner}, session=uow.session)
+    if found is None:
+        return  # not ours (or erased meanwhile): nothing to show it on
+    if message.outcome == UNCHANGED:  # a change the owner could not make: say why
+        note = {"$set": {"note": message.reason}}
+        await mine.update_one({"_id": message.id}, note, session=uow.session)
+        return
+    if found["status"] == PENDING:
+        sent = found["sent"] if found["sent"].tzinfo else found["sent"].replace(tzinfo=UTC)
+        desk.metrics.latency.observe(max(0.0, (_now() - sent).total_seconds()))
+    fields = message.model_dump(exclude={"id", "event_id", "occurrence"})
+    await mine.update_one(
+        {"_id": message.id},
+        {"$set": {**fields, "status": message.outcome, "decided": _now()}},
+        session=uow.session,
+    )
+
+
+async def ask_change(uow: EventsUnitOfWork, desk: Desk, request_id: str, what: Change) -> Document:
+    """A registrant's change, sent to the owner (applied here for our own events)."""
+    mine = uow.collection(MY_REGISTRATIONS)
+    found = await mine.find_one({"_id": request_id}, session=uow.session)
+    if found is None:
+        raise NotFound(f"no registration {request_id!r} on this node", "request_id")
+    if found["status"] == PENDING:
+        raise DomainError("the organiser has not decided it yet", "request_id")
+    message = RegistrationChanged(
+        id=request_id, event_id=found["event_id"], occurrence=found["occurrence"], change=what
+    )
+    if found["owner"] == desk.node:
+        await change(uow, desk, message, desk.node)
+    else:
+        uow.send(found["owner"], message)
+    return found
+
+
+# --- the service's direct handlers and subscription (shared.direct, shared.service) ---
+
+
+def desk_of(kit: Any) -> Desk:
+    """The desk of a running service kit."""
+    return Desk.of(kit.identity.node, kit.metrics.registry)
+
+
+async def on_registration_requested(
+    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
+) -> None:
+    """Owner: decide a partner node's request, in inbox arrival order."""
+    assert isinstance(message, RegistrationRequested)
+    await decide(uow, desk_of(kit), message, delivery.sender)
+
+
+async def on_registration_changed(
+    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
+) -> None:
+    """Owner: a registrant's change; one it cannot make is answered, never dropped."""
+    assert isinstance(message, RegistrationChanged)
+    desk = desk_of(kit)
+    try:
+        await change(uow, desk, message, delivery.sender)
+    except DomainError as exc:
+        uow.send(delivery.sender, _unchanged(message, exc.reason))
+
+
+def _unchanged(message: RegistrationChanged, why: str) -> RegistrationDecided:
+    """The answer to a change the owner could not make: the registration stands."""
+    return RegistrationDecided(
+        id=message.id,
+        event_id=message.event_id,
+        occurrence=message.occurrence,
+        outcome=UNCHANGED,
+        reason=f"{message.change.value} refused: {why}",
+    )
+
+
+async def on_registration_decided(
+    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
+) -> None:
+    """Registrant's node: show the owner's decision."""
+    assert isinstance(message, RegistrationDecided)
+    await apply_decision(uow, desk_of(kit), message, delivery.sender)
+
+
+async def on_own_event_cancelled(
+    kit: Any, event: ContractEvent, delivery: Delivery, uow: EventsUnitOfWork
+) -> None:
+    """Owner: its event was cancelled: every registrant's node is told."""
+    await cancel_all(uow, desk_of(kit), event.id)
+
+
+DIRECT_HANDLERS: dict[type[ContractEvent], DirectHandler] = {
+    RegistrationRequested: on_registration_requested,
+    RegistrationChanged: on_registration_changed,
+    RegistrationDecided: on_registration_decided,
+    SeatOffered: on_registration_decided,
+}
+SUBSCRIPTIONS = (
+    Subscription(
+        "registrations-cancelled",
+        events_contract.CATALOGUE,
+        (events_contract.EventCancelled,),
+        on_own_event_cancelled,
+    ),
+)

@@ -1,0 +1,154 @@
+"""Registration for this node's own events, over HTTP, on a whole in-process node on real
+NATS and store: the owner decides at once through the same path a partner's request takes
+(``services/events/registrations.py``). Capacity and the waiting list, an offer after a
+cancellation, the member discount from the membership service's records, the owner's
+console and its CSV, the owner cancelling the event, and bad input as a 4xx naming the
+field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from typing import Any
+
+from tests.conftest import NodeUnderTest
+from tests.integration.test_bus import eventually
+from tests.integration.test_events_api import change, create
+from tests.integration.test_membership_api import assert_problem
+
+REGISTRATIONS = "/api/events/registrations"
+FEES = {
+    "currency": "EUR",
+    "tickets": [{"code": "standard", "name": "Standard", "fee": 10000}],
+    "partner_discount": "percent",
+    "discount_percent": 25,
+}
+
+
+def person(event: dict[str, Any], origin: str, **overrides: Any) -> dict[str, Any]:
+    who = uuid.uuid4().hex[:8]
+    return {
+        "origin": origin,
+        "event_id": event["id"],
+        "contact_name": f"Ana {who}",
+        "contact_email": f"ana.{who}@example.org",
+        **overrides,
+    }
+
+
+async def register(node: NodeUnderTest, body: dict[str, Any]) -> dict[str, Any]:
+    answer = await node.client.post(REGISTRATIONS, json=body, headers=node.editor)
+    assert answer.status_code == 201, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def mine(node: NodeUnderTest, request_id: str) -> dict[str, Any]:
+    answer = await node.client.get(f"{REGISTRATIONS}/{request_id}", headers=node.editor)
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def test_seats_then_the_waiting_list_and_a_cancellation_offers_the_seat(
+    node: NodeUnderTest,
+) -> None:
+    event = await create(node, capacity=2)
+    origin = node.identity.node
+    first, second, third = [await register(node, person(event, origin)) for _ in range(3)]
+    assert [first["status"], second["status"], third["status"]] == [
+        "confirmed",
+        "confirmed",
+        "waitlisted",
+    ]
+    assert third["reason"] == "waitlisted: position 1"
+
+    cancelled = await node.client.post(f"{REGISTRATIONS}/{first['id']}/cancel", headers=node.editor)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    offered = await mine(node, third["id"])
+    assert offered["status"] == "offered" and offered["offer_expires"]
+    accepted = await node.client.post(f"{REGISTRATIONS}/{third['id']}/accept", headers=node.editor)
+    assert accepted.json()["status"] == "confirmed", accepted.text
+
+    listed = await node.client.get(f"/api/events/attendees/{event['id']}", headers=node.editor)
+    statuses = {row["request_id"]: row["status"] for row in listed.json()}
+    expected = {first["id"]: "cancelled", second["id"]: "confirmed", third["id"]: "confirmed"}
+    assert statuses == expected
+
+    again = await node.client.post(f"{REGISTRATIONS}/{third['id']}/accept", headers=node.editor)
+    assert_problem(again, 422, "request_id")  # it is confirmed, not offered
+
+
+async def test_the_member_discount_is_applied_for_a_member_only(node: NodeUnderTest) -> None:
+    org = await node.client.post(
+        "/api/membership/organizations",
+        json={"legal_name": f"Auto {uuid.uuid4().hex[:6]} SRL", "country": "RO"},
+        headers=node.editor,
+    )
+    assert org.status_code == 201, org.text
+    event = await create(node, fees=FEES)
+    origin = node.identity.node
+    member = await register(node, person(event, origin, organization_id=org.json()["id"]))
+    stranger = await register(node, person(event, origin, organization_id="ro-unknown"))
+    assert (member["total"], member["membership_network"]) == (7500, origin)
+    assert "25% member discount" in member["fee_reason"]
+    assert (stranger["total"], stranger["membership_network"]) == (10000, None)
+    assert "no member organisation found" in stranger["fee_reason"]
+
+
+async def test_the_console_exports_the_registrations_as_csv(node: NodeUnderTest) -> None:
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    await register(node, person(event, origin, contact_name="=HYPERLINK(1)"))
+    await register(node, person(event, origin))
+    answer = await node.client.get(f"/api/events/attendees/{event['id']}.csv", headers=node.editor)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [(r["status"], r["position"]) for r in rows] == [("confirmed", ""), ("waitlisted", "1")]
+    assert rows[0]["contact_name"] == "'=HYPERLINK(1)"  # never run as a formula
+    anonymous = await node.client.get(f"/api/events/attendees/{event['id']}.csv")
+    assert anonymous.status_code == 401
+
+
+async def test_the_owner_cancelling_the_event_cancels_every_registration(
+    node: NodeUnderTest,
+) -> None:
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    held = [await register(node, person(event, origin)) for _ in range(2)]
+    await change(node, event["id"], "cancel")
+
+    async def all_cancelled() -> bool:
+        shown = [(await mine(node, r["id"]))["status"] for r in held]
+        return shown == ["cancelled", "cancelled"]
+
+    await eventually(all_cancelled)
+    shown = await mine(node, held[1]["id"])
+    assert shown["reason"] == "cancelled: the organiser cancelled the event"
+
+
+async def test_bad_registrations_are_a_4xx_naming_the_field(node: NodeUnderTest) -> None:
+    event = await create(node, capacity=5, fees=FEES)
+    origin = node.identity.node
+    body = person(event, origin)
+    await register(node, body)
+    post = node.client.post
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        ({**body}, 409, "contact_email"),  # the same person again
+        (person(event, origin, event_id="ro-nothing"), 404, "event_id"),
+        (person(event, "zz"), 404, "event_id"),
+        (person(event, origin, occurrence="2030-01-01"), 422, "occurrence"),
+        (person(event, origin, ticket="vip"), 422, "ticket"),
+        (person(event, origin, contact_email="not-an-email"), 422, "contact_email"),
+        (person(event, origin, party=0), 422, "party"),
+        (person(event, origin, surprise=True), 422, "surprise"),
+    ]
+    for sent, status, field in cases:
+        assert_problem(await post(REGISTRATIONS, json=sent, headers=node.editor), status, field)
+    draft = await create(node, publish=False)
+    assert_problem(
+        await post(REGISTRATIONS, json=person(draft, origin), headers=node.editor), 422, "event_id"
+    )
+    assert_problem(await post(REGISTRATIONS, json=person(event, origin)), 401)
