@@ -38,4 +38,5 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         messages=DirectCatalogue(contract.SERVICE, events_register.KINDS),
         direct=registrations.DIRECT_HANDLERS,
         subscriptions=registrations.SUBSCRIPTIONS,
+        tasks=(registrations.expire_offers_every_minute,),
     )

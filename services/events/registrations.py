@@ -15,7 +15,9 @@ messages, which the hub does not keep.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +28,7 @@ from zoneinfo import ZoneInfo
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import PyMongoError
 
 from services.events.domain import Event, EventStatus, utc
 from services.events.fees import TicketCode
@@ -64,9 +67,11 @@ from shared.ids import new_id
 from shared.service import Delivery, Subscription
 from shared.store import Document, database_name
 
+log = logging.getLogger(__name__)
 MY_REGISTRATIONS = "my_registrations"  # the registrant's node: what its people asked
 ATTENDEES = "attendees"  # the owner: who asked for its events, with their contact
 SEAT_BOOKS = "seat_books"  # the owner: one SeatBook per event and date
+EXPIRY_SECONDS = 60.0  # how often the owner looks for lapsed offers
 COLLECTIONS = (MY_REGISTRATIONS, ATTENDEES, SEAT_BOOKS)
 PENDING = "pending"  # a request sent and not yet decided, as the registrant sees it
 LIVE_STATES = tuple(status.value for status in LIVE)  # holding or awaiting seats
@@ -238,7 +243,12 @@ class Books:
         key = f"{book.event_id}|{book.occurrence}"
         await self.books.replace_one(  # the replacement carries its _id (docs/store.md)
             {"_id": key},
-            {"_id": key, "event_id": book.event_id, "book": book.model_dump(mode="json")},
+            {
+                "_id": key,
+                "event_id": book.event_id,
+                "offers": sum(r.status is Outcome.OFFERED for r in book.registrations),
+                "book": book.model_dump(mode="json"),
+            },
             upsert=True,
             session=self.uow.session,
         )
@@ -412,14 +422,15 @@ async def cancel_all(uow: EventsUnitOfWork, desk: Desk, event_id: str) -> None:
     await tell(uow, desk, cancelled.decisions)
 
 
-async def expire_all(uow: EventsUnitOfWork, desk: Desk) -> int:
-    """Move lapsed offers on, in every book that holds one (the owner's periodic task)."""
+async def expire_all(uow: EventsUnitOfWork, desk: Desk, now: datetime | None = None) -> int:
+    """Move lapsed offers on, in every book that holds one (the owner's periodic task);
+    returns how many lapsed."""
     collection = uow.collection(SEAT_BOOKS)
-    held = collection.find({"book.registrations.status": Outcome.OFFERED.value})
+    held = collection.find({"offers": {"$gt": 0}}, session=uow.session)
     books = [SeatBook.model_validate(doc["book"]) async for doc in held]
     lapsed = 0
     for book in books:
-        decided = expire_offers(book, _now())
+        decided = expire_offers(book, now or _now())
         expired = sum(d.outcome is Outcome.EXPIRED for d in decided.decisions)
         if expired:
             lapsed += expired
@@ -565,6 +576,18 @@ async def on_own_event_cancelled(
 ) -> None:
     """Owner: its event was cancelled: every registrant's node is told."""
     await cancel_all(uow, desk_of(kit), event.id)
+
+
+async def expire_offers_every_minute(kit: Any) -> None:
+    """Owner: offers not accepted in time go to the next in line (each expiry counted),
+    even when no other request touches that date."""
+    desk = desk_of(kit)
+    while True:
+        await asyncio.sleep(EXPIRY_SECONDS)
+        try:
+            await kit.transaction(lambda uow: expire_all(uow, desk))
+        except PyMongoError as exc:  # the store is away: the next round tries again
+            log.warning("lapsed offers wait for the store: %s", exc)
 
 
 DIRECT_HANDLERS: dict[type[ContractEvent], DirectHandler] = {

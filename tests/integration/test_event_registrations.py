@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.events import registrations
+from shared.contracts.events_register import RegistrationRequested
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_api import change, create
@@ -152,3 +156,66 @@ async def test_bad_registrations_are_a_4xx_naming_the_field(node: NodeUnderTest)
         await post(REGISTRATIONS, json=person(draft, origin), headers=node.editor), 422, "event_id"
     )
     assert_problem(await post(REGISTRATIONS, json=person(event, origin)), 401)
+
+
+async def test_a_lapsed_offer_moves_to_the_next_in_line_and_is_counted(
+    node: NodeUnderTest,
+) -> None:
+    kit = node.kit("events")
+    desk = registrations.desk_of(kit)
+    assert await kit.transaction(lambda uow: registrations.expire_all(uow, desk)) == 0
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    first, second, third = [await register(node, person(event, origin)) for _ in range(3)]
+    await node.client.post(f"{REGISTRATIONS}/{first['id']}/cancel", headers=node.editor)
+    assert (await mine(node, second["id"]))["status"] == "offered"
+
+    later = datetime.now(UTC) + timedelta(days=3)  # past the 48 hours an offer is held
+    lapsed = await kit.transaction(lambda uow: registrations.expire_all(uow, desk, later))
+    assert lapsed == 1
+    assert (await mine(node, second["id"]))["status"] == "expired"
+    assert (await mine(node, third["id"]))["status"] == "offered"
+    registry = kit.metrics.registry
+    assert registry.get_sample_value("alliance_event_offers_expired_total") == 1
+    waiting = registry.get_sample_value(
+        "alliance_event_waiting_list", {"event": event["id"], "occurrence": "2027-03-18"}
+    )
+    assert waiting == 0
+
+
+async def test_the_owner_answers_a_request_it_cannot_accept_refused_with_the_reason(
+    node: NodeUnderTest,
+) -> None:
+    """A partner's request the owner can read but not accept is answered, never dropped."""
+    kit = node.kit("events")
+    desk = registrations.desk_of(kit)
+    event = await create(node, capacity=3)
+    asks = {
+        "unknown": RegistrationRequested(
+            id="fr-1",
+            event_id="ro-none",
+            occurrence="2027-03-18",
+            registrant="x",
+            contact_name="A",
+            contact_email="a@example.org",
+        ),
+        "party": RegistrationRequested(
+            id="fr-2",
+            event_id=event["id"],
+            occurrence="2027-03-18",
+            registrant="y",
+            party=0,
+            contact_name="B",
+            contact_email="b@example.org",
+        ),
+    }
+    for ask in asks.values():
+        await kit.transaction(lambda uow, a=ask: registrations.decide(uow, desk, a, "fr"))
+    letters = [doc async for doc in kit.database.direct_outbox.find({"target": "fr"})]
+    answers = {
+        payload["id"]: payload for doc in letters if (payload := json.loads(doc["body"])["data"])
+    }
+    assert answers["fr-1"]["outcome"] == "refused"
+    assert answers["fr-1"]["reason"] == "refused: no event 'ro-none'"
+    assert answers["fr-2"]["reason"].startswith("refused: party:")
+    assert all("a@example.org" not in json.dumps(doc["body"].decode()) for doc in letters)
