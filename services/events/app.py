@@ -6,6 +6,7 @@ from services.events import registrations, sample_data
 from services.events.api import calendar_feeds, events_api
 from services.events.pages import events_pages
 from services.events.registrations_api import registrations_api
+from services.events.registrations_pages import registrations_pages
 from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
 from services.events.subscribers import REPLICAS
 from shared.contracts import events as contract
@@ -27,10 +28,11 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(events_api, calendar_feeds, registrations_api),
-        pages=(events_pages,),
+        pages=(events_pages, registrations_pages),
         navigation=(
             NavLink(N_("Calendar"), "/events", order=20),
             NavLink(N_("Events"), "/console/events", Area.CONSOLE, order=25),
+            NavLink(N_("Registrations"), "/console/registrations", Area.CONSOLE, order=26),
         ),
         package="services.events",
         sample=SampleData(seed=sample_data.seed, held=sample_data.held),

@@ -100,7 +100,7 @@ def _title(event: EventState) -> str:
     return event.title.get(event.language) or next(iter(event.title.values()), "")
 
 
-async def _not_twice(kit: Kit, form: RegistrationForm, occurrence: str | None) -> None:
+async def not_twice(kit: Kit, form: RegistrationForm, occurrence: str | None) -> None:
     """The same person's second live registration for a date is a 409, not a request."""
     query: Document = {
         "owner": form.origin,
@@ -137,7 +137,7 @@ def registrations_api(kit: Kit) -> APIRouter:
         """Register a member for an event of any network; the owner node decides."""
         event = await event_to_register(kit, form)
         occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
-        await _not_twice(kit, form, occurrence)
+        await not_twice(kit, form, occurrence)
         kept = await kit.transaction(
             lambda uow: registrations.request_registration(uow, desk(), form, event)
         )
@@ -168,7 +168,7 @@ def registrations_api(kit: Kit) -> APIRouter:
     )
     async def attendees_csv(event_id: str, occurrence: str | None = None) -> Response:
         """Owner: the same list as CSV, for a spreadsheet."""
-        rows = await _attendees(kit, event_id, occurrence)
+        rows = await attendee_rows(kit, event_id, occurrence)
         return Response(
             as_csv(rows),
             media_type="text/csv; charset=utf-8",
@@ -178,7 +178,7 @@ def registrations_api(kit: Kit) -> APIRouter:
     @api.get("/attendees/{event_id}", responses=problem_responses(404))
     async def attendees(event_id: str, occurrence: str | None = None) -> list[dict[str, Any]]:
         """Owner: every registration of an own event, per date, in the books' order."""
-        return await _attendees(kit, event_id, occurrence)
+        return await attendee_rows(kit, event_id, occurrence)
 
     @api.post(
         "/attendees/{event_id}/{request_id}/cancel",
@@ -186,7 +186,7 @@ def registrations_api(kit: Kit) -> APIRouter:
     )
     async def cancel_theirs(event_id: str, request_id: str) -> dict[str, Any]:
         """Owner: cancel a registration; the registrant's node is told, the next offered."""
-        occurrence = await _occurrence_of(kit, event_id, request_id)
+        occurrence = await occurrence_of(kit, event_id, request_id)
         message = RegistrationChanged(
             id=request_id, event_id=event_id, occurrence=occurrence, change=Change.CANCEL
         )
@@ -198,7 +198,7 @@ def registrations_api(kit: Kit) -> APIRouter:
     return api
 
 
-async def _occurrence_of(kit: Kit, event_id: str, request_id: str) -> str:
+async def occurrence_of(kit: Kit, event_id: str, request_id: str) -> str:
     found = (
         await kit.reads()
         .collection(ATTENDEES)
@@ -209,7 +209,7 @@ async def _occurrence_of(kit: Kit, event_id: str, request_id: str) -> str:
     return str(found["occurrence"])
 
 
-async def _attendees(kit: Kit, event_id: str, occurrence: str | None) -> list[dict[str, Any]]:
+async def attendee_rows(kit: Kit, event_id: str, occurrence: str | None) -> list[dict[str, Any]]:
     """The books of an own event joined with who asked (personal data: owner only)."""
     uow = kit.reads()
     if await uow.events.get(event_id) is None:

@@ -20,6 +20,7 @@ from shared.contracts.events_register import RegistrationRequested
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_api import change, create
+from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
 
 REGISTRATIONS = "/api/events/registrations"
@@ -219,3 +220,63 @@ async def test_the_owner_answers_a_request_it_cannot_accept_refused_with_the_rea
     assert answers["fr-1"]["reason"] == "refused: no event 'ro-none'"
     assert answers["fr-2"]["reason"].startswith("refused: party:")
     assert all("a@example.org" not in json.dumps(doc["body"].decode()) for doc in letters)
+
+
+async def test_the_console_registers_a_member_and_shows_the_decision_and_the_list(
+    node: NodeUnderTest,
+) -> None:
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    client = await signed_in(node)
+
+    async def on_its_page() -> bool:  # the public page reads the calendar the bus fills
+        return (await client.get(f"/events/{origin}/{event['id']}")).status_code == 200
+
+    await eventually(on_its_page)
+    page = await client.get(f"/events/{origin}/{event['id']}", headers=HTML)
+    link = f"/console/registrations/new?origin={origin}&amp;event_id={event['id']}"
+    assert link in page.text
+
+    path = f"/console/registrations/new?origin={origin}&event_id={event['id']}"
+    csrf = await csrf_of(client, path)
+    fields = {"csrf": csrf, "origin": origin, "event_id": event["id"], "party": "1"}
+    wrong = await client.post(
+        "/console/registrations/new",
+        data={**fields, "contact_name": "Ion Popa", "contact_email": "nope"},
+        headers=HTML,
+    )
+    assert wrong.status_code == 422
+    assert 'id="e-contact_email"' in wrong.text and "Ion Popa" in wrong.text  # kept as typed
+    sent = await client.post(
+        "/console/registrations/new",
+        data={**fields, "contact_name": "Ion Popa", "contact_email": "ion@example.org"},
+        headers=HTML,
+    )
+    assert sent.status_code in (302, 303), sent.text
+    await client.post(
+        "/console/registrations/new",
+        data={**fields, "contact_name": "Eva Lungu", "contact_email": "eva@example.org"},
+        headers=HTML,
+    )
+    mine_page = await client.get("/console/registrations", headers=HTML)
+    assert "confirmed: 1 place" in mine_page.text and "waitlisted: position 1" in mine_page.text
+
+    owner = await client.get(f"/console/attendees/{event['id']}", headers=HTML)
+    assert owner.status_code == 200
+    assert "ion@example.org" in owner.text and "eva@example.org" in owner.text
+    exported = await client.get(f"/console/attendees/{event['id']}.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "ion@example.org" in exported.text
+
+    rows = await node.client.get(f"/api/events/attendees/{event['id']}", headers=node.editor)
+    ion = next(r for r in rows.json() if r["contact_email"] == "ion@example.org")
+    csrf = await csrf_of(client, f"/console/attendees/{event['id']}")
+    cancelled = await client.post(
+        f"/console/attendees/{event['id']}/{ion['request_id']}/cancel",
+        data={"csrf": csrf},
+        headers=HTML,
+    )
+    assert cancelled.status_code in (302, 303), cancelled.text
+    after = await client.get("/console/registrations", headers=HTML)
+    assert "cancelled by the organiser" in after.text
+    assert "Accept the offer" in after.text  # Eva's seat is offered, with its buttons
