@@ -13,6 +13,7 @@ requests made while the owner is down wait, pending, and are decided when it is 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -23,9 +24,12 @@ import httpx
 import pytest
 
 from shared import subjects
+from shared.contracts.base import Event
+from shared.envelope import seal
 from shared.federation import Peers
-from tests.e2e.test_direct_messages import traces
-from tests.federation import Federation, Member, federation_of, poll
+from shared.identity import load_identity
+from tests.e2e.test_direct_messages import dead_letter_reasons, js_publish, traces
+from tests.federation import Federation, Member, federation_of, metric_value, poll
 
 pytestmark = pytest.mark.e2e
 EVENTS = "/api/events/events"
@@ -138,6 +142,16 @@ def test_registrations_from_two_nodes_are_decided_by_the_owner_and_stay_on_the_t
     on_ro = traces(federation.members["ro"].nats_url, email)
     assert on_ro and all(t.startswith(f"{subjects.inbox_stream('ro')}#") for t in on_ro)
 
+    # decisions counted on the owner, the round trip timed on the registrant's node
+    decided_on_ro = metric_value(
+        federation.metrics("ro"), "alliance_event_registrations_total", outcome="waitlisted"
+    )
+    assert decided_on_ro is not None and decided_on_ro >= 1
+    timed = metric_value(
+        federation.metrics("es"), "alliance_event_registration_latency_seconds_count"
+    )
+    assert timed is not None and timed >= 1
+
 
 def test_a_cancellation_offers_the_seat_to_the_next_who_accepts_through_their_node(
     federation: Federation,
@@ -218,6 +232,61 @@ def test_150_requests_for_20_seats_from_three_nodes_at_once(federation: Federati
     for member, registration in sent:
         mine = call(member, "GET", f"{REGISTRATIONS}/{registration['id']}").json()
         assert mine["status"] == by_id[registration["id"]]
+
+
+def test_the_owner_cancelling_its_event_tells_every_registrants_node(
+    federation: Federation,
+) -> None:
+    event = shared_event(federation, capacity=1)
+    fr, es = federation.members["fr"], federation.members["es"]
+    held = decided(fr, register(fr, person(event))["id"])
+    waiting = decided(es, register(es, person(event))["id"])
+    ro = federation.members["ro"]
+    assert call(ro, "POST", f"{EVENTS}/{event['id']}/cancel").status_code == 200
+    for member, registration in ((fr, held), (es, waiting)):
+        shown = poll(
+            lambda m=member, r=registration: (
+                mine
+                if (mine := call(m, "GET", f"{REGISTRATIONS}/{r['id']}").json())["status"]
+                == "cancelled"
+                else None
+            ),
+            60,
+            f"the cancellation on {member.node}",
+        )
+        assert shown["reason"] == "cancelled: the organiser cancelled the event"
+
+
+def test_a_malformed_request_is_dead_lettered_by_the_owner_with_the_reason(
+    federation: Federation,
+) -> None:
+    """A request the owner cannot read (a party that is no number) is refused by the
+    transport, kept in the owner's dead letters with why; it is never handled."""
+    fr = federation.members["fr"]
+    identity = load_identity(fr.data_dir)
+    bad = f"fr-bad{uuid.uuid4().hex[:8]}"
+    envelope = seal(
+        identity,
+        subject=subjects.direct_subject("ro", "fr", "events", "registration-requested", bad),
+        type="eu.clustersalliance.events.direct.registration-requested",
+        payload=Unchecked(id=bad, party="many"),
+        aggregate_id=bad,
+        aggregate_version=0,
+    )
+    asyncio.run(js_publish(fr.nats_url, envelope.subject, envelope.to_bytes(), bad))
+
+    def reason() -> str | None:
+        return asyncio.run(dead_letter_reasons(federation.members["ro"].nats_url, "ro")).get(
+            envelope.subject
+        )
+
+    assert poll(reason, 60, "the malformed request dead-lettered on ro") == "invalid_payload"
+
+
+class Unchecked(Event):
+    """A registration request as a faulty node might send it."""
+
+    party: str
 
 
 def test_requests_wait_pending_while_the_owner_is_down_and_are_decided_when_it_is_back(
