@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.events import registrations, sample_data
+from services.events import registrations_bus, registrations_store, sample_data
 from services.events.api import calendar_feeds, events_api
 from services.events.pages import events_pages
 from services.events.registrations_api import registrations_api
@@ -24,7 +24,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         description="the alliance calendar: own events, partners' shared events, iCalendar feeds",
         unit_of_work=EventsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=(*COLLECTIONS, *registrations.COLLECTIONS),
+        collections=(*COLLECTIONS, *registrations_store.COLLECTIONS),
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(events_api, calendar_feeds, registrations_api),
@@ -36,9 +36,9 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
         ),
         package="services.events",
         sample=SampleData(seed=sample_data.seed, held=sample_data.held),
-        # registration decided by the owner node (services/events/registrations.py)
+        # registration decided by the owner node (services/events/registrations*.py)
         messages=DirectCatalogue(contract.SERVICE, events_register.KINDS),
-        direct=registrations.DIRECT_HANDLERS,
-        subscriptions=registrations.SUBSCRIPTIONS,
-        tasks=(registrations.expire_offers_every_minute,),
+        direct=registrations_bus.DIRECT_HANDLERS,
+        subscriptions=registrations_bus.SUBSCRIPTIONS,
+        tasks=(registrations_bus.expire_offers_every_minute,),
     )

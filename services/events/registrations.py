@@ -15,7 +15,6 @@ messages, which the hub does not keep.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -23,23 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
-from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import PyMongoError
 
-from services.events.domain import Event, EventStatus, utc
 from services.events.fees import TicketCode
 from services.events.registration import (
     LIVE,
     Decided,
     Decision,
-    EventTerms,
-    Membership,
     Outcome,
-    Refusal,
     Registrant,
     RegistrationRequest,
     SeatBook,
@@ -51,9 +43,14 @@ from services.events.registration import (
     leave_waiting_list,
     register,
 )
+from services.events.registrations_store import (
+    MY_REGISTRATIONS,
+    SEAT_BOOKS,
+    Books,
+    MemberDirectory,
+    terms_of,
+)
 from services.events.store import EventsUnitOfWork
-from shared.contracts import events as events_contract
-from shared.contracts.base import Event as ContractEvent
 from shared.contracts.events_register import (
     Change,
     RegistrationChanged,
@@ -61,23 +58,14 @@ from shared.contracts.events_register import (
     RegistrationRequested,
     SeatOffered,
 )
-from shared.direct import DirectDelivery, DirectHandler
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, shorten
 from shared.ids import new_id
-from shared.service import Delivery, Subscription
-from shared.store import Document, database_name
+from shared.store import Document
 
 log = logging.getLogger(__name__)
-MY_REGISTRATIONS = "my_registrations"  # the registrant's node: what its people asked
-ATTENDEES = "attendees"  # the owner: who asked for its events, with their contact
-SEAT_BOOKS = "seat_books"  # the owner: one SeatBook per event and date
-EXPIRY_SECONDS = 60.0  # how often the owner looks for lapsed offers
-COLLECTIONS = (MY_REGISTRATIONS, ATTENDEES, SEAT_BOOKS)
 PENDING = "pending"  # a request sent and not yet decided, as the registrant sees it
 LIVE_STATES = tuple(status.value for status in LIVE)  # holding or awaiting seats
 UNCHANGED = "unchanged"  # the owner could not make a change: the registration stands
-# the membership service's collections, read (never written) by the owner's decision
-MEMBERSHIP_DB, OWN_MEMBERS, MEMBER_REPLICAS = "membership", "organizations", "organization_replicas"
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 
 
@@ -164,123 +152,9 @@ class Desk:
         return cls(node, _METRICS[registry])
 
 
-# --- the owner's look-ups -------------------------------------------------------------
-
-
-class MemberDirectory:
-    """Cross-membership as the owner node knows it: its own members, and its replicas of
-    partner networks' members, in the membership service's database (read only; the
-    services share no code, only these documented collection names)."""
-
-    def __init__(self, uow: EventsUnitOfWork, node: str) -> None:
-        self.db = uow.database.client[database_name(node, MEMBERSHIP_DB)]
-        self.node = node
-
-    async def find(self, network: str, organization_id: str | None) -> Membership | None:
-        """The live member ``organization_id`` of ``network``, if this node knows it."""
-        if not organization_id:
-            return None
-        if network == self.node:
-            doc = await self.db[OWN_MEMBERS].find_one({"_id": organization_id, "deleted": False})
-            name = doc.get("legal_name") if doc else None
-        else:
-            key = f"{network}:{organization_id}"  # shared.replicas.replica_key
-            doc = await self.db[MEMBER_REPLICAS].find_one({"_id": key, "deleted": False})
-            name = (doc.get("data") or {}).get("legal_name") if doc else None
-        if not name:
-            return None
-        return Membership(network=network, organization_id=organization_id, organization_name=name)
-
-
-def terms_of(event: Event, owner: str) -> EventTerms:
-    """What the registration rules need of an own event (dates keyed by ISO date)."""
-    zone = event.zone
-    return EventTerms(
-        event_id=event.id,
-        owner_network=owner,
-        status=EventStatus.CANCELLED if event.deleted else event.status,
-        occurrences=frozenset(o.start.date().isoformat() for o in event.occurrences()),
-        registration_opens=_utc_or_none(event.registration_opens, zone),
-        registration_closes=_utc_or_none(event.registration_closes, zone),
-        fees=event.fees,
-    )
-
-
-def _utc_or_none(local: datetime | None, zone: ZoneInfo) -> datetime | None:
-    return utc(local, zone) if local is not None else None
-
-
-def capacity_on(event: Event, occurrence: str) -> int | None:
-    """The seats of that date (the event's capacity; None: unlimited)."""
-    return next(
-        (o.capacity for o in event.occurrences() if o.start.date().isoformat() == occurrence),
-        event.capacity,
-    )
-
-
-class Books:
-    """The owner's seat books and attendees, in the unit of work's transaction."""
-
-    def __init__(self, uow: EventsUnitOfWork) -> None:
-        self.uow = uow
-        self.books: AsyncCollection[Document] = uow.collection(SEAT_BOOKS)
-        self.attendees: AsyncCollection[Document] = uow.collection(ATTENDEES)
-
-    async def book(self, event: Event, occurrence: str) -> SeatBook:
-        doc = await self.books.find_one(
-            {"_id": f"{event.id}|{occurrence}"}, session=self.uow.session
-        )
-        if doc:
-            return SeatBook.model_validate(doc["book"])
-        capacity = capacity_on(event, occurrence)
-        return SeatBook(event_id=event.id, occurrence=occurrence, capacity=capacity)
-
-    async def every_book(self, event_id: str) -> list[SeatBook]:
-        cursor = self.books.find({"event_id": event_id}, session=self.uow.session)
-        return [SeatBook.model_validate(doc["book"]) async for doc in cursor]
-
-    async def save(self, book: SeatBook) -> None:
-        key = f"{book.event_id}|{book.occurrence}"
-        await self.books.replace_one(  # the replacement carries its _id (docs/store.md)
-            {"_id": key},
-            {
-                "_id": key,
-                "event_id": book.event_id,
-                "offers": sum(r.status is Outcome.OFFERED for r in book.registrations),
-                "book": book.model_dump(mode="json"),
-            },
-            upsert=True,
-            session=self.uow.session,
-        )
-
-    async def attend(self, request: RegistrationRequested, node: str) -> None:
-        """Keep who asked (personal data, here and on their node only)."""
-        await self.attendees.update_one(
-            {"_id": f"{node}:{request.id}"},
-            {
-                "$setOnInsert": {
-                    "node": node,
-                    "request_id": request.id,
-                    "event_id": request.event_id,
-                    "occurrence": request.occurrence,
-                    "contact_name": request.contact_name,
-                    "contact_email": request.contact_email,
-                    "organization": request.organization_name or request.organization_id or "",
-                    "party": request.party,
-                    "arrived": _now(),
-                }
-            },
-            upsert=True,
-            session=self.uow.session,
-        )
-
-    async def record(self, decision: Decision) -> None:
-        """The attendee's status as the owner last decided it."""
-        await self.attendees.update_one(
-            {"_id": f"{decision.registrant.node}:{decision.request_id}"},
-            {"$set": {"status": decision.outcome.value, "reason": decision.reason}},
-            session=self.uow.session,
-        )
+def desk_of(kit: Any) -> Desk:
+    """The desk of a running service kit."""
+    return Desk.of(kit.identity.node, kit.metrics.registry)
 
 
 # --- deciding, on the owner ------------------------------------------------------------
@@ -306,15 +180,12 @@ def decided_message(decision: Decision) -> RegistrationDecided:
     )
 
 
-async def tell(
-    uow: EventsUnitOfWork, desk: Desk, decisions: Iterable[Decision], record: bool = True
-) -> None:
+async def tell(uow: EventsUnitOfWork, desk: Desk, decisions: Iterable[Decision]) -> None:
     """Send each decision to its registrant's node (or apply it here, for our own people),
-    and count it."""
+    note it beside the attendee, and count it."""
     for decision in decisions:
         desk.metrics.decided.labels(decision.outcome.value).inc()
-        if record:
-            await Books(uow).record(decision)
+        await Books(uow).record(decision)
         message = decided_message(decision)
         if decision.registrant.node == desk.node:
             await apply_decision(uow, desk, message, desk.node)
@@ -323,14 +194,15 @@ async def tell(
 
 
 def _refusal(request: RegistrationRequested, node: str, why: str) -> Decision:
+    """A request the rules could not even be asked about (no such event, a field the
+    owner cannot accept): refused with the reason, never dropped."""
     return Decision(
         request_id=request.id,
-        registrant=Registrant(node=node, id=request.registrant or "unknown"),
+        registrant=Registrant(node=node, id=request.registrant[:128] or "unknown"),
         event_id=request.event_id,
         occurrence=request.occurrence,
         outcome=Outcome.REFUSED,
-        reason=f"refused: {why}",
-        refusal=Refusal.UNKNOWN_OCCURRENCE,
+        reason=f"refused: {shorten(why)}",
     )
 
 
@@ -340,7 +212,7 @@ async def decide(
     """The owner decides one request, in arrival order, and answers every decision."""
     event = await uow.events.get(request.event_id)
     if event is None or event.deleted:
-        await tell(uow, desk, [_refusal(request, sender, f"no event {request.event_id!r}")], False)
+        await tell(uow, desk, [_refusal(request, sender, f"no event {request.event_id!r}")])
         return
     books, now = Books(uow), _now()
     book = await books.book(event, request.occurrence)
@@ -360,12 +232,13 @@ async def decide(
         )
     except ValidationError as exc:
         why = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        await tell(uow, desk, [*lapsed.decisions, _refusal(request, sender, why)], False)
+        refused = Decided(book=lapsed.book, decisions=(_refusal(request, sender, why),))
+        await _keep(uow, desk, book, _after(lapsed, refused))
         return
     decided = register(lapsed.book, asked, terms_of(event, desk.node), now)
     if decided.decisions[-1].outcome is not Outcome.REFUSED:
         await books.attend(request, sender)
-    await _keep(uow, desk, _after(lapsed, decided))
+    await _keep(uow, desk, book, _after(lapsed, decided))
 
 
 def _after(lapsed: Decided, decided: Decided) -> Decided:
@@ -373,10 +246,12 @@ def _after(lapsed: Decided, decided: Decided) -> Decided:
     return Decided(book=decided.book, decisions=lapsed.decisions + decided.decisions)
 
 
-async def _keep(uow: EventsUnitOfWork, desk: Desk, decided: Decided) -> None:
-    """Save the new book, show its waiting list, and tell everyone concerned."""
-    await Books(uow).save(decided.book)
+async def _keep(uow: EventsUnitOfWork, desk: Desk, before: SeatBook, decided: Decided) -> None:
+    """Save the book if it changed (a refused request for a date that does not exist
+    leaves nothing behind), show its waiting list, and tell everyone concerned."""
     book = decided.book
+    if book != before:
+        await Books(uow).save(book)
     desk.metrics.waiting.labels(book.event_id, book.occurrence).set(len(book.waiting()))
     await tell(uow, desk, decided.decisions)
 
@@ -410,7 +285,7 @@ async def change(
         decided = cancel(lapsed.book, message.id, now, by_owner=by_owner)
     else:
         decided = RULES[message.change](lapsed.book, message.id, now)
-    await _keep(uow, desk, _after(lapsed, decided))
+    await _keep(uow, desk, book, _after(lapsed, decided))
 
 
 async def cancel_all(uow: EventsUnitOfWork, desk: Desk, event_id: str) -> None:
@@ -435,7 +310,7 @@ async def expire_all(uow: EventsUnitOfWork, desk: Desk, now: datetime | None = N
         if expired:
             lapsed += expired
             desk.metrics.expired.inc(expired)
-            await _keep(uow, desk, decided)
+            await _keep(uow, desk, book, decided)
     return lapsed
 
 
@@ -522,85 +397,3 @@ async def ask_change(uow: EventsUnitOfWork, desk: Desk, request_id: str, what: C
     else:
         uow.send(found["owner"], message)
     return found
-
-
-# --- the service's direct handlers and subscription (shared.direct, shared.service) ---
-
-
-def desk_of(kit: Any) -> Desk:
-    """The desk of a running service kit."""
-    return Desk.of(kit.identity.node, kit.metrics.registry)
-
-
-async def on_registration_requested(
-    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
-) -> None:
-    """Owner: decide a partner node's request, in inbox arrival order."""
-    assert isinstance(message, RegistrationRequested)
-    await decide(uow, desk_of(kit), message, delivery.sender)
-
-
-async def on_registration_changed(
-    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
-) -> None:
-    """Owner: a registrant's change; one it cannot make is answered, never dropped."""
-    assert isinstance(message, RegistrationChanged)
-    desk = desk_of(kit)
-    try:
-        await change(uow, desk, message, delivery.sender)
-    except DomainError as exc:
-        uow.send(delivery.sender, _unchanged(message, exc.reason))
-
-
-def _unchanged(message: RegistrationChanged, why: str) -> RegistrationDecided:
-    """The answer to a change the owner could not make: the registration stands."""
-    return RegistrationDecided(
-        id=message.id,
-        event_id=message.event_id,
-        occurrence=message.occurrence,
-        outcome=UNCHANGED,
-        reason=f"{message.change.value} refused: {why}",
-    )
-
-
-async def on_registration_decided(
-    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
-) -> None:
-    """Registrant's node: show the owner's decision."""
-    assert isinstance(message, RegistrationDecided)
-    await apply_decision(uow, desk_of(kit), message, delivery.sender)
-
-
-async def on_own_event_cancelled(
-    kit: Any, event: ContractEvent, delivery: Delivery, uow: EventsUnitOfWork
-) -> None:
-    """Owner: its event was cancelled: every registrant's node is told."""
-    await cancel_all(uow, desk_of(kit), event.id)
-
-
-async def expire_offers_every_minute(kit: Any) -> None:
-    """Owner: offers not accepted in time go to the next in line (each expiry counted),
-    even when no other request touches that date."""
-    desk = desk_of(kit)
-    while True:
-        await asyncio.sleep(EXPIRY_SECONDS)
-        try:
-            await kit.transaction(lambda uow: expire_all(uow, desk))
-        except PyMongoError as exc:  # the store is away: the next round tries again
-            log.warning("lapsed offers wait for the store: %s", exc)
-
-
-DIRECT_HANDLERS: dict[type[ContractEvent], DirectHandler] = {
-    RegistrationRequested: on_registration_requested,
-    RegistrationChanged: on_registration_changed,
-    RegistrationDecided: on_registration_decided,
-    SeatOffered: on_registration_decided,
-}
-SUBSCRIPTIONS = (
-    Subscription(
-        "registrations-cancelled",
-        events_contract.CATALOGUE,
-        (events_contract.EventCancelled,),
-        on_own_event_cancelled,
-    ),
-)

@@ -21,16 +21,14 @@ from services.events import handlers, registrations
 from services.events.api import dates_of
 from services.events.domain import EventStatus
 from services.events.registrations import (
-    ATTENDEES,
     LIVE_STATES,
-    MY_REGISTRATIONS,
-    Books,
     Desk,
     RegistrationForm,
     desk_of,
     registrant_id,
 )
-from services.events.store import EventsUnitOfWork
+from services.events.registrations_store import ATTENDEES, MY_REGISTRATIONS, Books
+from services.events.store import EventsUnitOfWork, calendar_keys
 from shared.contracts.events import EventState
 from shared.contracts.events_register import Change, RegistrationChanged
 from shared.errors import DomainError, Duplicate, NotFound
@@ -67,14 +65,13 @@ async def event_to_register(kit: Kit, form: RegistrationForm) -> Document:
     if form.origin == kit.identity.node:
         event = await reads.events.get(form.event_id)
         state = None if event is None or event.deleted else event.model_dump(mode="json")
-        keys: Document = {}
     else:
         doc = await reads.calendar.one(form.origin, form.event_id, public_only=False)
-        state, keys = (doc["data"], doc["keys"]) if doc else (None, {})
+        state = doc["data"] if doc else None
     if state is None:
         raise NotFound(f"no event {form.event_id!r} of {form.origin!r} on this node", "event_id")
     event_state = EventState.model_validate({**state, "id": form.event_id})
-    _check_open(event_state, keys)
+    _check_open(event_state, calendar_keys(event_state))
     dates = [d["start"][:10] for d in dates_of(event_state)]
     if form.occurrence is not None and form.occurrence.isoformat() not in dates:
         raise DomainError(f"the event has no date {form.occurrence.isoformat()}", "occurrence")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.events import registrations
-from services.events.registrations import MY_REGISTRATIONS, RegistrationForm, desk_of
+from services.events.registrations import RegistrationForm, desk_of
 from services.events.registrations_api import (
     as_csv,
     attendee_rows,
@@ -23,6 +23,7 @@ from services.events.registrations_api import (
     not_twice,
     occurrence_of,
 )
+from services.events.registrations_store import MY_REGISTRATIONS
 from services.events.store import EventsUnitOfWork
 from shared.contracts.events_register import Change, RegistrationChanged
 from shared.errors import DomainError

@@ -280,3 +280,21 @@ async def test_the_console_registers_a_member_and_shows_the_decision_and_the_lis
     after = await client.get("/console/registrations", headers=HTML)
     assert "cancelled by the organiser" in after.text
     assert "Accept the offer" in after.text  # Eva's seat is offered, with its buttons
+
+
+async def test_an_own_event_whose_registration_closed_is_a_422_before_any_request(
+    node: NodeUnderTest,
+) -> None:
+    event = await create(
+        node,
+        start="2027-03-18T09:30:00",
+        registration_opens="2026-01-01T00:00:00",
+        registration_closes="2026-02-01T00:00:00",
+    )
+    answer = await node.client.post(
+        REGISTRATIONS, json=person(event, node.identity.node), headers=node.editor
+    )
+    problem = assert_problem(answer, 422, "event_id")
+    assert "registration closed" in problem["message"] or "closed" in str(problem["errors"])
+    listed = await node.client.get(REGISTRATIONS, headers=node.editor)
+    assert event["id"] not in {r["event_id"] for r in listed.json()}
