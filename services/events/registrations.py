@@ -19,7 +19,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
@@ -139,22 +139,25 @@ _METRICS: WeakKeyDictionary[CollectorRegistry, RegistrationMetrics] = WeakKeyDic
 
 @dataclass(frozen=True)
 class Desk:
-    """What the registration functions need of the process: this node's id and metrics."""
+    """What the registration functions need of the process: this node's id, its metrics,
+    and how long it holds an offered seat (``ALLIANCE_OFFER_HOLD_HOURS``)."""
 
     node: str
     metrics: RegistrationMetrics
+    hold: timedelta = timedelta(hours=48)
 
     @classmethod
-    def of(cls, node: str, registry: CollectorRegistry) -> Desk:
+    def of(cls, node: str, registry: CollectorRegistry, hold: timedelta | None = None) -> Desk:
         """One set of metrics per registry (per process), made the first time it is asked."""
         if registry not in _METRICS:
             _METRICS[registry] = RegistrationMetrics(registry)
-        return cls(node, _METRICS[registry])
+        return cls(node, _METRICS[registry], hold or timedelta(hours=48))
 
 
 def desk_of(kit: Any) -> Desk:
     """The desk of a running service kit."""
-    return Desk.of(kit.identity.node, kit.metrics.registry)
+    hold = timedelta(hours=kit.settings.offer_hold_hours)
+    return Desk.of(kit.identity.node, kit.metrics.registry, hold)
 
 
 # --- deciding, on the owner ------------------------------------------------------------
@@ -215,7 +218,7 @@ async def decide(
         await tell(uow, desk, [_refusal(request, sender, f"no event {request.event_id!r}")])
         return
     books, now = Books(uow), _now()
-    book = await books.book(event, request.occurrence)
+    book = await books.book(event, request.occurrence, desk.hold)
     lapsed = expire_offers(book, now)
     desk.metrics.expired.inc(sum(d.outcome is Outcome.EXPIRED for d in lapsed.decisions))
     membership = await MemberDirectory(uow, desk.node).find(sender, request.organization_id)
@@ -275,7 +278,7 @@ async def change(
     event = await uow.events.get(message.event_id)
     if event is None:
         raise NotFound(f"no event {message.event_id!r} on this node", "event_id")
-    book = await Books(uow).book(event, message.occurrence)
+    book = await Books(uow).book(event, message.occurrence, desk.hold)
     registration = book.find(message.id)
     if registration.registrant.node != sender and not by_owner:
         raise NotFound(f"no registration {message.id!r} of {sender}", "request_id")

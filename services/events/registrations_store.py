@@ -13,7 +13,7 @@ interface (docs/events.md, "Registrations").
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pymongo.asynchronous.collection import AsyncCollection
@@ -94,14 +94,16 @@ class Books:
         self.books: AsyncCollection[Document] = uow.collection(SEAT_BOOKS)
         self.attendees: AsyncCollection[Document] = uow.collection(ATTENDEES)
 
-    async def book(self, event: Event, occurrence: str) -> SeatBook:
+    async def book(self, event: Event, occurrence: str, hold: timedelta) -> SeatBook:
+        """The book of that date (a new one for its first request); offers it makes from
+        now on are held for ``hold`` (the node's setting, as it is now)."""
         doc = await self.books.find_one(
             {"_id": f"{event.id}|{occurrence}"}, session=self.uow.session
         )
         if doc:
-            return SeatBook.model_validate(doc["book"])
+            return SeatBook.model_validate({**doc["book"], "hold": hold})
         capacity = capacity_on(event, occurrence)
-        return SeatBook(event_id=event.id, occurrence=occurrence, capacity=capacity)
+        return SeatBook(event_id=event.id, occurrence=occurrence, capacity=capacity, hold=hold)
 
     async def every_book(self, event_id: str) -> list[SeatBook]:
         cursor = self.books.find({"event_id": event_id}, session=self.uow.session)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.events import registrations
-from shared.contracts.events_register import RegistrationRequested
+from shared.contracts.events_register import Change, RegistrationChanged, RegistrationRequested
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_api import change, create
@@ -298,3 +298,20 @@ async def test_an_own_event_whose_registration_closed_is_a_422_before_any_reques
     assert "registration closed" in problem["message"] or "closed" in str(problem["errors"])
     listed = await node.client.get(REGISTRATIONS, headers=node.editor)
     assert event["id"] not in {r["event_id"] for r in listed.json()}
+
+
+async def test_an_offer_is_held_for_the_owners_configured_time(node: NodeUnderTest) -> None:
+    kit = node.kit("events")
+    assert registrations.desk_of(kit).hold == timedelta(hours=48)  # the default setting
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    first, second = [await register(node, person(event, origin)) for _ in range(2)]
+    desk = registrations.Desk.of(origin, kit.metrics.registry, timedelta(hours=2))
+    message = RegistrationChanged(
+        id=first["id"], event_id=event["id"], occurrence="2027-03-18", change=Change.CANCEL
+    )
+    before = datetime.now(UTC)
+    await kit.transaction(lambda uow: registrations.change(uow, desk, message, origin))
+    offered = await mine(node, second["id"])
+    expires = datetime.fromisoformat(offered["offer_expires"])
+    assert before + timedelta(hours=2) <= expires <= datetime.now(UTC) + timedelta(hours=2)
