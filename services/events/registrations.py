@@ -250,12 +250,13 @@ def _after(lapsed: Decided, decided: Decided) -> Decided:
 
 
 async def _keep(uow: EventsUnitOfWork, desk: Desk, before: SeatBook, decided: Decided) -> None:
-    """Save the book if it changed (a refused request for a date that does not exist
-    leaves nothing behind), show its waiting list, and tell everyone concerned."""
+    """Save the book and show its waiting list if it changed (a refused request for a
+    date that does not exist leaves nothing behind, not even a metric label), and tell
+    everyone concerned."""
     book = decided.book
     if book != before:
         await Books(uow).save(book)
-    desk.metrics.waiting.labels(book.event_id, book.occurrence).set(len(book.waiting()))
+        desk.metrics.waiting.labels(book.event_id, book.occurrence).set(len(book.waiting()))
     await tell(uow, desk, decided.decisions)
 
 

@@ -220,6 +220,20 @@ async def test_the_owner_answers_a_request_it_cannot_accept_refused_with_the_rea
     assert answers["fr-1"]["reason"] == "refused: no event 'ro-none'"
     assert answers["fr-2"]["reason"].startswith("refused: party:")
     assert all("a@example.org" not in json.dumps(doc["body"].decode()) for doc in letters)
+    # a date the event does not have leaves no seat book and no waiting-list label
+    odd = RegistrationRequested(
+        id="fr-3",
+        event_id=event["id"],
+        occurrence="1999-01-01",
+        registrant="z",
+        contact_name="C",
+        contact_email="c@example.org",
+    )
+    await kit.transaction(lambda uow: registrations.decide(uow, desk, odd, "fr"))
+    books = kit.database.collection("seat_books")
+    assert await books.count_documents({"event_id": event["id"]}) == 0
+    labels = {"event": event["id"], "occurrence": "1999-01-01"}
+    assert kit.metrics.registry.get_sample_value("alliance_event_waiting_list", labels) is None
 
 
 async def test_the_console_registers_a_member_and_shows_the_decision_and_the_list(
