@@ -15,8 +15,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.events import registrations
-from shared.contracts.events_register import Change, RegistrationChanged, RegistrationRequested
+from services.events import registrations, registrations_bus
+from shared.contracts.events_register import (
+    Change,
+    RegistrationChanged,
+    RegistrationDecided,
+    RegistrationRequested,
+)
+from shared.direct import DirectDelivery
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_api import change, create
@@ -329,3 +335,37 @@ async def test_an_offer_is_held_for_the_owners_configured_time(node: NodeUnderTe
     offered = await mine(node, second["id"])
     expires = datetime.fromisoformat(offered["offer_expires"])
     assert before + timedelta(hours=2) <= expires <= datetime.now(UTC) + timedelta(hours=2)
+
+
+async def test_only_the_owner_decides_and_only_the_registrants_node_changes(
+    node: NodeUnderTest,
+) -> None:
+    """A third node can neither decide a registration it does not own nor change one of
+    another node's people; the owner answers such a change instead of dropping it."""
+    kit = node.kit("events")
+    desk = registrations.desk_of(kit)
+    event = await create(node, capacity=5)
+    origin = node.identity.node
+    held = await register(node, person(event, origin))
+    forged = RegistrationDecided(
+        id=held["id"],
+        event_id=event["id"],
+        occurrence="2027-03-18",
+        outcome="cancelled",
+        reason="cancelled: by someone else",
+    )
+    await kit.transaction(lambda uow: registrations.apply_decision(uow, desk, forged, "es"))
+    assert (await mine(node, held["id"]))["status"] == "confirmed"
+
+    theirs = RegistrationChanged(
+        id=held["id"], event_id=event["id"], occurrence="2027-03-18", change=Change.CANCEL
+    )
+    delivery = DirectDelivery(sender="es", message_id="es-x", time="2026-12-03T00:00:00Z")
+    await kit.transaction(
+        lambda uow: registrations_bus.on_registration_changed(kit, theirs, delivery, uow)
+    )
+    assert (await mine(node, held["id"]))["status"] == "confirmed"
+    letters = [doc async for doc in kit.database.direct_outbox.find({"target": "es"})]
+    answer = json.loads(letters[-1]["body"])["data"]
+    assert (answer["outcome"], answer["id"]) == ("unchanged", held["id"])
+    assert answer["reason"].startswith("cancel refused: no registration")
