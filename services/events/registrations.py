@@ -26,9 +26,11 @@ from weakref import WeakKeyDictionary
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from services.events.domain import Name
 from services.events.fees import TicketCode
 from services.events.registration import (
     LIVE,
+    MAX_PARTY,
     Decided,
     Decision,
     Outcome,
@@ -66,7 +68,9 @@ log = logging.getLogger(__name__)
 PENDING = "pending"  # a request sent and not yet decided, as the registrant sees it
 LIVE_STATES = tuple(status.value for status in LIVE)  # holding or awaiting seats
 UNCHANGED = "unchanged"  # the owner could not make a change: the registration stands
-EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+EMAIL_SHAPE = r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s.\x00-\x1f]+$"  # no NUL
+# ids are subject tokens (shared/subjects.py): letters, digits, dashes and underscores
+AggregateId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 
 
 def _now() -> datetime:
@@ -81,15 +85,13 @@ class RegistrationForm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    origin: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    event_id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    origin: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,31}$")]  # a node id
+    event_id: AggregateId
     occurrence: date | None = None  # the date of a series; None: the event's first date
     ticket: TicketCode | None = None
-    party: Annotated[int, Field(strict=True, ge=1, le=100)] = 1
-    organization_id: Annotated[str, StringConstraints(max_length=128)] | None = None
-    contact_name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    party: Annotated[int, Field(strict=True, ge=1, le=MAX_PARTY)] = 1
+    organization_id: AggregateId | None = None
+    contact_name: Name
     contact_email: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_SHAPE)
     ]

@@ -155,6 +155,11 @@ async def test_bad_registrations_are_a_4xx_naming_the_field(node: NodeUnderTest)
         (person(event, origin, contact_email="not-an-email"), 422, "contact_email"),
         (person(event, origin, party=0), 422, "party"),
         (person(event, origin, surprise=True), 422, "surprise"),
+        (person(event, origin, contact_name="Ana\x00"), 422, "contact_name"),
+        (person(event, origin, contact_email="a\x00b@example.org"), 422, "contact_email"),
+        (person(event, origin, event_id="ro-x\x00"), 422, "event_id"),
+        (person(event, origin, organization_id="a.b"), 422, "organization_id"),
+        (person(event, "RO"), 422, "origin"),
     ]
     for sent, status, field in cases:
         assert_problem(await post(REGISTRATIONS, json=sent, headers=node.editor), status, field)
