@@ -26,7 +26,7 @@ from weakref import WeakKeyDictionary
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from services.events.domain import Name
+from services.events.domain import Event, Name
 from services.events.fees import TicketCode
 from services.events.registration import (
     LIVE,
@@ -40,6 +40,7 @@ from services.events.registration import (
     accept_offer,
     cancel,
     cancel_event,
+    change_capacity,
     decline_offer,
     expire_offers,
     leave_waiting_list,
@@ -50,6 +51,7 @@ from services.events.registrations_store import (
     SEAT_BOOKS,
     Books,
     MemberDirectory,
+    capacity_on,
     terms_of,
 )
 from services.events.store import EventsUnitOfWork
@@ -292,6 +294,30 @@ async def change(
     else:
         decided = RULES[message.change](lapsed.book, message.id, now)
     await _keep(uow, desk, book, _after(lapsed, decided))
+
+
+async def check_capacity(uow: EventsUnitOfWork, event: Event) -> None:
+    """Refuse a revision whose capacity is below the seats confirmed or offered on any
+    date (a 422 naming ``capacity``): taking a seat back is a cancellation, one by one."""
+    for book in await Books(uow).every_book(event.id):
+        change_capacity(book, capacity_on(event, book.occurrence), _now())
+
+
+async def capacity_changed(uow: EventsUnitOfWork, desk: Desk, event_id: str) -> None:
+    """The owner revised its event: each date's book takes the new capacity, and seats
+    it frees are offered to the waiting list."""
+    event = await uow.events.get(event_id)
+    if event is None:
+        return
+    for book in await Books(uow).every_book(event_id):
+        try:
+            decided = change_capacity(book, capacity_on(event, book.occurrence), _now())
+        except DomainError as exc:  # lowered below what is held: the book keeps its own
+            log.warning(
+                "event %s, %s keeps capacity %s: %s", event_id, book.occurrence, book.capacity, exc
+            )
+            continue
+        await _keep(uow, desk, book, decided)
 
 
 async def cancel_all(uow: EventsUnitOfWork, desk: Desk, event_id: str) -> None:

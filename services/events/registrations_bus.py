@@ -17,6 +17,7 @@ from services.events.registrations import (
     UNCHANGED,
     apply_decision,
     cancel_all,
+    capacity_changed,
     change,
     decide,
     desk_of,
@@ -85,6 +86,13 @@ async def on_own_event_cancelled(
     await cancel_all(uow, desk_of(kit), event.id)
 
 
+async def on_own_event_revised(
+    kit: Any, event: ContractEvent, delivery: Delivery, uow: EventsUnitOfWork
+) -> None:
+    """Owner: a raised capacity offers the freed seats to the waiting list."""
+    await capacity_changed(uow, desk_of(kit), event.id)
+
+
 async def expire_offers_every_minute(kit: Any) -> None:
     """Owner: offers not accepted in time go to the next in line (each expiry counted),
     even when no other request touches that date."""
@@ -109,5 +117,11 @@ SUBSCRIPTIONS = (
         events_contract.CATALOGUE,
         (events_contract.EventCancelled,),
         on_own_event_cancelled,
+    ),
+    Subscription(
+        "registrations-revised",
+        events_contract.CATALOGUE,
+        (events_contract.EventRevised,),
+        on_own_event_revised,
     ),
 )

@@ -25,7 +25,7 @@ from shared.contracts.events_register import (
 from shared.direct import DirectDelivery
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
-from tests.integration.test_events_api import change, create
+from tests.integration.test_events_api import EVENTS, change, create, event_payload
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
 
@@ -374,3 +374,23 @@ async def test_only_the_owner_decides_and_only_the_registrants_node_changes(
     answer = json.loads(letters[-1]["body"])["data"]
     assert (answer["outcome"], answer["id"]) == ("unchanged", held["id"])
     assert answer["reason"].startswith("cancel refused: no registration")
+
+
+async def test_raising_the_capacity_offers_the_seats_and_lowering_it_below_them_is_a_422(
+    node: NodeUnderTest,
+) -> None:
+    event = await create(node, capacity=1)
+    origin = node.identity.node
+    held, waiting = [await register(node, person(event, origin)) for _ in range(2)]
+    assert waiting["status"] == "waitlisted"
+    path = f"{EVENTS}/{event['id']}"
+    raised = await node.client.put(path, json=event_payload(capacity=2), headers=node.editor)
+    assert raised.status_code == 200, raised.text
+
+    async def offered() -> bool:  # the owner's subscription to its own revision
+        return (await mine(node, waiting["id"]))["status"] == "offered"
+
+    await eventually(offered)
+    lowered = await node.client.put(path, json=event_payload(capacity=1), headers=node.editor)
+    assert_problem(lowered, 422, "capacity")
+    assert (await mine(node, held["id"]))["status"] == "confirmed"
