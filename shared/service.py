@@ -124,11 +124,15 @@ class SampleData:
 
     ``seed(client, node)`` fills one node (skipping what it already holds) and returns how
     many of its records the other nodes should come to hold; ``held(client)`` tells, per
-    origin, how many of other nodes' records this node holds now.
+    origin, how many of other nodes' records this node holds now; ``with_partners``, if
+    given, runs once the replicas are there (a node acting on its partners' records).
     """
 
     seed: Callable[[SeedClient, str], int]
     held: Callable[[SeedClient], dict[str, int]]
+    # once every node holds the others' records: what a node does with its partners'
+    # (e.g. registrations for their events); returns a line for the demo's output
+    with_partners: Callable[[SeedClient, str], str] | None = None
 
 
 @dataclass(frozen=True)

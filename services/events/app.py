@@ -88,7 +88,11 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             events_requests.InvitationAnswered: invitations.on_invitation_answered,
         },
         package="services.events",
-        sample=SampleData(seed=sample_data.seed, held=sample_data.held),
+        sample=SampleData(
+            seed=sample_data.seed,
+            held=sample_data.held,
+            with_partners=sample_data.register_for_partners,
+        ),
         subscriptions=registrations_bus.SUBSCRIPTIONS,
         tasks=(registrations_bus.expire_offers_every_minute,),
     )
