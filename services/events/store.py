@@ -19,9 +19,9 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.events.domain import Event, EventStatus, occurrences
+from shared.calendar import filter_keys, narrowed
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
-from shared.contracts.base import Visibility
 from shared.envelope import EnvelopeRejected
 from shared.replicas import replica_key
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
@@ -69,13 +69,8 @@ def calendar_keys(event: ContractEvent) -> Document:
         # calendar order, unique, so a cursor; compact, as nx-27017 compares a string that
         # starts like an ISO date-time as a date and ``$gt`` then finds nothing
         "page": f"{starts.replace('-', '').replace(':', '')}|{event.id}",
-        "kind": event.kind,
+        **filter_keys(event),
         "status": event.status,
-        "public": event.visibility == Visibility.PUBLIC.value
-        and event.status != EventStatus.DRAFT.value,
-        "country": event.venue.country if event.venue else "",
-        "languages": sorted({*event.title, *event.description}),
-        "topics": sorted({*event.nace_sections, *event.tags}),
         "starts": starts,
         "ends": ends,
         "registration_from": _instant(event.registration_opens, zone)
@@ -105,21 +100,11 @@ class CalendarFilter:
         query: Document = {"deleted": False}
         if self.public_only:
             query["keys.public"] = True
-        if self.kind:
-            query["keys.kind"] = self.kind
-        if self.country:
-            query["keys.country"] = self.country.upper()
-        if self.network:
-            query["origin"] = self.network
+        query.update(narrowed(self))
         if self.start:
             query["keys.ends"] = {"$gt": self.start}
         if self.end:
             query["keys.starts"] = {"$lt": self.end}
-        if self.topic:  # a NACE section (upper case) or a free tag (lower case)
-            topic = self.topic.upper() if len(self.topic) == 1 else self.topic.lower()
-            query["keys.topics"] = {"$in": [topic]}  # portable array match
-        if self.language:
-            query["keys.languages"] = {"$in": [self.language.lower()]}
         if self.open_at:
             query["keys.status"] = EventStatus.PUBLISHED.value
             query["keys.registration_from"] = {"$lte": self.open_at}
