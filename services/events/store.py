@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.events.domain import Event, EventStatus, occurrences
+from services.events.domain import Event, EventStatus, state_occurrences
 from shared.calendar import filter_keys, narrowed
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
@@ -57,10 +57,7 @@ def calendar_keys(event: ContractEvent) -> Document:
     assert isinstance(event, contract.EventState)
     try:
         zone = ZoneInfo(event.timezone)
-        start = datetime.fromisoformat(event.start)
-        dates = occurrences(
-            start, datetime.fromisoformat(event.end), zone, event.recurrence, event.capacity
-        )
+        dates = state_occurrences(event)
     except (ValueError, OverflowError, ZoneInfoNotFoundError) as exc:
         raise EnvelopeRejected("malformed", f"event {event.id}: {exc}") from None
     starts = _instant(event.start, zone)
