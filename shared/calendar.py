@@ -36,6 +36,7 @@ __all__ = [
     "feed",
     "filter_keys",
     "narrowed",
+    "original_text",
     "series_starts",
     "uid",
     "vevent",
@@ -154,8 +155,8 @@ def vevent(item: FeedItem, stamp: datetime) -> icalendar.Event:
     entry.add("uid", uid(item.origin, event.id))
     entry.add("dtstamp", stamp)
     entry.add("sequence", event.sequence)
-    entry.add("summary", _text(event.title, event.language))
-    if description := _text(event.description, event.language):
+    entry.add("summary", original_text(event.title, event.language))
+    if description := original_text(event.description, event.language):
         entry.add("description", description)
     entry.add("dtstart", datetime.fromisoformat(event.start).replace(tzinfo=zone))
     entry.add("dtend", datetime.fromisoformat(event.end).replace(tzinfo=zone))
@@ -191,8 +192,9 @@ def feed(name: str, items: Iterable[FeedItem], stamp: datetime, product: str = P
     return calendar.to_ical()
 
 
-def _text(texts: dict[str, str], language: str) -> str:
-    """The text in the event's own language (the title always has one)."""
+def original_text(texts: dict[str, str], language: str) -> str:
+    """The text in the language the event was written in (the title always has one), else
+    any: what a feed, a console or the hub shows when it does not follow the reader."""
     return texts.get(language) or next(iter(texts.values()), "")
 
 
