@@ -16,11 +16,13 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import icalendar
 from dateutil.rrule import rrule, rrulestr
 
+from shared.contracts.base import Visibility
 from shared.contracts.events import EventState
 from shared.errors import shorten
 
@@ -29,8 +31,12 @@ __all__ = [
     "PRODUCT",
     "UID_DOMAIN",
     "FeedItem",
+    "Narrowing",
     "event_span",
     "feed",
+    "filter_keys",
+    "narrowed",
+    "original_text",
     "series_starts",
     "uid",
     "vevent",
@@ -41,6 +47,7 @@ PRODUCT = "-//European Clusters Alliance//Alliance federation//EN"
 STATUSES = {"published": "CONFIRMED", "postponed": "TENTATIVE", "cancelled": "CANCELLED"}
 # a series read from another node: longer than any owner may publish (its own bound is lower)
 MAX_SERIES_DATES = 500
+Document = dict[str, Any]  # as shared.store names it; this module does no I/O
 # dateutil raises more than ValueError on odd rule parts
 _RULE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 
@@ -91,6 +98,51 @@ def event_span(event: EventState, limit: int = MAX_SERIES_DATES) -> tuple[dateti
     return start, last + length
 
 
+def filter_keys(event: EventState) -> Document:
+    """What a calendar filters a stored event by (beside its dates): one rule for a
+    node's calendar and the hub's, so a filter finds the same events on both."""
+    return {
+        "public": event.visibility == Visibility.PUBLIC.value and event.status != "draft",
+        "kind": event.kind,
+        "country": event.venue.country.upper() if event.venue else "",
+        "languages": sorted({*event.title, *event.description}),
+        "topics": sorted({*event.nace_sections, *event.tags}),
+    }
+
+
+class Narrowing(Protocol):
+    """The filters both calendars offer beside dates (a node's also a registration one)."""
+
+    @property
+    def kind(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def network(self) -> str | None: ...
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+
+
+def narrowed(filters: Narrowing) -> Document:
+    """The store query of those filters on ``filter_keys``: scalar keys by equality,
+    arrays (topics, languages) by ``$in``, as nx-27017 has no array equality."""
+    query: Document = {}
+    if filters.kind:
+        query["keys.kind"] = filters.kind
+    if filters.country:
+        query["keys.country"] = filters.country.upper()
+    if filters.network:
+        query["origin"] = filters.network
+    if filters.topic:  # a NACE section (upper case) or a free tag (lower case)
+        topic = filters.topic.upper() if len(filters.topic) == 1 else filters.topic.lower()
+        query["keys.topics"] = {"$in": [topic]}
+    if filters.language:
+        query["keys.languages"] = {"$in": [filters.language.lower()]}
+    return query
+
+
 def uid(origin: str, event_id: str) -> str:
     """The event's iCalendar identity: the same in every feed and on every node."""
     return f"{event_id}@{origin}.{UID_DOMAIN}"
@@ -103,8 +155,8 @@ def vevent(item: FeedItem, stamp: datetime) -> icalendar.Event:
     entry.add("uid", uid(item.origin, event.id))
     entry.add("dtstamp", stamp)
     entry.add("sequence", event.sequence)
-    entry.add("summary", _text(event.title, event.language))
-    if description := _text(event.description, event.language):
+    entry.add("summary", original_text(event.title, event.language))
+    if description := original_text(event.description, event.language):
         entry.add("description", description)
     entry.add("dtstart", datetime.fromisoformat(event.start).replace(tzinfo=zone))
     entry.add("dtend", datetime.fromisoformat(event.end).replace(tzinfo=zone))
@@ -140,8 +192,9 @@ def feed(name: str, items: Iterable[FeedItem], stamp: datetime, product: str = P
     return calendar.to_ical()
 
 
-def _text(texts: dict[str, str], language: str) -> str:
-    """The text in the event's own language (the title always has one)."""
+def original_text(texts: dict[str, str], language: str) -> str:
+    """The text in the language the event was written in (the title always has one), else
+    any: what a feed, a console or the hub shows when it does not follow the reader."""
     return texts.get(language) or next(iter(texts.values()), "")
 
 

@@ -512,6 +512,19 @@ def occurrences(
     return [Occurrence(s, s + length, capacity) for s in starts]
 
 
+def state_occurrences(event: contract.EventState) -> list[Occurrence]:
+    """The dates of an event as the calendar holds it (the wire state, own or a partner's),
+    by the same rule as an own event's; ValueError (or ZoneInfoNotFoundError) for a state
+    this node cannot read."""
+    return occurrences(
+        datetime.fromisoformat(event.start),
+        datetime.fromisoformat(event.end),
+        ZoneInfo(event.timezone),
+        event.recurrence,
+        event.capacity,
+    )
+
+
 def utc(local: datetime, zone: ZoneInfo) -> datetime:
     """A local date-time of the event's zone as UTC, for comparing across zones."""
     return local.replace(tzinfo=zone).astimezone(UTC)

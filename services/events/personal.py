@@ -25,6 +25,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.events.store import EventsUnitOfWork
+from shared.calendar import original_text
 from shared.contracts.base import Event as Message
 from shared.errors import Duplicate, NotFound
 from shared.store import Document
@@ -161,8 +162,7 @@ def public_view(record: Document) -> Document:
 
 def title_of(data: Document) -> str:
     """An event's title in the language it was written in (what the consoles show)."""
-    titles: dict[str, str] = data.get("title", {})
-    return titles.get(data.get("language", "")) or next(iter(titles.values()), "")
+    return original_text(data.get("title", {}), data.get("language", ""))
 
 
 @cache

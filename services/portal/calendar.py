@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
-from shared.calendar import event_span
+from shared.calendar import event_span, filter_keys, narrowed
 from shared.contracts import events as contract
-from shared.contracts.base import Event, Visibility
+from shared.contracts.base import Event
 from shared.envelope import EnvelopeRejected
 from shared.errors import DomainError
 from shared.store import Document
@@ -51,11 +51,7 @@ def event_keys(event: Event) -> Document:
         raise EnvelopeRejected("malformed", f"event {event.id}: {exc}") from None
     return {
         "page": f"{instant(first)}|{event.id}",  # calendar order, a cursor (ids are ULIDs)
-        "public": event.visibility == Visibility.PUBLIC.value and event.status != "draft",
-        "kind": event.kind,
-        "country": event.venue.country.upper() if event.venue else "",
-        "languages": sorted({*event.title, *event.description}),
-        "topics": sorted({*event.nace_sections, *event.tags}),
+        **filter_keys(event),
         "starts": instant(first),
         "ends": instant(last),
     }
@@ -87,15 +83,4 @@ class CalendarQuery:
         query: Document = {"deleted": False, "keys.public": True, "keys.ends": {"$gt": ends_after}}
         if self.end:
             query["keys.starts"] = {"$lt": day_instant(self.end + timedelta(days=1))}
-        if self.kind:
-            query["keys.kind"] = self.kind
-        if self.country:
-            query["keys.country"] = self.country.upper()
-        if self.network:
-            query["origin"] = self.network
-        if self.topic:  # a NACE section (upper case) or a free tag (lower case)
-            topic = self.topic.upper() if len(self.topic) == 1 else self.topic.lower()
-            query["keys.topics"] = {"$in": [topic]}  # nx-27017: no array equality
-        if self.language:
-            query["keys.languages"] = {"$in": [self.language.lower()]}
-        return query
+        return {**query, **narrowed(self)}

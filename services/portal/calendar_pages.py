@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from services.portal.calendar import CalendarQuery, instant
 from services.portal.pages import country_options
 from services.portal.store import PortalUnitOfWork
-from shared.calendar import FeedItem, feed
+from shared.calendar import FeedItem, feed, original_text
 from shared.contracts.events import EventState
 from shared.errors import DomainError
 from shared.service import ServiceKit
@@ -134,7 +134,7 @@ def calendar_entry(doc: dict[str, Any], networks: dict[str, dict[str, Any]]) -> 
         **data,
         "origin": origin,
         "network": network.get("name", origin),
-        "shown_title": data["title"].get(data["language"]) or next(iter(data["title"].values())),
+        "shown_title": original_text(data["title"], data["language"]),
         "url": url,
         "ics_url": f"{url}.ics" if url else None,
     }

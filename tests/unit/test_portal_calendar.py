@@ -9,6 +9,7 @@ import icalendar
 import pytest
 
 from services.events.domain import EventKind
+from services.events.store import CalendarFilter, calendar_keys
 from services.hub.natsconf import HUB_SERVICE_CONSUMERS
 from services.portal.calendar import KINDS, CalendarQuery, event_keys
 from services.portal.calendar_pages import ALLIANCE_CALENDAR, HUB_PRODUCT, KIND_LABELS
@@ -143,3 +144,18 @@ def test_the_portal_stays_within_the_consumers_the_hub_leaves_its_read_models() 
 def test_the_portal_knows_every_kind_the_events_service_publishes() -> None:
     """The portal cannot import the events service; this keeps the two lists together."""
     assert set(KINDS) == set(KIND_LABELS) == {kind.value for kind in EventKind}
+
+
+def test_a_node_and_the_hub_key_and_filter_an_event_alike() -> None:
+    """One rule on both sides: a partner's event (here with a lower-case country, which
+    the contract lets through) is found by the same filters on a node and on the hub."""
+    event = state(venue={"city": "Cluj-Napoca", "country": "ro"})
+    node, hub = calendar_keys(event), event_keys(event)
+    for key in ("public", "kind", "country", "languages", "topics"):
+        assert node[key] == hub[key], key
+    assert node["country"] == "RO"
+    narrowing: dict[str, Any] = {"kind": "training", "country": "ro", "topic": "c"}
+    node_query = CalendarFilter(**narrowing, language="EN", network="ro").query()
+    hub_query = CalendarQuery(after="20270101T000000Z", **narrowing, language="EN", network="ro")
+    for key in ("keys.kind", "keys.country", "origin", "keys.topics", "keys.languages"):
+        assert node_query[key] == hub_query.filter()[key], key
