@@ -195,7 +195,8 @@ class Api:
         items: list[dict[str, Any]] = []
         after: str | None = None
         while True:
-            params = f"?limit={PAGE}" + (f"&after={after}" if after else "")
+            params = ("&" if "?" in path else "?") + f"limit={PAGE}"
+            params += f"&after={after}" if after else ""
             page = self.call("GET", path + params)
             items.extend(page["items"])
             after = page.get("next")
@@ -250,6 +251,13 @@ class Demo:
             expected = self.seed_all()
             self.print_urls(hub, leaf_url)
             self.wait_for_replicas(expected)
+            self.with_partners()
+            counts = "; ".join(f"{node} {_counts(shared)}" for node, shared in expected.items())
+            print(
+                f"ready in {self.elapsed()}: every node holds the other two networks' "
+                f"shared records ({counts}); Ctrl-C stops the demo",
+                flush=True,
+            )
             self.watch()
 
     def elapsed(self) -> str:
@@ -421,12 +429,19 @@ class Demo:
         finally:
             for api in apis.values():
                 api.close()
-        counts = "; ".join(f"{node} {_counts(shared)}" for node, shared in expected.items())
-        print(
-            f"ready in {self.elapsed()}: every node holds the other two networks' "
-            f"shared records ({counts}); Ctrl-C stops the demo",
-            flush=True,
-        )
+
+    def with_partners(self) -> None:
+        """Each service's step on its partners' records (e.g. registrations for their
+        events), node after node, once every node holds them."""
+        for node in self.nodes:
+            api = Api(node.url, node.token)
+            try:
+                for sample in self.samples.values():
+                    if sample.with_partners is not None:
+                        done = sample.with_partners(api, node.node)
+                        say(f"[{self.elapsed()}] {node.node}: {done}")
+            finally:
+                api.close()
 
     def missing_replicas(
         self, apis: dict[str, Api], expected: dict[str, dict[str, int]]

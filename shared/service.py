@@ -16,7 +16,7 @@ its declaration with one entry point line in ``pyproject.toml`` (group
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -69,6 +69,7 @@ from shared.subjects import (
     inbox_stream,
     local_stream,
 )
+from shared.tasks import BackgroundTask
 from shared.web.layer import NavLink, WebLayer
 
 log = logging.getLogger(__name__)
@@ -123,11 +124,15 @@ class SampleData:
 
     ``seed(client, node)`` fills one node (skipping what it already holds) and returns how
     many of its records the other nodes should come to hold; ``held(client)`` tells, per
-    origin, how many of other nodes' records this node holds now.
+    origin, how many of other nodes' records this node holds now; ``with_partners``, if
+    given, runs once the replicas are there (a node acting on its partners' records).
     """
 
     seed: Callable[[SeedClient, str], int]
     held: Callable[[SeedClient], dict[str, int]]
+    # once every node holds the others' records: what a node does with its partners'
+    # (e.g. registrations for their events); returns a line for the demo's output
+    with_partners: Callable[[SeedClient, str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,8 @@ class ServiceDeclaration(Generic[U]):
     # the handler of each kind it takes from its inbox
     messages: DirectCatalogue | None = None
     direct: Mapping[type[Event], DirectHandler] = field(default_factory=dict)
+    # periodic work (an owner moving lapsed offers on): each runs while the kit runs
+    tasks: tuple[Callable[[ServiceKit[U]], Coroutine[Any, Any, None]], ...] = ()
 
 
 @dataclass
@@ -223,6 +230,9 @@ class ServiceKit(Generic[U]):
             else None
         )
         self.jobs = Jobs(self.name)
+        self.tasks = [
+            BackgroundTask(f"{self.name}-task-{i}") for i in range(len(declaration.tasks))
+        ]
         self.caller = Caller(context.tokens)
         self.editor = RequireRole(context.tokens, Role.EDITOR)
         self.admin = RequireRole(context.tokens, Role.ADMIN)
@@ -258,9 +268,13 @@ class ServiceKit(Generic[U]):
             self.direct_relay.start()
         for consumer in self.consumers:
             await consumer.start()
+        for task, work in zip(self.tasks, self.declaration.tasks, strict=True):
+            task.start(work(self))
 
     async def stop(self) -> None:
         await self.jobs.stop()
+        for task in self.tasks:
+            await task.stop()
         for consumer in self.consumers:
             await consumer.stop()
         if self.relay:

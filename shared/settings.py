@@ -26,6 +26,8 @@ class ProcessSettings(BaseSettings):
     consumer_batch: int = Field(1000, ge=1, le=10_000)
     max_deliver: int = Field(5, ge=1, le=100)
     duplicate_window_seconds: int = Field(7200, ge=60)
+    # how long an owner holds a freed seat offered to the next on a waiting list (events)
+    offer_hold_hours: int = Field(48, ge=1, le=24 * 30)
 
 
 class NodeSettings(ProcessSettings):

@@ -12,7 +12,6 @@ the projection fills from the bus: a change shows there a moment after it is com
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import Gauge
@@ -23,11 +22,11 @@ from services.events.domain import (
     EventDraft,
     EventKind,
     EventStatus,
-    occurrences,
+    state_occurrences,
 )
-from services.events.ics import calendar
 from services.events.store import CalendarFilter, EventsUnitOfWork
 from shared.auth import Role, can_read
+from shared.calendar import FeedItem, feed
 from shared.contracts.events import EventState
 from shared.errors import DomainError
 from shared.http import Page, problem_responses
@@ -58,16 +57,9 @@ def now_instant() -> str:
 
 def dates_of(event: EventState) -> list[dict[str, Any]]:
     """Each date of the event (every one of a series) with its seats."""
-    dates = occurrences(
-        datetime.fromisoformat(event.start),
-        datetime.fromisoformat(event.end),
-        ZoneInfo(event.timezone),
-        event.recurrence,
-        event.capacity,
-    )
     return [
         {"start": d.start.isoformat(), "end": d.end.isoformat(), "capacity": d.capacity}
-        for d in dates
+        for d in state_occurrences(event)
     ]
 
 
@@ -233,12 +225,12 @@ def calendar_feeds(kit: Kit) -> APIRouter:
 
     def answer(request: Request, name: str, docs: list[Document], filename: str) -> Response:
         items = [
-            (doc["origin"], event, page_url(request, doc["origin"], event.id))
+            FeedItem(doc["origin"], event, page_url(request, doc["origin"], event.id))
             for doc in docs
             if (event := EventState.model_validate(doc["data"]))
         ]
         return Response(
-            calendar(name, items, datetime.now(UTC)),
+            feed(name, items, datetime.now(UTC)),
             media_type=ICS_MEDIA_TYPE,
             headers={"Content-Disposition": f'inline; filename="{filename}"'},
         )

@@ -16,7 +16,6 @@ Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the fi
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +23,6 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rrulestr
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -33,6 +31,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NaiveDatetime,
+    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -40,6 +39,7 @@ from pydantic import (
 
 from services.events.fees import FeeRules
 from shared.aggregate import Aggregate, AggregateDeleted
+from shared.calendar import series_starts
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
@@ -49,6 +49,7 @@ from shared.errors import DomainError, NotFound, shorten
 __all__ = [
     "MAX_OCCURRENCES",
     "AggregateDeleted",
+    "CallForSpeakers",
     "DomainError",
     "Event",
     "EventDraft",
@@ -203,6 +204,28 @@ class Speaker(_Input):
     title: Annotated[Text, Field(max_length=300)] = ""
 
 
+# --- call for speakers (applications: services/events/speakers.py) ----------------------
+# stored as written (text): a BSON date would be read back as UTC, not the event's zone
+LocalTime = Annotated[NaiveDatetime, PlainSerializer(lambda moment: moment.isoformat())]
+
+
+class CallForSpeakers(_Input):
+    """An open call: until ``deadline`` (local, in the event's zone) anyone of the
+    alliance may propose a talk on ``topics``, answering ``questions``. Part of the
+    event, so it travels (and replicates) with it."""
+
+    deadline: LocalTime
+    topics: Annotated[list[Tag], Field(max_length=30)] = []
+    questions: Annotated[list[Title], Field(max_length=10)] = []
+
+    @field_validator("deadline")
+    @classmethod
+    def _in_range(cls, moment: datetime) -> datetime:
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValueError(f"give a date between {FIRST_YEAR} and {LAST_YEAR}")
+        return moment
+
+
 @dataclass(frozen=True)
 class Occurrence:
     """One date of an event (the only one, or one of a series), with its seats."""
@@ -238,6 +261,7 @@ class EventDraft(_Input):
     nace_sections: Annotated[list[Section], Field(max_length=21)] = []
     tags: Annotated[list[Tag], Field(max_length=30)] = []
     recurrence: Annotated[str, StringConstraints(max_length=500)] | None = None
+    call_for_speakers: CallForSpeakers | None = None
 
     @field_validator("title")
     @classmethod
@@ -292,6 +316,16 @@ class EventDraft(_Input):
             series_dates(rule, start.replace(tzinfo=ZoneInfo(zone)))
         return rule
 
+    @field_validator("call_for_speakers")
+    @classmethod
+    def _call_in_time(
+        cls, call: CallForSpeakers | None, info: ValidationInfo
+    ) -> CallForSpeakers | None:
+        end = info.data.get("end")
+        if call is not None and end is not None and call.deadline >= end:
+            raise ValueError("the call for speakers' deadline must be before the event ends")
+        return call
+
     def unique_lists(self) -> Self:
         """The same draft with repeated sections and tags dropped (first kept)."""
         return self.model_copy(
@@ -302,7 +336,6 @@ class EventDraft(_Input):
         )
 
 
-_RULE_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError)
 _RULE_PART = re.compile(r"^[A-Z]+=[A-Za-z0-9,+\-:]+$")
 
 
@@ -322,17 +355,7 @@ def series_dates(rule: str, start: datetime) -> list[datetime]:
         raise ValueError("a series needs an end: COUNT=n or UNTIL=<date>")
     if {"COUNT", "UNTIL"} <= set(names):
         raise ValueError("a series ends by COUNT or by UNTIL, not both (RFC 5545)")
-    try:
-        expanded = rrulestr(rule, dtstart=start)
-        if not isinstance(expanded, rrule):
-            raise ValueError("give one RRULE value such as FREQ=MONTHLY;COUNT=6")
-        dates = list(itertools.islice(expanded, MAX_OCCURRENCES + 1))
-    except _RULE_ERRORS as exc:  # dateutil raises more than ValueError on odd parts
-        raise ValueError(f"invalid RRULE: {shorten(str(exc) or type(exc).__name__, 120)}") from None
-    if len(dates) > MAX_OCCURRENCES:
-        raise ValueError(f"a series has at most {MAX_OCCURRENCES} dates")
-    if not dates:
-        raise ValueError("the rule gives no date at or after the start")
+    dates = series_starts(rule, start, MAX_OCCURRENCES)
     if len(set(dates)) != len(dates):
         raise ValueError("the rule repeats the same date (INTERVAL must be 1 or more)")
     if dates[-1].year > LAST_YEAR:
@@ -353,7 +376,7 @@ class Event(EventDraft, Aggregate):
 
     status: EventStatus = EventStatus.DRAFT
     sequence: int = 0
-    co_organisers: list[str] = []  # accepted ones only; proposing them is another slice
+    co_organisers: list[str] = []  # accepted ones only (proposing: invitations.py)
 
     _kinds: ClassVar[dict[EventStatus, type[contract.EventState]]] = {
         EventStatus.DRAFT: contract.EventPublished,
@@ -398,6 +421,18 @@ class Event(EventDraft, Aggregate):
         self.bump(now)
         self.deleted = True
         self._announce(was_shared, first_shown=False)
+
+    def add_co_organiser(self, node: str, now: datetime) -> bool:
+        """A network accepted to co-organise (services/events/invitations.py): shown
+        with the event from now on; False when it already was (nothing changes)."""
+        self._live()
+        if node in self.co_organisers:
+            return False
+        was_shared = self.is_shared
+        self._change(now)
+        self.co_organisers = [*self.co_organisers, node]
+        self._announce(was_shared, first_shown=False)
+        return True
 
     # -- reads ---------------------------------------------------------------------------
     @property
@@ -475,6 +510,19 @@ def occurrences(
     starts = series_dates(recurrence, first) if recurrence else [first]
     # aware arithmetic in one zone is wall-clock: 09:00 + 3 h is 12:00 whatever DST did
     return [Occurrence(s, s + length, capacity) for s in starts]
+
+
+def state_occurrences(event: contract.EventState) -> list[Occurrence]:
+    """The dates of an event as the calendar holds it (the wire state, own or a partner's),
+    by the same rule as an own event's; ValueError (or ZoneInfoNotFoundError) for a state
+    this node cannot read."""
+    return occurrences(
+        datetime.fromisoformat(event.start),
+        datetime.fromisoformat(event.end),
+        ZoneInfo(event.timezone),
+        event.recurrence,
+        event.capacity,
+    )
 
 
 def utc(local: datetime, zone: ZoneInfo) -> datetime:

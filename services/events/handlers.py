@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from services.events import registrations
 from services.events.domain import Event, EventDraft, NotFound
 from services.events.store import EventsUnitOfWork
 from shared.identity import NodeIdentity
@@ -43,6 +44,7 @@ async def revise_event(event_id: str, draft: EventDraft, uow: EventsUnitOfWork) 
     """Replace what the staff edit; once published, calendars see a higher sequence."""
     event = await existing_event(event_id, uow)
     event.revise(draft, _now())
+    await registrations.check_capacity(uow, event)  # never below the seats held
     await uow.events.save(event)
     return event
 

@@ -345,6 +345,7 @@ def draft_body(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any
         "nace_sections": split_list(values["nace_sections"]),
         "tags": split_list(values["tags"]),
         "recurrence": optional(values, "recurrence"),
+        "call_for_speakers": current.get("call_for_speakers"),  # its own page edits it
     }
 
 

@@ -220,3 +220,30 @@ def held(client: SeedClient) -> dict[str, int]:
     for item in client.every(EVENTS):
         counts[item["origin"]] = counts.get(item["origin"], 0) + 1
     return counts
+
+
+REGISTRATIONS = "/api/events/registrations"
+
+
+def register_for_partners(client: SeedClient, node: str) -> str:
+    """One person of this network registers for each partner network's first event open
+    for registration, through this node: the owner decides (Declaration, section 1: open
+    our events to each other's members). Kept if the node registered anyone already."""
+    if client.every(REGISTRATIONS):
+        return "registrations for partners' events already made"
+    chosen: dict[str, dict[str, Any]] = {}
+    for event in client.every(f"{EVENTS}?open=true"):
+        if event["origin"] != node and event["origin"] not in chosen:
+            chosen[event["origin"]] = event
+    for origin, event in sorted(chosen.items()):
+        client.call(
+            "POST",
+            REGISTRATIONS,
+            {
+                "origin": origin,
+                "event_id": event["id"],
+                "contact_name": f"Demo participant from {node}",
+                "contact_email": f"participant@{node}.example.org",
+            },
+        )
+    return f"registered a member for the events of {', '.join(sorted(chosen)) or 'no partner'}"

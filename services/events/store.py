@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from services.events.domain import Event, EventStatus, occurrences
+from services.events.domain import Event, EventStatus, state_occurrences
+from shared.calendar import filter_keys, narrowed
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
-from shared.contracts.base import Visibility
 from shared.envelope import EnvelopeRejected
 from shared.replicas import replica_key
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
@@ -57,10 +57,7 @@ def calendar_keys(event: ContractEvent) -> Document:
     assert isinstance(event, contract.EventState)
     try:
         zone = ZoneInfo(event.timezone)
-        start = datetime.fromisoformat(event.start)
-        dates = occurrences(
-            start, datetime.fromisoformat(event.end), zone, event.recurrence, event.capacity
-        )
+        dates = state_occurrences(event)
     except (ValueError, OverflowError, ZoneInfoNotFoundError) as exc:
         raise EnvelopeRejected("malformed", f"event {event.id}: {exc}") from None
     starts = _instant(event.start, zone)
@@ -69,13 +66,8 @@ def calendar_keys(event: ContractEvent) -> Document:
         # calendar order, unique, so a cursor; compact, as nx-27017 compares a string that
         # starts like an ISO date-time as a date and ``$gt`` then finds nothing
         "page": f"{starts.replace('-', '').replace(':', '')}|{event.id}",
-        "kind": event.kind,
+        **filter_keys(event),
         "status": event.status,
-        "public": event.visibility == Visibility.PUBLIC.value
-        and event.status != EventStatus.DRAFT.value,
-        "country": event.venue.country if event.venue else "",
-        "languages": sorted({*event.title, *event.description}),
-        "topics": sorted({*event.nace_sections, *event.tags}),
         "starts": starts,
         "ends": ends,
         "registration_from": _instant(event.registration_opens, zone)
@@ -105,21 +97,11 @@ class CalendarFilter:
         query: Document = {"deleted": False}
         if self.public_only:
             query["keys.public"] = True
-        if self.kind:
-            query["keys.kind"] = self.kind
-        if self.country:
-            query["keys.country"] = self.country.upper()
-        if self.network:
-            query["origin"] = self.network
+        query.update(narrowed(self))
         if self.start:
             query["keys.ends"] = {"$gt": self.start}
         if self.end:
             query["keys.starts"] = {"$lt": self.end}
-        if self.topic:  # a NACE section (upper case) or a free tag (lower case)
-            topic = self.topic.upper() if len(self.topic) == 1 else self.topic.lower()
-            query["keys.topics"] = {"$in": [topic]}  # portable array match
-        if self.language:
-            query["keys.languages"] = {"$in": [self.language.lower()]}
         if self.open_at:
             query["keys.status"] = EventStatus.PUBLISHED.value
             query["keys.registration_from"] = {"$lte": self.open_at}

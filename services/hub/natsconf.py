@@ -29,7 +29,7 @@ from shared import subjects
 
 HUB_USER = "hub"
 # consumers on a stream of the ALLIANCE account that are not sourcing consumers: the
-# hub's own read models (the portal keeps four replica sets today; room for more), and
+# hub's own read models (the portal keeps five replica sets today; room for more), and
 # an operator's `nats stream view`; none are needed by nodes (see services/hub/warden.py)
 HUB_SERVICE_CONSUMERS = 24
 ALLIANCE_PLAIN_CONSUMERS = HUB_SERVICE_CONSUMERS + 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.portal.calendar_pages import calendar_pages
 from services.portal.pages import portal_pages
 from services.portal.store import PortalUnitOfWork
 from services.portal.subscribers import REPLICAS
@@ -11,17 +12,18 @@ from shared.web.layer import NavLink
 
 
 def declare() -> ServiceDeclaration[PortalUnitOfWork]:
-    """The alliance's public portal: member networks, organisations and clusters."""
+    """The alliance's public portal: networks, organisations, clusters and calendar."""
     return ServiceDeclaration(
         name="portal",
-        description="the alliance's public portal: networks, organisations, clusters",
+        description="the alliance's public portal: networks, organisations, clusters, calendar",
         unit_of_work=PortalUnitOfWork,
         replicas=REPLICAS,
-        pages=(portal_pages,),
+        pages=(portal_pages, calendar_pages),
         navigation=(
             NavLink(N_("Networks"), "/", order=5),
             NavLink(N_("Organisations"), "/organizations", order=10),
             NavLink(N_("Clusters"), "/clusters", order=20),
+            NavLink(N_("Calendar"), "/calendar", order=30),
         ),
         package="services.portal",
     )

@@ -65,7 +65,6 @@ def portal_pages(kit: Kit, web: WebLayer) -> APIRouter:
             }
             for doc in docs[:PAGE_SIZE]
         ]
-        locale = web.language(request).locale
         return web.render(
             request,
             "portal/directory.html",
@@ -75,13 +74,7 @@ def portal_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 "first_page": page == 1,
                 "filters": {"q": q, "sector": sector, "country": country, "network": network},
                 "network_options": [(n["node"], n["name"]) for n in networks],
-                "country_options": sorted(
-                    (
-                        (c.alpha2, locale.territories.get(c.alpha2, c.apolitical_name))
-                        for c in iso3166.countries
-                    ),
-                    key=lambda option: option[1].casefold(),
-                ),
+                "country_options": country_options(web, request),
                 "sector_options": _sectors(),
             },
         )
@@ -119,6 +112,15 @@ def portal_pages(kit: Kit, web: WebLayer) -> APIRouter:
         return web.render(request, "portal/clusters.html", {"clusters": found})
 
     return pages
+
+
+def country_options(web: WebLayer, request: Request) -> list[tuple[str, str]]:
+    """Every country by its name in the visitor's language (CLDR), for a filter."""
+    territories = web.language(request).locale.territories
+    return sorted(
+        ((c.alpha2, str(territories.get(c.alpha2, c.apolitical_name))) for c in iso3166.countries),
+        key=lambda option: option[1].casefold(),
+    )
 
 
 def _sectors() -> list[tuple[str, str]]:

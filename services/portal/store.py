@@ -13,6 +13,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from services.portal.calendar import EVENTS, CalendarQuery
 from shared.contracts import membership
 from shared.contracts.base import Event, Visibility
 from shared.replicas import replica_key
@@ -71,7 +72,7 @@ class PortalReads:
     async def last_event(self, origin: str) -> Any:
         """When the newest record of a network reached the hub (None: nothing yet)."""
         newest = None
-        for name in (ORGANIZATIONS, CLUSTERS, PROFILES):
+        for name in (ORGANIZATIONS, CLUSTERS, PROFILES, EVENTS):
             doc = await self.uow.collection(name).find_one(
                 {"origin": origin}, {"applied_at": 1}, sort=[("applied_at", DESCENDING)]
             )
@@ -111,6 +112,27 @@ class PortalReads:
     async def clusters(self) -> list[Document]:
         cursor = self.uow.collection(CLUSTERS).find(
             {"deleted": False, "keys.public": True}, sort=[("data.name", ASCENDING)], limit=1000
+        )
+        return [doc async for doc in cursor]
+
+    async def calendar(
+        self, query: CalendarQuery, after: str | None, limit: int
+    ) -> tuple[list[Document], str | None]:
+        """One page of the alliance calendar in date order, and the cursor of the next."""
+        match = query.filter()
+        if after:
+            match["keys.page"] = {"$gt": after}
+        cursor = self.uow.collection(EVENTS).find(
+            match, sort=[("keys.page", ASCENDING)], limit=limit + 1
+        )
+        found = [doc async for doc in cursor]
+        following = found[limit - 1]["keys"]["page"] if len(found) > limit else None
+        return found[:limit], following
+
+    async def public_events(self) -> list[Document]:
+        """Every public event of the alliance, past ones too (a feed keeps its history)."""
+        cursor = self.uow.collection(EVENTS).find(
+            {"deleted": False, "keys.public": True}, sort=[("keys.page", ASCENDING)]
         )
         return [doc async for doc in cursor]
 

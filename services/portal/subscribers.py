@@ -1,7 +1,12 @@
-"""Bus in: the portal keeps replicas of what every network shares, from ALLIANCE."""
+"""Bus in: the portal keeps replicas of what every network shares, from ALLIANCE.
+
+One consumer per replica set on ALLIANCE: five today, within the room the hub leaves
+its read models (services/hub/natsconf.py, ``HUB_SERVICE_CONSUMERS``).
+"""
 
 from __future__ import annotations
 
+from services.portal.calendar import EVENT_INDEXES, EVENTS, event_keys
 from services.portal.store import (
     CLUSTERS,
     NETWORKS,
@@ -11,7 +16,7 @@ from services.portal.store import (
     cluster_keys,
     organization_keys,
 )
-from shared.contracts import membership, registry
+from shared.contracts import events, membership, registry
 from shared.replicas import Replicas
 
 REPLICAS = (
@@ -25,4 +30,6 @@ REPLICAS = (
         indexes=ORGANIZATION_INDEXES,
     ),
     Replicas(CLUSTERS, membership.CATALOGUE, "cluster", keys=cluster_keys, indexes=("public",)),
+    # the alliance calendar: every network's shared events (public ones are shown)
+    Replicas(EVENTS, events.CATALOGUE, "event", keys=event_keys, indexes=EVENT_INDEXES),
 )

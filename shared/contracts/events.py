@@ -42,6 +42,15 @@ class Speaker(Contract):
     title: str = ""
 
 
+class CallForSpeakers(Contract):
+    """An open call for speakers: proposals until ``deadline`` (local, in the event's
+    zone), on ``topics``, answering ``questions`` (applications: events_requests)."""
+
+    deadline: str
+    topics: list[str] = []
+    questions: list[str] = []
+
+
 class EventState(Event):
     """The whole state of a calendar event, as its owner node holds it."""
 
@@ -67,6 +76,7 @@ class EventState(Event):
     status: str
     sequence: int = 0  # raised on every change the owner publishes (iCalendar SEQUENCE)
     updated_at: str
+    call_for_speakers: CallForSpeakers | None = None  # additive: older readers ignore it
 
 
 class EventPublished(EventState):

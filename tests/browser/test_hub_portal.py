@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import admin_token, check_page
+from tests.browser.test_calendar import event_body, publish_on_ro
 from tests.browser.test_node_site import sign_in
 from tests.federation import Federation
 
@@ -72,3 +74,28 @@ def test_staff_read_the_federation_state_in_the_console(federation: Federation, 
         page.reload()
     expect(fr_row).to_have_count(1)
     check_page(page, "console-federation")
+
+
+def test_the_alliance_calendar_links_each_event_to_its_owners_site(
+    federation: Federation, page: Page
+) -> None:
+    assert federation.hub is not None
+    ro = federation.members["ro"]
+    day = date.today() + timedelta(days=30)
+    title = "Misiune economica la Lyon"
+    event_id = publish_on_ro(federation, event_body(day, title={"ro": title}, kind="trade_mission"))
+    wait_for(page, federation.hub.url + "/", "Calendar")
+    page.get_by_role("link", name="Calendar").click()
+    wait_for(page, page.url, title)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alliance calendar")
+    owners_page = f"{ro.url}/events/ro/{event_id}"
+    expect(page.get_by_role("link", name=title, exact=True)).to_have_attribute("href", owners_page)
+    expect(page.get_by_role("link", name=f"Add {title} to a calendar")).to_have_attribute(
+        "href", owners_page + ".ics"
+    )
+    expect(page.get_by_text("Trade mission · Net ro")).to_be_visible()
+    check_page(page, "hub-calendar")
+    page.get_by_label("Kind").select_option("webinar")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name=title, exact=True)).to_have_count(0)
+    expect(page.get_by_text("No upcoming public event matches these filters.")).to_be_visible()

@@ -383,11 +383,12 @@ def test_a_malformed_message_is_dead_lettered_with_the_reason(
     )
 
 
-async def dead_letter_reasons(url: str) -> dict[str, str]:
+async def dead_letter_reasons(url: str, node: str = "fr") -> dict[str, str]:
+    """The reason of each of ``node``'s dead letters, by the subject it came on."""
     client = await nats.connect(url, connect_timeout=2, max_reconnect_attempts=0)
     try:
         js = client.jetstream()
-        stream = subjects.dead_letter_stream("fr")
+        stream = subjects.dead_letter_stream(node)
         state = (await js.stream_info(stream)).state
         reasons = {}
         for seq in range(state.first_seq, state.last_seq + 1):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from services.events.domain import Event, EventDraft
-from services.events.ics import calendar, uid
+from shared import calendar as ics
 from shared.contracts.events import EventState
 
 STAMP = datetime(2026, 12, 3, 13, 0, tzinfo=UTC)
@@ -48,7 +48,9 @@ def published(event_id: str = "ro-1", **overrides: Any) -> Event:
 
 
 def feed(*items: tuple[str, EventState]) -> icalendar.Calendar:
-    text = calendar("CLUSTERO", [(o, e, f"http://node/events/{o}/{e.id}") for o, e in items], STAMP)
+    text = ics.feed(
+        "CLUSTERO", [ics.FeedItem(o, e, f"http://node/events/{o}/{e.id}") for o, e in items], STAMP
+    )
     return icalendar.Calendar.from_ical(text)
 
 
@@ -60,7 +62,7 @@ def only_event(parsed: icalendar.Calendar) -> icalendar.Event:
 def test_an_event_carries_what_calendars_need() -> None:
     parsed = feed(("ro", state(published())))
     event = only_event(parsed)
-    assert str(event["UID"]) == "ro-1@ro.clustersalliance.eu" == uid("ro", "ro-1")
+    assert str(event["UID"]) == "ro-1@ro.clustersalliance.eu" == ics.uid("ro", "ro-1")
     assert int(event["SEQUENCE"]) == 0
     assert event["DTSTAMP"].dt == STAMP
     assert str(event["SUMMARY"]) == "Întâlniri B2B"  # the original language
@@ -128,5 +130,5 @@ def test_a_series_has_its_rule_and_each_zone_one_vtimezone() -> None:
 
 
 def test_an_empty_feed_is_a_valid_calendar() -> None:
-    parsed = icalendar.Calendar.from_ical(calendar("CLUSTERO", [], STAMP))
+    parsed = icalendar.Calendar.from_ical(ics.feed("CLUSTERO", [], STAMP))
     assert parsed.walk("VEVENT") == [] and str(parsed["X-WR-CALNAME"]) == "CLUSTERO"
