@@ -39,6 +39,7 @@ from pymongo import MongoClient
 
 from shared import subjects
 from shared.runtime import StoreServer, find_nats_server, wait_for_port, without_credentials
+from shared.service import installed_services
 from shared.store import database_name
 from tests.compose import (
     ENV_EXAMPLE,
@@ -61,6 +62,7 @@ PASSWORDS = ("NATS_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD")
 NATS_LISTEN = 'listen: "0.0.0.0:4222"'
 NATS_MONITOR = "http_port: 8222"
 CONTAINER_HTTP_PORT = "8080"
+SERVICES = ("membership", "events")  # the application containers docker-compose.yml runs
 EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+([-.+][\w.-]+)?")
 
 
@@ -183,6 +185,7 @@ class ComposeNode:
     nats_port: int = field(default_factory=spare_port)
     monitor_port: int = field(default_factory=spare_port)
     http_port: int = field(default_factory=spare_port)
+    events_port: int = field(default_factory=spare_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     observed: dict[str, Observed] = field(default_factory=dict)
 
@@ -193,6 +196,13 @@ class ComposeNode:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.events_port}"
+
+    def port_of(self, name: str) -> int:
+        return {"membership": self.http_port, "events": self.events_port}[name]
 
     @property
     def nats_url(self) -> str:
@@ -248,27 +258,32 @@ class ComposeNode:
         )
         poll(lambda: httpx.get(check, timeout=2).status_code == 200, 30, "nats healthy")
 
-    def start_membership(self) -> None:
-        """``alliance service membership`` as compose runs it: its entrypoint script and
+    def start_services(self) -> None:
+        for name in SERVICES:
+            self.start_service(name)
+
+    def start_service(self, name: str) -> None:
+        """``alliance service NAME`` as compose runs it: its entrypoint script and
         command, its environment with the servers and its port on loopback."""
-        service = self.compose.service("membership")
+        service = self.compose.service(name)
+        port = self.port_of(name)
         env = service.environment
         assert env["ALLIANCE_HOST"] == "0.0.0.0" and env["ALLIANCE_PORT"] == CONTAINER_HTTP_PORT
         env |= {
             "NATS_URL": self.nats_url,
             "MONGODB_URL": self.store.url,
             "ALLIANCE_HOST": "127.0.0.1",
-            "ALLIANCE_PORT": str(self.http_port),
+            "ALLIANCE_PORT": str(port),
             "ALLIANCE_DATA_DIR": str(service.host_path(env["ALLIANCE_DATA_DIR"])),
         }
-        argv = shell_argv(service, {CONTAINER_HTTP_PORT: str(self.http_port)})
-        process = self._start("membership", argv, process_env(**env))
+        argv = shell_argv(service, {CONTAINER_HTTP_PORT: str(port)})
+        process = self._start(name, argv, process_env(**env))
 
         def healthy() -> bool:
-            assert process.poll() is None, self._log("membership").read_text()[-2000:]
-            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
+            assert process.poll() is None, self._log(name).read_text()[-2000:]
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
 
-        poll(healthy, 60, "membership healthy")
+        poll(healthy, 90, f"{name} healthy")
 
     def observe(self, init: subprocess.CompletedProcess[str]) -> Observed:
         leafz = httpx.get(f"http://127.0.0.1:{self.monitor_port}/leafz", timeout=5).json()
@@ -294,7 +309,7 @@ class ComposeNode:
                 process.wait()
 
     def close(self) -> None:
-        for name in ("membership", "nats"):
+        for name in (*SERVICES, "nats"):
             self.stop(name)
 
     def _log(self, name: str) -> Path:
@@ -327,7 +342,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeNode]:
         init = started.run_init()
         assert init.returncode == 0, init.stderr
         started.start_nats()
-        started.start_membership()
+        started.start_services()
         started.observed["standalone"] = started.observe(init)
         yield started
     finally:
@@ -339,7 +354,7 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeNode]:
 def joined(node: ComposeNode, federation: Federation) -> ComposeNode:
     """The operator's second step: the hub admitted the node's join request, the
     credentials are named in .env, and `docker compose up -d` runs init again and
-    recreates nats and membership."""
+    recreates nats and the services."""
     if "joined" in node.observed:
         return node
     assert federation.hub is not None
@@ -349,16 +364,17 @@ def joined(node: ComposeNode, federation: Federation) -> ComposeNode:
         "admit", "--data-dir", str(federation.hub.data_dir), str(request), "--out", str(credentials)
     )
     assert admitted.returncode == 0, admitted.stderr
-    before = {name: node.compose.service(name).environment for name in ("nats", "membership")}
+    before = {name: node.compose.service(name).environment for name in ("nats", *SERVICES)}
     node.env["ALLIANCE_HUB_CREDENTIALS"] = str(credentials)
     for name, environment in before.items():  # so compose recreates them
         assert node.compose.service(name).environment != environment, name
-    node.stop("membership")
+    for name in SERVICES:
+        node.stop(name)
     node.stop("nats")
     init = node.run_init()
     assert init.returncode == 0, init.stderr
     node.start_nats()
-    node.start_membership()
+    node.start_services()
     poll(lambda: leaf_link_up(node.metrics()) == 1.0, 60, "alliance_leaf_link_up 1")
     node.observed["joined"] = node.observe(init)
     return node
@@ -454,7 +470,15 @@ def test_every_series_the_dashboards_and_alerts_ask_for_is_exported(
     poll(lambda: seen("alliance_projection_skipped_total", origin="fr"), 60, "the replay skipped")
     poll(lambda: seen("alliance_dead_letters_total", reason="malformed"), 60, "a dead letter")
 
-    series = scraped_series(scrape_targets({f"membership:{CONTAINER_HTTP_PORT}": metrics}))
+    events_metrics = httpx.get(f"{joined.events_url}/metrics", timeout=5).text
+    series = scraped_series(
+        scrape_targets(
+            {
+                f"membership:{CONTAINER_HTTP_PORT}": metrics,
+                f"events:{CONTAINER_HTTP_PORT}": lambda: events_metrics,
+            }
+        )
+    )
     assert [problem for query in every_query() for problem in unanswered(query, series)] == []
 
 
@@ -506,3 +530,22 @@ async def replay_and_forge(fr_nats_url: str, organization: str) -> None:
         await js.publish(forged, b"not an envelope", headers={"Nats-Msg-Id": uuid.uuid4().hex})
     finally:
         await client.close()
+
+
+def test_every_installed_service_has_a_container_and_a_scrape_target(tmp_path: Path) -> None:
+    """docker-compose.yml runs what is installed, no more and no less."""
+    compose = Compose(operator_env(), tmp_path)
+    commands = {
+        service.spec["command"][1]
+        for service in compose.services()
+        if service.spec.get("command", [None])[0] == "service"
+    }
+    assert commands == set(installed_services()) == set(SERVICES)
+    targets = {target.address for target in scrape_targets({})}
+    assert {f"{name}:{CONTAINER_HTTP_PORT}" for name in SERVICES} <= targets
+
+
+def test_the_events_container_serves_the_calendar(node: ComposeNode) -> None:
+    assert httpx.get(f"{node.events_url}/api/events/events", timeout=10).status_code == 200
+    page = httpx.get(f"{node.events_url}/events", timeout=10)
+    assert page.status_code == 200 and "<html" in page.text
