@@ -55,6 +55,7 @@ from services.events.registrations_store import (
     terms_of,
 )
 from services.events.store import EventsUnitOfWork
+from shared.contracts.direct import MessageRefused
 from shared.contracts.events_register import (
     Change,
     RegistrationChanged,
@@ -411,6 +412,23 @@ async def apply_decision(
         {"$set": {**fields, "status": message.outcome, "decided": _now()}},
         session=uow.session,
     )
+
+
+async def apply_refusal(uow: EventsUnitOfWork, refusal: MessageRefused, owner: str) -> bool:
+    """The owner's node refused our request as malformed: it will never decide it, so the
+    registrant sees it refused with the reason instead of pending forever."""
+    result = await uow.collection(MY_REGISTRATIONS).update_one(
+        {"_id": refusal.about, "owner": owner, "status": PENDING},
+        {
+            "$set": {
+                "status": Outcome.REFUSED.value,
+                "reason": f"refused: {refusal.reason} ({shorten(refusal.detail)})",
+                "decided": _now(),
+            }
+        },
+        session=uow.session,
+    )
+    return result.modified_count == 1
 
 
 async def ask_change(uow: EventsUnitOfWork, desk: Desk, request_id: str, what: Change) -> Document:
