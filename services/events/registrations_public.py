@@ -42,13 +42,21 @@ KEY = Query("", max_length=100)
 
 
 async def register_publicly(kit: Kit, form: RegistrationForm) -> tuple[Document, str]:
-    """Send a person's own registration (the staff's path) and the key to read it with."""
+    """Send a person's own registration (the staff's path) and the key to read it with.
+
+    Anyone may fill the form in, so the organisation is one this network shows the public
+    (what the form offers): naming another member would claim its discount unseen."""
+    if form.organization_id is not None:
+        members = dict(await public_members(kit.reads(), kit.identity.node))
+        if form.organization_id not in members:
+            raise DomainError("not a public member organisation of this network", "organization_id")
     key, digest = new_key()
     return await send_registration(kit, form, digest), key
 
 
 async def holders(kit: Kit, request_id: str, key: str) -> Document:
-    """The registration for whoever holds its key (an empty key is a wrong one)."""
+    """The registration for whoever holds its key; an empty key is a wrong one (``keyed``
+    takes no key, None, as the staff's read)."""
     collection = kit.reads().collection(MY_REGISTRATIONS)
     return await keyed(collection, request_id, key or "-", WHAT)
 

@@ -7,6 +7,7 @@ through the anonymous API, read and changed with the key given once; a wrong key
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -109,3 +110,27 @@ async def test_an_event_the_public_calendar_does_not_show_takes_no_anonymous_reg
     assert_problem(await node.client.post(PUBLIC, json=person(event, me)), 404, "event")
     page = await node.client.get(f"/events/{me}/{event['id']}/register", headers=HTML)
     assert page.status_code == 404
+
+
+async def test_the_organisation_is_one_of_this_networks_public_members(
+    node: NodeUnderTest,
+) -> None:
+    async def member(visibility: str) -> str:
+        name = f"Auto {uuid.uuid4().hex[:6]} SRL"
+        body = {"legal_name": name, "country": "RO", "visibility": visibility}
+        made = await node.client.post(
+            "/api/membership/organizations", json=body, headers=node.editor
+        )
+        assert made.status_code == 201, made.text
+        return str(made.json()["id"])
+
+    public, hidden = await member("public"), await member("node")
+    event = await public_event(node, fees=FEES)
+    me = node.identity.node
+    form = await node.client.get(f"/events/{me}/{event['id']}/register", headers=HTML)
+    assert f'value="{public}"' in form.text and hidden not in form.text
+    claimed = await node.client.post(PUBLIC, json=person(event, me, organization_id=hidden))
+    assert_problem(claimed, 422, "organization_id")
+    made = await node.client.post(PUBLIC, json=person(event, me, organization_id=public))
+    assert made.status_code == 201, made.text
+    assert (made.json()["total"], made.json()["membership_network"]) == (7500, me)
