@@ -73,6 +73,12 @@ async def test_a_person_registers_from_the_event_page_and_reads_it_with_the_key(
         f"{second.split('?')[0]}/accept", data={"csrf": token, "key": key}, headers=HTML
     )
     assert wrong.status_code == 404  # one person's key opens no other registration
+    theirs = parse_qs(urlsplit(second).query)["key"][0]
+    accepted = await node.client.post(
+        f"{second.split('?')[0]}/accept", data={"csrf": token, "key": theirs}, headers=HTML
+    )
+    assert accepted.status_code == 303, accepted.text
+    assert "confirmed" in (await node.client.get(second, headers=HTML)).text
 
 
 async def test_the_anonymous_api_registers_and_only_the_key_holder_reads_it(
