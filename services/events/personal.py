@@ -76,7 +76,7 @@ async def keyed(
     looks exactly like an unknown record."""
     found: Document | None = await collection.find_one({"_id": record_id})
     if found is None or (
-        key is not None and not secrets.compare_digest(str(found["key"]), key_digest(key))
+        key is not None and not secrets.compare_digest(str(found.get("key", "")), key_digest(key))
     ):
         raise NotFound(f"no {what} {record_id!r} with this key on this node", "id")
     return found

@@ -351,9 +351,14 @@ async def expire_all(uow: EventsUnitOfWork, desk: Desk, now: datetime | None = N
 
 
 async def request_registration(
-    uow: EventsUnitOfWork, desk: Desk, form: RegistrationForm, event: Document
+    uow: EventsUnitOfWork,
+    desk: Desk,
+    form: RegistrationForm,
+    event: Document,
+    key: str | None = None,
 ) -> Document:
-    """Keep the request as pending and ask the owner (or decide at once, for our own)."""
+    """Keep the request as pending and ask the owner (or decide at once, for our own);
+    ``key`` is the digest of the key a person registering themselves reads it with."""
     occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
     node = desk.node
     message = RegistrationRequested(
@@ -383,6 +388,8 @@ async def request_registration(
         "reason": "pending: sent to the organiser",
         "sent": _now(),
     }
+    if key is not None:
+        mine["key"] = key
     await uow.collection(MY_REGISTRATIONS).insert_one(mine, session=uow.session)
     if form.origin == node:
         await decide(uow, desk, message, node)
