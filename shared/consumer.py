@@ -86,8 +86,12 @@ class VerifiedConsumer(Generic[T]):
         title: str | None = None,
         description: str = "",
         schema: Any = None,
+        refused: Callable[[Envelope, EnvelopeRejected], Awaitable[None]] | None = None,
     ) -> None:
         self.inbound = inbound
+        # told of a message whose envelope verified but that decode refused (its sender
+        # is known, so it can be answered: shared.direct); None for events
+        self._refused = refused
         self.stream = stream
         self.subject = subject
         self.durable = durable
@@ -175,6 +179,8 @@ class VerifiedConsumer(Generic[T]):
         for message, outcome in zip(messages, outcomes, strict=True):
             if isinstance(outcome, EnvelopeRejected):
                 await self.inbound.dead_letters.reject(message, outcome.reason, outcome.detail)
+                if self._refused is not None and outcome.opened is not None:
+                    await self._refused(outcome.opened, outcome)
                 await message.ack()
             else:
                 batch.accepted.append((message, outcome[0]))
@@ -197,8 +203,13 @@ class VerifiedConsumer(Generic[T]):
                 raise EnvelopeRejected(
                     "oversized", f"{len(message.data):,} bytes, over {MAX_EVENT_BYTES:,}"
                 )
-            return (self._decode(inbound.keyring.open(message.data, message.subject)),)
+            envelope = inbound.keyring.open(message.data, message.subject)
         except EnvelopeRejected as rejected:
+            return rejected
+        try:
+            return (self._decode(envelope),)
+        except EnvelopeRejected as rejected:
+            rejected.opened = envelope  # verified: its sender is known and can be answered
             return rejected
 
     async def apply(self, batch: VerifiedBatch[T]) -> None:

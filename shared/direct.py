@@ -21,7 +21,11 @@ nodes"):
   the envelope's origin (``KeyRing.open``); malformed, forged or unknown messages go to the
   dead letters with the reason; the rest is handed, once per message id, to the handler
   the service declared for its class, inside a unit of work (which may ``send`` the
-  answer).
+  answer);
+- a message whose envelope verified but that the target refuses (malformed payload,
+  unknown kind, a kind it does not handle) is answered with a ``MessageRefused``, sent
+  back through the outbox; the sender's kit hands it to the service's ``on_refused``.
+  A forged message gets no answer (its sender is unknown), nor does a refusal.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from faststream.nats import NatsBroker
 from shared import subjects
 from shared.bus import BusConnection
 from shared.contracts.base import Event
-from shared.contracts.direct import DirectCatalogue
+from shared.contracts.direct import DirectCatalogue, MessageRefused
 from shared.envelope import Envelope, EnvelopeRejected
 from shared.metrics import Metrics
 from shared.store import Document, ServiceDatabase
@@ -200,6 +204,29 @@ def direct_decoder(
         return message, DirectDelivery(envelope.origin, envelope.id, envelope.time)
 
     return decode
+
+
+def refusal_handler(declared: DirectHandler | None) -> DirectHandler:
+    """The kit's handler of ``MessageRefused``: counted by reason, then handed to the
+    service's ``on_refused`` (which marks its pending request refused) or only logged."""
+
+    async def on_refused(kit: Any, message: Event, delivery: DirectDelivery, uow: Any) -> None:
+        assert isinstance(message, MessageRefused)
+        kit.metrics.direct_refused.labels(kit.name, "received", message.reason).inc()
+        if declared is not None:
+            await declared(kit, message, delivery, uow)
+            return
+        log.warning(
+            "%s refused %s %s of %s: %s (%s)",
+            delivery.sender,
+            message.kind,
+            message.id,
+            kit.name,
+            message.reason,
+            message.detail,
+        )
+
+    return on_refused
 
 
 def check_handlers(catalogue: DirectCatalogue | None, handled: Mapping[type[Event], Any]) -> None:

@@ -48,6 +48,8 @@ class EnvelopeRejected(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+        # the envelope, when its signature and origin verified before it was refused
+        self.opened: Envelope | None = None
 
 
 class Envelope(BaseModel):

@@ -116,6 +116,13 @@ class Metrics:
             buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400),
             registry=r,
         )
+        self.direct_refused = Counter(
+            "alliance_direct_refused",
+            "MessageRefused answers: sent for a direct message this node refused, or "
+            "received for one it sent, by reason.",
+            ["service", "direction", "reason"],
+            registry=r,
+        )
         self.direct_received = Counter(
             "alliance_direct_received",
             "Direct messages handled from the node's inbox, by sender and outcome "

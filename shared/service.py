@@ -30,7 +30,7 @@ from shared.bus import BusConnection, DeadLetters
 from shared.consumer import Inbound, VerifiedConsumer
 from shared.contracts.base import Event
 from shared.contracts.catalogue import EventCatalogue
-from shared.contracts.direct import DirectCatalogue
+from shared.contracts.direct import DirectCatalogue, MessageRefused
 from shared.direct import (
     DirectDelivery,
     DirectHandler,
@@ -38,8 +38,9 @@ from shared.direct import (
     check_handlers,
     direct_decoder,
     document_direct_messages,
+    refusal_handler,
 )
-from shared.envelope import Envelope, KeyRing
+from shared.envelope import Envelope, EnvelopeRejected, KeyRing
 from shared.identity import NodeIdentity
 from shared.jobs import Jobs
 from shared.metrics import Metrics
@@ -158,6 +159,9 @@ class ServiceDeclaration(Generic[U]):
     # the handler of each kind it takes from its inbox
     messages: DirectCatalogue | None = None
     direct: Mapping[type[Event], DirectHandler] = field(default_factory=dict)
+    # what to do when a target refused one of its messages (``MessageRefused``), e.g.
+    # mark the pending request refused; without one the refusal is logged and counted
+    on_refused: DirectHandler | None = None
     # periodic work (an owner moving lapsed offers on): each runs while the kit runs
     tasks: tuple[Callable[[ServiceKit[U]], Coroutine[Any, Any, None]], ...] = ()
 
@@ -384,9 +388,13 @@ class ServiceKit(Generic[U]):
 
     def _inbox_consumers(self) -> list[VerifiedConsumer[tuple[Event, DirectDelivery]]]:
         """The consumer of this service's messages in the node's inbox, in arrival order."""
-        handlers, messages = self.declaration.direct, self.declaration.messages
-        if not handlers or messages is None:
+        messages = self.declaration.messages
+        if messages is None:
             return []
+        handlers: dict[type[Event], DirectHandler] = {
+            **self.declaration.direct,
+            MessageRefused: refusal_handler(self.declaration.on_refused),
+        }
         received = self.metrics.direct_received
 
         async def apply(items: list[tuple[Event, DirectDelivery]]) -> None:
@@ -416,8 +424,31 @@ class ServiceKit(Generic[U]):
                 title=f"{self.name}:direct",
                 description=f"{self.name}: direct messages to this node",
                 schema=_union(list(handlers)),
+                refused=self._answer_refusal,
             )
         ]
+
+    async def _answer_refusal(self, envelope: Envelope, rejected: EnvelopeRejected) -> None:
+        """Tell the sender of a verified message this service refused why (once per
+        message id), so its request does not wait for an answer that never comes."""
+        messages = self.declaration.messages
+        refusal = messages.refusal(envelope, rejected) if messages else None
+        if refusal is None or envelope.origin == self.identity.node:
+            return
+
+        async def answer(uow: U) -> bool:
+            if not await uow.first_time(envelope.id):
+                return False
+            uow.send(envelope.origin, refusal)
+            return True
+
+        try:
+            answered = await self.transaction(answer)
+        except ValueError as exc:  # an id that is no subject token: dead-lettered only
+            log.warning("%s cannot answer refused %s: %s", self.name, envelope.id, exc)
+            return
+        if answered:
+            self.metrics.direct_refused.labels(self.name, "sent", rejected.reason).inc()
 
     def _origin(self, channel: Channel) -> str:
         """Own events on the local channel; every other origin's on the feed."""

@@ -16,6 +16,10 @@ from services.events.invitation_routes import invitation_pages, invitations_api
 from services.events.pages import events_pages
 from services.events.registrations_api import registrations_api
 from services.events.registrations_pages import registrations_pages
+from services.events.registrations_public import (
+    public_registration_pages,
+    public_registrations_api,
+)
 from services.events.speaker_routes import application_pages, applications_api
 from services.events.store import COLLECTIONS, MIGRATIONS, EventsUnitOfWork
 from services.events.subscribers import REPLICAS
@@ -54,6 +58,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             inquiries_api,
             applications_api,
             invitations_api,
+            public_registrations_api,
             registrations_api,
         ),
         pages=(
@@ -62,6 +67,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             application_pages,
             invitation_pages,
             registrations_pages,
+            public_registration_pages,
         ),
         navigation=(
             NavLink(N_("Calendar"), "/events", order=20),
@@ -93,6 +99,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             held=sample_data.held,
             with_partners=sample_data.register_for_partners,
         ),
+        on_refused=registrations_bus.on_message_refused,
         subscriptions=registrations_bus.SUBSCRIPTIONS,
         tasks=(registrations_bus.expire_offers_every_minute,),
     )

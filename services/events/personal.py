@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -27,7 +27,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.events.store import EventsUnitOfWork
 from shared.calendar import original_text
 from shared.contracts.base import Event as Message
-from shared.errors import Duplicate, NotFound
+from shared.contracts.direct import MessageRefused
+from shared.errors import Duplicate, NotFound, shorten
 from shared.store import Document
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
@@ -75,7 +76,7 @@ async def keyed(
     looks exactly like an unknown record."""
     found: Document | None = await collection.find_one({"_id": record_id})
     if found is None or (
-        key is not None and not secrets.compare_digest(str(found["key"]), key_digest(key))
+        key is not None and not secrets.compare_digest(str(found.get("key", "")), key_digest(key))
     ):
         raise NotFound(f"no {what} {record_id!r} with this key on this node", "id")
     return found
@@ -140,6 +141,35 @@ async def settle(
     )
     if result.matched_count == 0:
         raise LookupError(missing)
+
+
+@dataclass(frozen=True)
+class SentBox:
+    """Where a node keeps one kind of request it sent: which field names the node that
+    answers it, and the status while no answer came."""
+
+    collection: str
+    answered_by: str
+    pending: str
+
+
+async def refuse_sent(
+    uow: EventsUnitOfWork, refusal: MessageRefused, sender: str, boxes: Sequence[SentBox]
+) -> bool:
+    """The target refused our request unread (malformed): it will never answer, so the
+    pending request shows "refused: <reason>" instead of waiting forever."""
+    changes = {
+        "status": "refused",
+        "reason": f"refused: {refusal.reason} ({shorten(refusal.detail)})",
+    }
+    for box in boxes:
+        query = {"_id": refusal.about, box.answered_by: sender, "status": box.pending}
+        result = await uow.collection(box.collection).update_one(
+            query, {"$set": changes}, session=uow.session
+        )
+        if result.modified_count:
+            return True
+    return False
 
 
 async def listing(

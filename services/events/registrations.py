@@ -55,6 +55,7 @@ from services.events.registrations_store import (
     terms_of,
 )
 from services.events.store import EventsUnitOfWork
+from shared.contracts.direct import MessageRefused
 from shared.contracts.events_register import (
     Change,
     RegistrationChanged,
@@ -350,9 +351,14 @@ async def expire_all(uow: EventsUnitOfWork, desk: Desk, now: datetime | None = N
 
 
 async def request_registration(
-    uow: EventsUnitOfWork, desk: Desk, form: RegistrationForm, event: Document
+    uow: EventsUnitOfWork,
+    desk: Desk,
+    form: RegistrationForm,
+    event: Document,
+    key: str | None = None,
 ) -> Document:
-    """Keep the request as pending and ask the owner (or decide at once, for our own)."""
+    """Keep the request as pending and ask the owner (or decide at once, for our own);
+    ``key`` is the digest of the key a person registering themselves reads it with."""
     occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
     node = desk.node
     message = RegistrationRequested(
@@ -382,6 +388,8 @@ async def request_registration(
         "reason": "pending: sent to the organiser",
         "sent": _now(),
     }
+    if key is not None:
+        mine["key"] = key
     await uow.collection(MY_REGISTRATIONS).insert_one(mine, session=uow.session)
     if form.origin == node:
         await decide(uow, desk, message, node)
@@ -411,6 +419,23 @@ async def apply_decision(
         {"$set": {**fields, "status": message.outcome, "decided": _now()}},
         session=uow.session,
     )
+
+
+async def apply_refusal(uow: EventsUnitOfWork, refusal: MessageRefused, owner: str) -> bool:
+    """The owner's node refused our request as malformed: it will never decide it, so the
+    registrant sees it refused with the reason instead of pending forever."""
+    result = await uow.collection(MY_REGISTRATIONS).update_one(
+        {"_id": refusal.about, "owner": owner, "status": PENDING},
+        {
+            "$set": {
+                "status": Outcome.REFUSED.value,
+                "reason": f"refused: {refusal.reason} ({shorten(refusal.detail)})",
+                "decided": _now(),
+            }
+        },
+        session=uow.session,
+    )
+    return result.modified_count == 1
 
 
 async def ask_change(uow: EventsUnitOfWork, desk: Desk, request_id: str, what: Change) -> Document:

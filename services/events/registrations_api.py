@@ -113,12 +113,26 @@ async def not_twice(kit: Kit, form: RegistrationForm, occurrence: str | None) ->
 
 def mine_view(doc: Document) -> dict[str, Any]:
     """A registration as its node shows it (the owner's reason when decided)."""
-    view = {k: v for k, v in doc.items() if k not in ("_id", "registrant")}
+    view = {k: v for k, v in doc.items() if k not in ("_id", "registrant", "key")}
     view["id"] = doc["_id"]
     for moment in ("sent", "decided"):
         if isinstance(view.get(moment), datetime):
             view[moment] = view[moment].isoformat()
     return view
+
+
+async def send_registration(kit: Kit, form: RegistrationForm, key: str | None = None) -> Document:
+    """Check a registration against this node's copy of the event, keep it as pending
+    (with the digest of a person's ``key``, for a public one) and send it to the owner:
+    the one path of staff (API, console) and public registrations."""
+    event = await event_to_register(kit, form)
+    occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
+    await not_twice(kit, form, occurrence)
+    kept = await kit.transaction(
+        lambda uow: registrations.request_registration(uow, desk_of(kit), form, event, key)
+    )
+    found = await kit.reads().collection(MY_REGISTRATIONS).find_one({"_id": kept["_id"]})
+    return found or kept
 
 
 def registrations_api(kit: Kit) -> APIRouter:
@@ -132,13 +146,7 @@ def registrations_api(kit: Kit) -> APIRouter:
     @api.post("/registrations", status_code=201, responses=problem_responses(404, 409, 422))
     async def register(form: RegistrationForm) -> dict[str, Any]:
         """Register a member for an event of any network; the owner node decides."""
-        event = await event_to_register(kit, form)
-        occurrence = form.occurrence.isoformat() if form.occurrence else event["first_date"]
-        await not_twice(kit, form, occurrence)
-        kept = await kit.transaction(
-            lambda uow: registrations.request_registration(uow, desk(), form, event)
-        )
-        return mine_view(await mine.find_one({"_id": kept["_id"]}) or kept)
+        return mine_view(await send_registration(kit, form))
 
     @api.get("/registrations")
     async def my_registrations() -> list[dict[str, Any]]:

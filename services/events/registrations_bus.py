@@ -13,9 +13,12 @@ from typing import Any
 
 from pymongo.errors import PyMongoError
 
+from services.events import inquiries, invitations, speakers
+from services.events.personal import SentBox, refuse_sent
 from services.events.registrations import (
     UNCHANGED,
     apply_decision,
+    apply_refusal,
     cancel_all,
     capacity_changed,
     change,
@@ -26,6 +29,7 @@ from services.events.registrations import (
 from services.events.store import EventsUnitOfWork
 from shared.contracts import events as events_contract
 from shared.contracts.base import Event as ContractEvent
+from shared.contracts.direct import MessageRefused
 from shared.contracts.events_register import (
     RegistrationChanged,
     RegistrationDecided,
@@ -38,6 +42,12 @@ from shared.service import Delivery, Subscription
 
 log = logging.getLogger(__name__)
 EXPIRY_SECONDS = 60.0  # how often the owner looks for lapsed offers
+# the requests this node sends that wait for an answer: a refusal marks them refused
+SENT_REQUESTS = (
+    SentBox(inquiries.SENT, "event_origin", inquiries.WAITING),
+    SentBox(speakers.SENT, "event_origin", speakers.PENDING),
+    SentBox(invitations.SENT, "partner", invitations.PENDING),
+)
 
 
 async def on_registration_requested(
@@ -77,6 +87,16 @@ async def on_registration_decided(
     """Registrant's node: show the owner's decision."""
     assert isinstance(message, RegistrationDecided)
     await apply_decision(uow, desk_of(kit), message, delivery.sender)
+
+
+async def on_message_refused(
+    kit: Any, message: ContractEvent, delivery: DirectDelivery, uow: EventsUnitOfWork
+) -> None:
+    """Registrant's node: the owner refused our message unread (malformed): the pending
+    request it was about shows "refused: <reason>" (personal requests likewise)."""
+    assert isinstance(message, MessageRefused)
+    if not await apply_refusal(uow, message, delivery.sender):
+        await refuse_sent(uow, message, delivery.sender, SENT_REQUESTS)
 
 
 async def on_own_event_cancelled(

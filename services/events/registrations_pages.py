@@ -18,10 +18,9 @@ from services.events.registrations import RegistrationForm, desk_of
 from services.events.registrations_api import (
     as_csv,
     attendee_rows,
-    event_to_register,
     mine_view,
-    not_twice,
     occurrence_of,
+    send_registration,
 )
 from services.events.registrations_store import MY_REGISTRATIONS
 from services.events.store import EventsUnitOfWork
@@ -117,14 +116,7 @@ def registrations_pages(kit: Kit, web: WebLayer) -> APIRouter:
         values = {name: text(form, name) for name in FIELDS}
 
         async def send(checked: RegistrationForm) -> None:
-            event = await event_to_register(kit, checked)
-            occurrence = (
-                checked.occurrence.isoformat() if checked.occurrence else event["first_date"]
-            )
-            await not_twice(kit, checked, occurrence)
-            await kit.transaction(
-                lambda uow: registrations.request_registration(uow, desk_of(kit), checked, event)
-            )
+            await send_registration(kit, checked)
 
         sent, errors = await submit(RegistrationForm, form_body(values), send)
         if sent is not None:

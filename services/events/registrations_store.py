@@ -60,6 +60,19 @@ class MemberDirectory:
         return Membership(network=network, organization_id=organization_id, organization_name=name)
 
 
+async def public_members(uow: EventsUnitOfWork, node: str) -> list[tuple[str, str]]:
+    """This network's public member organisations, (id, legal name) by name: what a
+    person registering themselves may choose from (the owner checks it for the fee)."""
+    members = uow.database.client[database_name(node, MEMBERSHIP_DB)][OWN_MEMBERS]
+    cursor = members.find(
+        {"deleted": False, "visibility": "public"},
+        {"legal_name": 1},
+        sort=[("legal_name", 1)],
+        limit=1000,
+    )
+    return [(str(doc["_id"]), str(doc.get("legal_name", ""))) async for doc in cursor]
+
+
 def terms_of(event: Event, owner: str) -> EventTerms:
     """What the registration rules need of an own event (dates keyed by ISO date)."""
     zone = event.zone

@@ -229,7 +229,7 @@ def register_for_partners(client: SeedClient, node: str) -> str:
     """One person of this network registers for each partner network's first event open
     for registration, through this node: the owner decides (Declaration, section 1: open
     our events to each other's members). Kept if the node registered anyone already."""
-    if client.every(REGISTRATIONS):
+    if client.call("GET", REGISTRATIONS):  # not paged: this node's latest 1,000
         return "registrations for partners' events already made"
     chosen: dict[str, dict[str, Any]] = {}
     for event in client.every(f"{EVENTS}?open=true"):

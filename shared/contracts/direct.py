@@ -25,6 +25,22 @@ from shared.envelope import Envelope, EnvelopeRejected, seal
 from shared.identity import NodeIdentity
 
 DIRECT_VERSION = 0  # a direct message belongs to no aggregate history
+REFUSED_KIND = "message-refused"  # every catalogue's answer to a message it refused
+
+
+class MessageRefused(Event):
+    """The answer to a direct message its target refused (malformed, unknown kind, not
+    handled): its sender learns why instead of waiting for an answer that never comes.
+
+    ``id`` is the refused envelope's id, ``about`` the request it was about (its
+    ``aggregateid``), ``kind`` its CloudEvents type. Sent only for a message whose
+    signature and origin verified, and never for a ``MessageRefused`` (no loops).
+    """
+
+    about: str
+    kind: str
+    reason: str
+    detail: str
 
 
 class DirectCatalogue:
@@ -33,7 +49,8 @@ class DirectCatalogue:
     def __init__(self, service: str, table: Mapping[type[Event], str]) -> None:
         self.service = service
         self._kinds: dict[type[Event], str] = {}
-        for message, kind in table.items():
+        every: dict[type[Event], str] = {**table, MessageRefused: REFUSED_KIND}
+        for message, kind in every.items():
             subjects.direct_subject("a-node", "b-node", service, kind, "x")  # validates
             self._kinds[message] = kind
         self._by_type = {self._type(kind): message for message, kind in self._kinds.items()}
@@ -70,6 +87,19 @@ class DirectCatalogue:
             payload=message,
             aggregate_id=message.id,
             aggregate_version=DIRECT_VERSION,
+        )
+
+    def refusal(self, envelope: Envelope, rejected: EnvelopeRejected) -> MessageRefused | None:
+        """The answer to a verified envelope this service refused; None for a refusal
+        (answering one could loop between two nodes)."""
+        if envelope.type == self._type(REFUSED_KIND):
+            return None
+        return MessageRefused(
+            id=envelope.id,
+            about=envelope.aggregateid,
+            kind=envelope.type,
+            reason=rejected.reason,
+            detail=rejected.detail[:500],
         )
 
     def decode(self, envelope: Envelope) -> Event:

@@ -134,6 +134,10 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     # the portal links each network's public site, as the demo admitted it
     networks = httpx.get(portal, timeout=10).text
     assert all(f'href="{url}/"' in networks for url in urls.values()), networks
+    # each network registered a member for its partners' open events (owners decide)
+    registered = [line for line in demo.lines if "registered a member for the events of" in line]
+    assert len(registered) == len(NODES), demo.output
+    assert not any(line.endswith("no partner") for line in registered), registered
     demo.record_pids()
 
     for name, url in urls.items():

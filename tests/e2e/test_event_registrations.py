@@ -18,16 +18,19 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from pymongo import MongoClient
 
 from shared import subjects
 from shared.contracts.base import Event
 from shared.envelope import seal
 from shared.federation import Peers
 from shared.identity import load_identity
+from shared.store import database_name
 from tests.e2e.test_direct_messages import dead_letter_reasons, js_publish, traces
 from tests.federation import Federation, Member, federation_of, metric_value, poll
 
@@ -261,10 +264,12 @@ def test_a_malformed_request_is_dead_lettered_by_the_owner_with_the_reason(
     federation: Federation,
 ) -> None:
     """A request the owner cannot read (a party that is no number) is refused by the
-    transport, kept in the owner's dead letters with why; it is never handled."""
+    transport, kept in the owner's dead letters with why; it is never handled, and the
+    registrant's node, answered with the reason, shows it refused, not pending forever."""
     fr = federation.members["fr"]
     identity = load_identity(fr.data_dir)
     bad = f"fr-bad{uuid.uuid4().hex[:8]}"
+    pending_on(fr, bad)  # what a faulty fr would have kept of the request it sent
     envelope = seal(
         identity,
         subject=subjects.direct_subject("ro", "fr", "events", "registration-requested", bad),
@@ -281,6 +286,35 @@ def test_a_malformed_request_is_dead_lettered_by_the_owner_with_the_reason(
         )
 
     assert poll(reason, 60, "the malformed request dead-lettered on ro") == "invalid_payload"
+    shown = decided(fr, bad)
+    assert shown["status"] == "refused"
+    assert shown["reason"].startswith("refused: invalid_payload (")
+
+
+def pending_on(member: Member, request_id: str) -> None:
+    """A registration for ro's event that ``member`` keeps as sent and not yet decided."""
+    client: MongoClient[dict[str, Any]] = MongoClient(member.mongodb_url)
+    try:
+        client[database_name(member.node, "events")]["my_registrations"].insert_one(
+            {
+                "_id": request_id,
+                "owner": "ro",
+                "event_id": "ro-unreadable",
+                "title": "",
+                "occurrence": "2030-01-01",
+                "party": 1,
+                "ticket": "",
+                "organization_id": "",
+                "contact_name": "Faulty",
+                "contact_email": "faulty@example.org",
+                "registrant": "faulty",
+                "status": "pending",
+                "reason": "pending: sent to the organiser",
+                "sent": datetime.now(UTC),
+            }
+        )
+    finally:
+        client.close()
 
 
 class Unchecked(Event):

@@ -11,6 +11,7 @@ shows fr as co-organiser and es's public site lists the event as promoted.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_direct_messages import hub_accounts_with_streams, traces
+from shared import subjects
+from shared.contracts.base import Event
+from shared.envelope import seal
+from shared.identity import load_identity
+from tests.e2e.test_direct_messages import hub_accounts_with_streams, js_publish, traces
 from tests.federation import Federation, federation_of, metric_value, poll
 
 pytestmark = pytest.mark.e2e
@@ -242,3 +247,38 @@ def test_fr_co_organises_and_es_promotes_ros_event(federation: Federation) -> No
     promoted = httpx.get(f"{es.url}/api/events/promoted", timeout=30).json()["items"]
     assert [(p["origin"], p["id"]) for p in promoted] == [("ro", event["id"])]
     assert httpx.get(f"{fr.url}/api/events/promoted", timeout=30).json()["items"] == []
+
+
+class UnreadableInquiry(Event):
+    """An inquiry as a faulty node might send it: no asker, no question."""
+
+    event_id: str
+
+
+def test_an_inquiry_the_owner_cannot_read_shows_refused_to_the_asker(
+    federation: Federation,
+) -> None:
+    """fr's question reaches ro unreadable (a faulty fr): ro dead-letters it and answers
+    with the reason, so the asker reads "refused" instead of waiting forever."""
+    fr = federation.members["fr"]
+    event = published_on_ro(federation)
+    asked = httpx.post(
+        f"{fr.url}{EVENTS}/ro/{event['id']}/inquiries",
+        json={"name": "Ana Martin", "email": "ana@example.fr", "question": "Parking?"},
+        timeout=30,
+    )
+    assert asked.status_code == 201, asked.text
+    inquiry = asked.json()
+    poll(lambda: open_on(federation, "ro", inquiry["id"]), 60, "ro knows fr's key")
+    envelope = seal(
+        load_identity(fr.data_dir),
+        subject=subjects.direct_subject("ro", "fr", "events", "inquiry-asked", inquiry["id"]),
+        type="eu.clustersalliance.events.direct.inquiry-asked",
+        payload=UnreadableInquiry(id=inquiry["id"], event_id=event["id"]),
+        aggregate_id=inquiry["id"],
+        aggregate_version=0,
+    )
+    asyncio.run(js_publish(fr.nats_url, envelope.subject, envelope.to_bytes(), envelope.id))
+    poll(lambda: asker_status(fr.url, inquiry) == "refused", 60, "ro's refusal on fr")
+    read = httpx.get(f"{fr.url}{INQUIRIES}/{inquiry['id']}", params={"key": inquiry["key"]})
+    assert read.json()["reason"].startswith("refused: invalid_payload (")

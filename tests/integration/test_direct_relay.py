@@ -12,6 +12,7 @@ deliver es's once its inbox answers. A message is only sent if its transaction c
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,16 +23,16 @@ from nats.js.api import StreamConfig
 from shared import subjects
 from shared.bus import BusConnection
 from shared.contracts.base import Event
-from shared.contracts.direct import DirectCatalogue
+from shared.contracts.direct import DirectCatalogue, MessageRefused
 from shared.direct import DirectDelivery, DirectRelay
-from shared.envelope import KeyRing
+from shared.envelope import Envelope, KeyRing, seal
 from shared.identity import NodeIdentity
 from shared.metrics import Metrics
 from shared.runtime import NatsServer
 from shared.service import ServiceDeclaration
 from shared.store import DirectOutbox, ServiceDatabase, UnitOfWork, in_transaction
 from shared.streams import inbox
-from tests.conftest import NodeUnderTest, start_node
+from tests.conftest import NodeUnderTest, make_identity, start_node
 from tests.integration.test_bus import eventually
 
 
@@ -166,14 +167,22 @@ async def on_asked(kit: Any, message: Event, delivery: DirectDelivery, uow: Any)
     uow.send(delivery.sender, Asked(id=message.id, question="answered"))
 
 
+async def on_refused(kit: Any, message: Event, delivery: DirectDelivery, uow: Any) -> None:
+    """Keeps what the target refused, as a service marks its pending request refused."""
+    assert isinstance(message, MessageRefused)
+    document = {"_id": message.about, "sender": delivery.sender, "reason": message.reason}
+    await uow.collection("refusals").insert_one(document, session=uow.session)
+
+
 def desk() -> ServiceDeclaration[DeskUnitOfWork]:
     return ServiceDeclaration(
         name="desk",
         description="a test service: questions from other nodes",
         unit_of_work=DeskUnitOfWork,
-        collections=("questions",),
+        collections=("questions", "refusals"),
         messages=MESSAGES,
         direct={Asked: on_asked},
+        on_refused=on_refused,
     )
 
 
@@ -230,3 +239,118 @@ async def test_asyncapi_shows_the_direct_messages_a_service_sends_and_takes(
     addresses = {channel["address"] for channel in document["channels"].values()}
     assert "direct.{target}.{sender}.desk.asked.{id}" in addresses  # sent
     assert "direct.fr.*.desk.>" in addresses  # taken from the inbox
+
+
+class Unreadable(Event):
+    """A message as a faulty node might send it: no ``question``."""
+
+
+def faulty(identity: NodeIdentity, kind: str, message_id: str) -> Envelope:
+    """A message signed by ``identity`` whose payload desk cannot read as ``kind``."""
+    return seal(
+        identity,
+        subject=subjects.direct_subject("fr", identity.node, "desk", kind, message_id),
+        type=f"eu.clustersalliance.desk.direct.{kind}",
+        payload=Unreadable(id=message_id),
+        aggregate_id=message_id,
+        aggregate_version=0,
+    )
+
+
+async def refusals_to(kit: Any, target: str, *about: str) -> list[Envelope]:
+    """The MessageRefused answers waiting in ``kit``'s direct outbox for ``target`` about
+    the messages ``about`` (the inbox stream keeps earlier tests' messages too)."""
+    outbox = kit.database.direct_outbox.find({"target": target}, sort=[("_id", 1)])
+    answers = [Envelope.model_validate_json(document["body"]) async for document in outbox]
+    return [
+        answer
+        for answer in answers
+        if answer.type.endswith(".message-refused")
+        and answer.payload(MessageRefused).about in about
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"), [("asked", "invalid_payload"), ("nope", "unknown_message")]
+)
+async def test_a_verified_message_the_target_refuses_is_answered_with_the_reason(
+    desk_node: NodeUnderTest, identity: NodeIdentity, bus: BusConnection, kind: str, reason: str
+) -> None:
+    bad = f"q-bad-{uuid.uuid4().hex[:8]}"
+    envelope = faulty(identity, kind, bad)
+    for attempt in range(2):  # redelivered or replayed: answered once
+        await bus.js.publish(
+            envelope.subject,
+            envelope.to_bytes(),
+            headers={"Nats-Msg-Id": f"{envelope.id}-{attempt}"},
+        )
+    kit = desk_node.kit("desk")
+
+    async def answered() -> bool:
+        return len(await refusals_to(kit, "ro", bad)) == 1
+
+    await eventually(answered, 20)
+    answer = (await refusals_to(kit, "ro", bad))[0]
+    assert answer.subject == f"direct.ro.fr.desk.message-refused.{envelope.id}"
+    refusal = answer.payload(MessageRefused)
+    assert (refusal.id, refusal.about, refusal.kind, refusal.reason) == (
+        envelope.id,
+        bad,
+        envelope.type,
+        reason,
+    )
+    sent = kit.metrics.registry.get_sample_value(
+        "alliance_direct_refused_total", {"service": "desk", "direction": "sent", "reason": reason}
+    )
+    assert sent == 1
+    await asyncio.sleep(1)  # the replay is dead-lettered again, not answered again
+    assert len(await refusals_to(kit, "ro", bad)) == 1
+
+
+async def test_a_forged_message_or_a_refusal_gets_no_answer(
+    desk_node: NodeUnderTest, identity: NodeIdentity, bus: BusConnection, tmp_path: Path
+) -> None:
+    """Unknown sender (a key fr never admitted): no one to answer. A refusal fr cannot
+    read: answering it could loop between two nodes."""
+    stranger = make_identity(tmp_path / "stranger", "ro")
+    forged = faulty(stranger, "asked", "q-forged")
+    bad_refusal = faulty(identity, "message-refused", "q-loop")
+    for envelope in (forged, bad_refusal):
+        await bus.js.publish(envelope.subject, envelope.to_bytes())
+    after = MESSAGES.seal(identity, "fr", Asked(id=f"q-{uuid.uuid4().hex[:8]}", question="?"))
+    await bus.js.publish(after.subject, after.to_bytes())  # handled after both, in order
+    kit = desk_node.kit("desk")
+
+    async def handled_after() -> bool:
+        found = await kit.database.collection("questions").find_one({"_id": after.aggregateid})
+        return found is not None
+
+    await eventually(handled_after, 20)
+    assert await refusals_to(kit, "ro", "q-forged", "q-loop") == []
+
+
+async def test_a_refusal_from_the_target_reaches_the_declared_handler(
+    desk_node: NodeUnderTest, identity: NodeIdentity, bus: BusConnection
+) -> None:
+    refusal = MessageRefused(
+        id="ro-answer-1",
+        about="q-mine",
+        kind="eu.clustersalliance.desk.direct.asked",
+        reason="invalid_payload",
+        detail="question: field required",
+    )
+    envelope = MESSAGES.seal(identity, "fr", refusal)
+    await bus.js.publish(envelope.subject, envelope.to_bytes())
+    kit = desk_node.kit("desk")
+
+    async def handled() -> bool:
+        return await kit.database.collection("refusals").find_one({"_id": "q-mine"}) is not None
+
+    await eventually(handled, 20)
+    kept = await kit.database.collection("refusals").find_one({"_id": "q-mine"})
+    assert kept == {"_id": "q-mine", "sender": "ro", "reason": "invalid_payload"}
+    received = kit.metrics.registry.get_sample_value(
+        "alliance_direct_refused_total",
+        {"service": "desk", "direction": "received", "reason": "invalid_payload"},
+    )
+    assert received == 1
