@@ -11,6 +11,7 @@ own rules (who may ask, what a decision is) in its module.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -196,9 +197,11 @@ def title_of(data: Document) -> str:
 
 
 @cache
+@functools.cache
 def counter(registry: CollectorRegistry, kind: str) -> Counter:
     """alliance_event_<kind>_total{direction, outcome}, one per process registry: asked
-    by this node's people (``out``) or about this node's events (``in``)."""
+    by this node's people (``out``) or about this node's events (``in``). Made once per
+    registry and kind (handlers ask for it on every message), not per increment."""
     return Counter(
         f"alliance_event_{kind}_total",
         f"Event {kind}: sent by this node's people (out) or about this node's events (in), "
