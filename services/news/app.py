@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from services.news.api import news_api
+from services.news.pages import news_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
 from shared.service import ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
 
 
 def declare() -> ServiceDeclaration[NewsUnitOfWork]:
@@ -20,5 +23,11 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(news_api,),
+        pages=(news_pages,),
+        navigation=(
+            NavLink(N_("News"), "/news", order=30),
+            NavLink(N_("Funding"), "/news/funding", order=31),
+            NavLink(N_("News"), "/console/news", Area.CONSOLE, order=30),
+        ),
         package="services.news",
     )

@@ -1,0 +1,487 @@
+"""HTML in: the alliance's news (list, item page, funding calls) and the console's items.
+
+Who sees what:
+
+- Public pages (anyone, no sign-in) show exactly what the API shows an anonymous reader:
+  published ``public`` items, this network's and the partners' (from the ``news``
+  replica). Drafts, ``alliance`` and ``node`` items never appear on them; an unknown or
+  hidden item is the same 404.
+- The console (``/console/news``) needs a signed-in editor (``web.staff()``): this
+  network's own items, drafts included; writing, revising and publishing them.
+  Withdrawing an item (off every node) needs an admin, as in the API.
+- Other nodes never reach these pages: they get the items over the bus.
+
+An item page shows the item in the reader's language when a translation exists
+(``reading_languages``), with a switch listing the original and every translation, and
+puts another node's HTML through ``safe_html`` again before showing it. The console's
+form is validated with ``NewsItemDraft``, the API's model, so both refuse the same input
+with the same reason, beside its field.
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the route annotations.
+import contextlib
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any
+
+from babel import Locale, UnknownLocaleError
+from fastapi import APIRouter, Depends, Query, Request, Response
+from markupsafe import Markup
+from starlette.datastructures import FormData
+
+from services.news import handlers
+from services.news.api import checked_language, news_filter
+from services.news.domain import (
+    Category,
+    ItemStatus,
+    NewsItem,
+    NewsItemDraft,
+    funding_open,
+    reading,
+)
+from services.news.sanitise import safe_html
+from services.news.store import NewsFilter, NewsUnitOfWork
+from shared.auth import Role
+from shared.contracts.base import Visibility
+from shared.contracts.news import NewsItemState
+from shared.errors import DomainError
+from shared.service import ServiceKit
+from shared.store import Document
+from shared.web.forms import domain_errors, optional, split_list, submit, text
+from shared.web.i18n import LANGUAGES, N_, accepted_languages
+from shared.web.layer import LANG_COOKIE, WebLayer
+from shared.web.session import Session
+
+Kit = ServiceKit[NewsUnitOfWork]
+Move = Callable[[str, NewsUnitOfWork], Awaitable[NewsItem]]  # publish, withdraw
+PAGE_SIZE = 20
+FUNDING_LIMIT = 500  # funding calls read at once: open ones first, then closed ones
+CLOSED_SHOWN = 20  # the most recently closed calls shown below the open ones
+
+CATEGORY_LABELS = {
+    Category.NETWORK_NEWS: N_("Network news"),
+    Category.MEMBER_NEWS: N_("Member news"),
+    Category.POLICY_UPDATE: N_("Policy update"),
+    Category.FUNDING_OPPORTUNITY: N_("Funding opportunity"),
+    Category.BEST_PRACTICE: N_("Best practice"),
+    Category.EVENT_REPORT: N_("Event report"),
+    Category.POSITION_PAPER: N_("Position paper"),
+}
+STATUS_LABELS = {ItemStatus.DRAFT: N_("Draft"), ItemStatus.PUBLISHED: N_("Published")}
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: N_("Public"),
+    Visibility.ALLIANCE: N_("Alliance"),
+    Visibility.NODE: N_("This network only"),
+}
+FILTERS = ("category", "network", "country", "language", "tag", "from", "to")
+FORM_FIELDS = (
+    *("category", "language", "title", "summary", "body", "image.url", "image.alt"),
+    *("cluster", "about_networks", "tags", "visibility"),
+    *("funding.deadline", "funding.programme", "funding.url"),
+)
+
+
+def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
+    """/news, /news/funding, /news/{origin}/{id}, /console/news…"""
+    pages = APIRouter(include_in_schema=False)
+    Staff = Annotated[Session, Depends(web.staff())]
+    Admin = Annotated[Session, Depends(web.staff(Role.ADMIN))]
+
+    def labels(request: Request) -> dict[str, Any]:
+        """The enums' names in the page's language, for options and badges."""
+        gettext = web.language(request).gettext
+        return {
+            "category_options": [(c.value, gettext(label)) for c, label in CATEGORY_LABELS.items()],
+            "visibility_options": [
+                (v.value, gettext(label)) for v, label in VISIBILITY_LABELS.items()
+            ],
+            "labels": {
+                **{c.value: gettext(label) for c, label in CATEGORY_LABELS.items()},
+                **{s.value: gettext(label) for s, label in STATUS_LABELS.items()},
+                **{v.value: gettext(label) for v, label in VISIBILITY_LABELS.items()},
+            },
+            "own_node": kit.identity.node,
+            "own_name": kit.identity.name,
+        }
+
+    # -- public news ----------------------------------------------------------------------
+    @pages.get("/news")
+    async def news_list(
+        request: Request,
+        category: str = Query("", max_length=40),
+        network: str = Query("", max_length=80),
+        country: str = Query("", max_length=2),
+        language: str = Query("", max_length=35),
+        tag: str = Query("", max_length=80),
+        start: str = Query("", alias="from", max_length=10),
+        end: str = Query("", alias="to", max_length=10),
+        after: str = Query("", max_length=200),
+    ) -> Response:
+        """The alliance's public news, newest first, filtered like the API's list."""
+        values = dict(
+            zip(FILTERS, (category, network, country, language, tag, start, end), strict=True)
+        )
+        errors: dict[str, str] = {}
+        found: list[Document] = []
+        following = None
+        try:
+            filters = public_filter(values)
+        except DomainError as exc:
+            errors = domain_errors(exc)
+        else:
+            found, following = await kit.reads().news.page(filters, after or None, PAGE_SIZE)
+        wanted = reading_languages(request, web)
+        return web.render(
+            request,
+            "news/list.html",
+            {
+                **labels(request),
+                "items": [entry(doc, wanted) for doc in found],
+                "next": following,
+                "filters": values,
+                "errors": errors,
+                "first_page": not after,
+            },
+            status=422 if errors else 200,
+        )
+
+    @pages.get("/news/funding")
+    async def funding(request: Request) -> Response:
+        """Funding calls by deadline: the open ones first (nearest deadline first), then
+        the most recently closed ones, marked closed."""
+        docs = await kit.reads().news.by_deadline(NewsFilter(), FUNDING_LIMIT)
+        wanted = reading_languages(request, web)
+        calls = [entry(doc, wanted) for doc in docs]
+        open_calls = [c for c in calls if c["open"] is not False]
+        closed = [c for c in calls if c["open"] is False]
+        closed.reverse()  # the most recently closed first
+        return web.render(
+            request,
+            "news/funding.html",
+            {
+                **labels(request),
+                "open_calls": open_calls,
+                "closed_calls": closed[:CLOSED_SHOWN],
+            },
+        )
+
+    @pages.get("/news/{origin}/{item_id}")
+    async def item_page(request: Request, origin: str, item_id: str) -> Response:
+        """One public item, in the reader's language when a translation exists."""
+        doc = await kit.reads().news.one(origin, item_id, public_only=True)
+        if doc is None:
+            raise handlers.not_found(item_id)
+        checked_language(request.query_params.get("lang") or None, "lang")  # else a 422
+        item = entry(doc, reading_languages(request, web))
+        interface = web.language(request).code
+        return web.render(
+            request,
+            "news/item.html",
+            {
+                **labels(request),
+                "item": item,
+                "body": Markup(safe_html(item["reading"].body)),  # sanitised just now
+                "versions": versions(item, interface),
+                "original_name": language_name(item["language"], interface),
+            },
+        )
+
+    # -- console ----------------------------------------------------------------------
+    @pages.get("/console/news")
+    async def console_news(
+        request: Request, session: Staff, after: str = Query("", max_length=80)
+    ) -> Response:
+        """This network's own items, drafts included, with their status."""
+        found, following = await kit.reads().items.page(
+            {"deleted": False}, after or None, PAGE_SIZE
+        )
+        return web.render(
+            request,
+            "news/console_list.html",
+            {**labels(request), "items": found, "next": following},
+        )
+
+    @pages.get("/console/news/new")
+    async def new_item(request: Request, session: Staff) -> Response:
+        values = {
+            "category": Category.NETWORK_NEWS.value,
+            "visibility": Visibility.PUBLIC.value,
+            "language": web.language(request).code,
+        }
+        return render_form(request, session, values, {}, None)
+
+    @pages.post("/console/news/new")
+    async def create_item(request: Request, session: Staff) -> Response:
+        values = await posted(request)
+        removed: list[str] = []
+
+        async def change(draft: NewsItemDraft) -> NewsItem:
+            item, dropped = await kit.transaction(
+                lambda uow: handlers.write_item(draft, uow, kit.identity)
+            )
+            removed.extend(dropped)
+            return item
+
+        return await save(request, session, values, None, change, removed)
+
+    @pages.get("/console/news/{item_id}")
+    async def edit_item(request: Request, item_id: str, session: Staff) -> Response:
+        item = await handlers.existing_item(item_id, kit.reads())
+        return render_form(request, session, item_values(item), {}, item)
+
+    @pages.post("/console/news/{item_id}")
+    async def revise_item(request: Request, item_id: str, session: Staff) -> Response:
+        values = await posted(request)
+        item = await handlers.existing_item(item_id, kit.reads())
+        removed: list[str] = []
+
+        async def change(draft: NewsItemDraft) -> NewsItem:
+            revised, dropped = await kit.transaction(
+                lambda uow: handlers.revise_item(item_id, draft, uow)
+            )
+            removed.extend(dropped)
+            return revised
+
+        return await save(request, session, values, item, change, removed)
+
+    @pages.post("/console/news/{item_id}/publish")
+    async def publish(request: Request, item_id: str, session: Staff) -> Response:
+        """Publish; a refusal (already published) is shown on the form, not a 500."""
+        return await move(request, session, item_id, handlers.publish_item, N_("Published: %s"))
+
+    @pages.post("/console/news/{item_id}/withdraw")
+    async def withdraw(request: Request, item_id: str, session: Admin) -> Response:
+        """Off every node (admin only, as in the API)."""
+        return await move(request, session, item_id, handlers.withdraw_item, N_("Withdrawn: %s"))
+
+    # -- console helpers ----------------------------------------------------------------
+    async def posted(request: Request) -> dict[str, str]:
+        form = await request.form()
+        web.check_form(request, _str(form.get("csrf")))
+        return form_values(form)
+
+    async def save(
+        request: Request,
+        session: Session,
+        values: dict[str, str],
+        item: NewsItem | None,
+        change: Callable[[NewsItemDraft], Awaitable[NewsItem]],
+        removed: list[str],
+    ) -> Response:
+        """Validate with the API's model, make the change, and say what happened: the
+        errors beside their fields, or the item's page with what sanitising removed."""
+        current = item.model_dump(mode="json") if item else {}
+        draft, errors = await submit(NewsItemDraft, draft_body(values, current), change)
+        if draft is None:
+            return render_form(request, session, values, _on_fields(errors), item, 422)
+        gettext = web.language(request).gettext
+        notice = gettext(N_("Saved: %s")) % draft.title
+        if removed:
+            notice += " " + gettext(N_("The body was stored without: %s")) % ", ".join(removed)
+        target = f"/console/news/{item.id}" if item else "/console/news"
+        return web.redirect(target, notice=notice)
+
+    async def move(
+        request: Request, session: Session, item_id: str, handler: Move, done: str
+    ) -> Response:
+        form = await request.form()
+        web.check_form(request, _str(form.get("csrf")))
+        try:
+            item = await kit.transaction(lambda uow: handler(item_id, uow))
+        except DomainError as exc:
+            if exc.status != 422:
+                raise
+            item = await handlers.existing_item(item_id, kit.reads())
+            errors = domain_errors(exc)
+            return render_form(request, session, item_values(item), errors, item, 422)
+        notice = web.language(request).gettext(done) % item.title
+        target = "/console/news" if item.deleted else f"/console/news/{item_id}"
+        return web.redirect(target, notice=notice)
+
+    def render_form(
+        request: Request,
+        session: Session,
+        values: dict[str, Any],
+        errors: dict[str, str],
+        item: NewsItem | None,
+        status: int = 200,
+    ) -> Response:
+        return web.render(
+            request,
+            "news/console_form.html",
+            {
+                **labels(request),
+                "values": values,
+                "errors": errors,
+                "item": item,
+                "may_withdraw": session.allows(Role.ADMIN),
+            },
+            status=status,
+        )
+
+    return pages
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def reading_languages(request: Request, web: WebLayer) -> list[str]:
+    """The languages a reader wants an item in, best first: the switch's ``?lang=``
+    (any BCP 47 tag), the interface language the reader chose (the switcher's cookie),
+    Accept-Language, then the page's interface language."""
+    wanted: list[str] = []
+    chosen = request.query_params.get("lang", "")
+    if chosen:
+        with contextlib.suppress(DomainError):  # the item page refuses it with a 422
+            wanted.append(checked_language(chosen, "lang") or "")
+    cookie = request.cookies.get(LANG_COOKIE, "")
+    if cookie in LANGUAGES:
+        wanted.append(cookie)
+    wanted += accepted_languages(request.headers.get("accept-language", ""))
+    wanted.append(web.language(request).code)
+    return list(dict.fromkeys(tag for tag in wanted if tag))
+
+
+def entry(doc: Document, wanted: list[str]) -> dict[str, Any]:
+    """An item of the news for a page: its state, its owner, its text in the reader's
+    language (``reading``), and whether its funding call is still open."""
+    state = NewsItemState.model_validate(doc["data"])
+    data = doc["data"]
+    return {
+        **data,
+        "origin": doc["origin"],
+        "reading": reading(state, wanted),
+        "open": funding_open(state.funding, date.today()) if state.funding else None,
+        "deadline": date.fromisoformat(state.funding.deadline) if state.funding else None,
+        "images": [i for i in data.get("images", []) if is_http(i.get("url", ""))],
+    }
+
+
+def versions(item: dict[str, Any], interface: str) -> list[dict[str, Any]]:
+    """The switch: the original, then each translation, named in the page's language."""
+    shown = item["reading"].language
+    tags = [item["language"], *(t["language"] for t in item.get("translations", []))]
+    return [
+        {
+            "tag": tag,
+            "name": language_name(tag, interface),
+            "original": index == 0,
+            "current": tag == shown,
+        }
+        for index, tag in enumerate(tags)
+    ]
+
+
+def language_name(tag: str, interface: str) -> str:
+    """``ro`` as "Romanian" (or "roumain" for a French page); the tag if CLDR has none."""
+    try:
+        name = Locale.parse(tag, sep="-").get_display_name(Locale.parse(interface))
+    except (ValueError, UnknownLocaleError):
+        return tag
+    return name or tag
+
+
+def is_http(url: str) -> bool:
+    """Only http(s) URLs from another node are linked or shown (never ``javascript:``)."""
+    return url.lower().startswith(("https://", "http://"))
+
+
+# -- filters --------------------------------------------------------------------------------
+
+
+def public_filter(values: dict[str, str]) -> NewsFilter:
+    """The public list's filters from the page's query; a bad one names its field."""
+    category = None
+    if values["category"]:
+        try:
+            category = Category(values["category"])
+        except ValueError:
+            raise DomainError("unknown category", "category") from None
+    return news_filter(
+        None,
+        category,
+        values["network"] or None,
+        values["country"] or None,
+        values["language"] or None,
+        values["tag"] or None,
+        _day(values["from"], "from"),
+        _day(values["to"], "to"),
+    )
+
+
+def _day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("give a date as YYYY-MM-DD", field) from None
+
+
+# -- the console's form ---------------------------------------------------------------------
+
+
+def form_values(form: FormData) -> dict[str, str]:
+    """The form as typed, flat (what the page shows back beside the errors)."""
+    return {name: text(form, name) for name in FORM_FIELDS}
+
+
+def draft_body(values: dict[str, str], current: dict[str, Any]) -> dict[str, Any]:
+    """A ``NewsItemDraft`` body from the flat form. The form edits the first image;
+    further images (written through the API) are kept from the current item. Funding is
+    sent when any of its fields is filled, so an empty block on a funding opportunity is
+    the API's own refusal, and a filled one on another category too."""
+    images = current.get("images", [])[1:]
+    if values["image.url"]:
+        images = [{"url": values["image.url"], "alt": values["image.alt"]}, *images]
+    funding_fields = ("funding.deadline", "funding.programme", "funding.url")
+    funding = None
+    if any(values[name] for name in funding_fields):
+        funding = {name.split(".", 1)[1]: values[name] or None for name in funding_fields}
+    return {
+        "category": values["category"],
+        "language": values["language"],
+        "title": values["title"],
+        "summary": values["summary"],
+        "body": values["body"],
+        "images": images,
+        "cluster": optional(values, "cluster"),
+        "about_networks": split_list(values["about_networks"]),
+        "funding": funding,
+        "tags": split_list(values["tags"]),
+        "visibility": values["visibility"],
+    }
+
+
+def item_values(item: NewsItem) -> dict[str, str]:
+    """An item as the form's flat values."""
+    data = item.model_dump(mode="json")
+    image = (data.get("images") or [{}])[0]
+    funding = data.get("funding") or {}
+    return {
+        **{name: data.get(name) or "" for name in ("category", "language", "title", "summary")},
+        "body": item.body,
+        "image.url": image.get("url", ""),
+        "image.alt": image.get("alt", ""),
+        "cluster": item.cluster or "",
+        "about_networks": ", ".join(item.about_networks),
+        "tags": ", ".join(item.tags),
+        "visibility": data["visibility"],
+        **{f"funding.{name}": funding.get(name, "") for name in ("deadline", "programme", "url")},
+    }
+
+
+def _on_fields(errors: dict[str, str]) -> dict[str, str]:
+    """Errors keyed by the form's fields: the first image's go to its two inputs, a list's
+    items to the list's one field."""
+    shown: dict[str, str] = {}
+    for name, reason in errors.items():
+        base = name.replace("images.0.", "image.")
+        if base.startswith(("tags.", "about_networks.", "images.")):
+            base = base.split(".", 1)[0]
+        shown.setdefault(base, reason)
+    return shown
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
