@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from services.news import sample_data
 from services.news.api import news_api
 from services.news.pages import news_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
-from shared.service import ServiceDeclaration
+from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
 
@@ -30,4 +31,5 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
             NavLink(N_("News"), "/console/news", Area.CONSOLE, order=30),
         ),
         package="services.news",
+        sample=SampleData(seed=sample_data.seed, held=sample_data.held),
     )
