@@ -24,6 +24,7 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(news_api,),
+        # news_pages last: its /news/{origin}/{id} matches any two segments under /news
         pages=(news_pages,),
         navigation=(
             NavLink(N_("News"), "/news", order=30),

@@ -21,7 +21,7 @@ with the same reason, beside its field.
 # No ``from __future__ import annotations``: FastAPI reads the route annotations.
 import contextlib
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from babel import Locale, UnknownLocaleError
@@ -181,7 +181,7 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 **labels(request),
                 "item": item,
                 "body": Markup(safe_html(item["reading"].body)),  # sanitised just now
-                "versions": versions(item, interface),
+                "versions": versions(item),
                 "original_name": language_name(item["language"], interface),
             },
         )
@@ -353,18 +353,20 @@ def entry(doc: Document, wanted: list[str]) -> dict[str, Any]:
         "reading": reading(state, wanted),
         "open": funding_open(state.funding, date.today()) if state.funding else None,
         "deadline": date.fromisoformat(state.funding.deadline) if state.funding else None,
+        "day": _instant(state.published_at or state.updated_at).date(),
         "images": [i for i in data.get("images", []) if is_http(i.get("url", ""))],
     }
 
 
-def versions(item: dict[str, Any], interface: str) -> list[dict[str, Any]]:
-    """The switch: the original, then each translation, named in the page's language."""
+def versions(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The switch: the original, then each translation, each named in its own language
+    ("română", "français"), as a reader looks for the language they read."""
     shown = item["reading"].language
     tags = [item["language"], *(t["language"] for t in item.get("translations", []))]
     return [
         {
             "tag": tag,
-            "name": language_name(tag, interface),
+            "name": language_name(tag, tag),
             "original": index == 0,
             "current": tag == shown,
         }
@@ -372,10 +374,11 @@ def versions(item: dict[str, Any], interface: str) -> list[dict[str, Any]]:
     ]
 
 
-def language_name(tag: str, interface: str) -> str:
-    """``ro`` as "Romanian" (or "roumain" for a French page); the tag if CLDR has none."""
+def language_name(tag: str, in_language: str) -> str:
+    """``ro`` as "Romanian" (in ``in_language`` ``en``; "roumain" in ``fr``); the tag if
+    CLDR has no name for it."""
     try:
-        name = Locale.parse(tag, sep="-").get_display_name(Locale.parse(interface))
+        name = Locale.parse(tag, sep="-").get_display_name(Locale.parse(in_language, sep="-"))
     except (ValueError, UnknownLocaleError):
         return tag
     return name or tag
@@ -407,6 +410,11 @@ def public_filter(values: dict[str, str]) -> NewsFilter:
         _day(values["from"], "from"),
         _day(values["to"], "to"),
     )
+
+
+def _instant(moment: str) -> datetime:
+    """An RFC 3339 instant of the wire (``…Z``) as an aware datetime."""
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def _day(value: str, field: str) -> date | None:

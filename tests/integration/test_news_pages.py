@@ -126,6 +126,7 @@ async def test_the_item_page_is_in_the_readers_language_with_the_original_a_clic
     assert "Dix clusters ont exposé." in text and "Zece clustere" not in text
     assert "fr-franceclusters" in text and "roumain" in text  # translated from, by
     assert 'href="?lang=ro"' in text and 'hreflang="ro"' in text  # the original, a click away
+    assert 'lang="ro">română</a>' in text and 'lang="fr">français</strong>' in text  # the switch
     assert 'alt="Standul comun"' in text and "<script" not in text.split("<main", 1)[1]
 
     original = await node.client.get(
