@@ -30,7 +30,7 @@ from markupsafe import Markup
 from starlette.datastructures import FormData
 
 from services.news import handlers
-from services.news.api import checked_language, news_filter
+from services.news.api import checked_language, news_filter, published_counter
 from services.news.domain import (
     Category,
     ItemStatus,
@@ -86,6 +86,7 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
     pages = APIRouter(include_in_schema=False)
     Staff = Annotated[Session, Depends(web.staff())]
     Admin = Annotated[Session, Depends(web.staff(Role.ADMIN))]
+    published = published_counter(kit)
 
     def labels(request: Request) -> dict[str, Any]:
         """The enums' names in the page's language, for options and badges."""
@@ -246,8 +247,14 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
 
     @pages.post("/console/news/{item_id}/publish")
     async def publish(request: Request, item_id: str, session: Staff) -> Response:
-        """Publish; a refusal (already published) is shown on the form, not a 500."""
-        return await move(request, session, item_id, handlers.publish_item, N_("Published: %s"))
+        """Publish (counted like the API's); a refusal (already published) is shown on the
+        form, not a 500."""
+        return await move(
+            request, session, item_id, handlers.publish_item, N_("Published: %s"), count
+        )
+
+    def count(item: NewsItem) -> None:
+        published.labels(item.category.value).inc()
 
     @pages.post("/console/news/{item_id}/withdraw")
     async def withdraw(request: Request, item_id: str, session: Admin) -> Response:
@@ -282,8 +289,14 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
         return web.redirect(target, notice=notice)
 
     async def move(
-        request: Request, session: Session, item_id: str, handler: Move, done: str
+        request: Request,
+        session: Session,
+        item_id: str,
+        handler: Move,
+        done: str,
+        then: Callable[[NewsItem], None] | None = None,
     ) -> Response:
+        """A status change from the console's buttons; ``then`` runs once it committed."""
         form = await request.form()
         web.check_form(request, _str(form.get("csrf")))
         try:
@@ -294,6 +307,8 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
             item = await handlers.existing_item(item_id, kit.reads())
             errors = domain_errors(exc)
             return render_form(request, session, item_values(item), errors, item, 422)
+        if then is not None:
+            then(item)
         notice = web.language(request).gettext(done) % item.title
         target = "/console/news" if item.deleted else f"/console/news/{item_id}"
         return web.redirect(target, notice=notice)

@@ -22,7 +22,7 @@ from shared.replicas import replica_key
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_pages import HTML, csrf_of
-from tests.integration.test_news_api import ITEMS, item_payload, shown, write
+from tests.integration.test_news_api import ITEMS, _published, item_payload, shown, write
 
 FUNDING = {"programme": "Horizon Europe", "url": "https://calls.example.eu/cl"}
 
@@ -233,8 +233,10 @@ async def test_the_form_refuses_what_the_api_refuses_beside_the_field(
     edit = f"/console/news/{found.group(1)}"
     assert (await client.get(edit, headers=HTML)).text.count('value="' + deadline + '"') == 1
 
+    counted = await _published(node, "funding_opportunity")
     published = await client.post(f"{edit}/publish", data={"csrf": csrf})
     assert published.status_code == 303
+    assert await _published(node, "funding_opportunity") == counted + 1  # as the API counts
     after = (await client.get(published.headers["location"], headers=HTML)).text
     assert "Published: Apel" in after and "/publish" not in after
     stored = await node.client.get(
