@@ -43,7 +43,7 @@ from services.news.sanitise import safe_html
 from services.news.store import NewsFilter, NewsUnitOfWork
 from shared.auth import Role
 from shared.contracts.base import Visibility
-from shared.contracts.news import NewsItemState
+from shared.contracts.news import Funding, NewsItemState
 from shared.errors import DomainError
 from shared.service import ServiceKit
 from shared.store import Document
@@ -362,15 +362,25 @@ def entry(doc: Document, wanted: list[str]) -> dict[str, Any]:
     language (``reading``), and whether its funding call is still open."""
     state = NewsItemState.model_validate(doc["data"])
     data = doc["data"]
+    deadline = _deadline(state.funding)
     return {
         **data,
         "origin": doc["origin"],
         "reading": reading(state, wanted),
-        "open": funding_open(state.funding, date.today()) if state.funding else None,
-        "deadline": date.fromisoformat(state.funding.deadline) if state.funding else None,
+        "open": funding_open(state.funding, date.today()) if deadline else None,
+        "deadline": deadline,
         "day": _instant(state.published_at or state.updated_at).date(),
         "images": [i for i in data.get("images", []) if is_http(i.get("url", ""))],
     }
+
+
+def _deadline(funding: Funding | None) -> date | None:
+    """A call's deadline; None for a date another node wrote wrong (the page shows the
+    rest rather than failing for every reader)."""
+    try:
+        return date.fromisoformat(funding.deadline) if funding else None
+    except ValueError:
+        return None
 
 
 def versions(item: dict[str, Any]) -> list[dict[str, Any]]:

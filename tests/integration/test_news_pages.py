@@ -89,7 +89,9 @@ async def test_the_list_shows_public_news_only_and_filters_it(node: NodeUnderTes
     assert "Clusterele la Hanovra" not in await titles(**{"from": tomorrow})
     assert "Clusterele la Hanovra" in await titles(to=tomorrow)
 
-    for query, field in (({"from": "soon"}, "from"), ({"category": "gossip"}, "category")):
+    bad = ({"from": "soon"}, {"category": "gossip"}, {"language": "qq-zz-1"})
+    for query in bad:
+        (field,) = query
         wrong = await node.client.get("/news", params=query, headers=HTML)
         assert wrong.status_code == 422 and f'id="e-{field}"' in wrong.text
 
@@ -151,6 +153,27 @@ async def test_a_script_a_replica_carries_is_not_shown(node: NodeUnderTest) -> N
     page = await node.client.get(page_of(node, item), headers=HTML)
     main = page.text.split("<main", 1)[1]
     assert "<p>Text</p>" in main and "<script" not in main and "onerror" not in main
+
+
+async def test_a_funding_deadline_written_wrong_elsewhere_does_not_break_the_pages(
+    node: NodeUnderTest,
+) -> None:
+    deadline = (date.today() + timedelta(days=9)).isoformat()
+    item = await write(
+        node,
+        title="Apel",
+        category="funding_opportunity",
+        funding={**FUNDING, "deadline": deadline},
+    )
+    await public_news(node, "Apel")
+    news = node.kit("news").reads().collection(NEWS)
+    await news.update_one(
+        {"_id": replica_key(node.identity.node, item["id"])},
+        {"$set": {"data.funding.deadline": "soon"}},
+    )
+    for path in ("/news", "/news/funding", page_of(node, item)):
+        answer = await node.client.get(path, headers=HTML)
+        assert answer.status_code == 200 and "Apel" in answer.text, path
 
 
 async def test_funding_calls_come_by_deadline_open_ones_first(node: NodeUnderTest) -> None:
