@@ -367,7 +367,7 @@ def entry(doc: Document, wanted: list[str]) -> dict[str, Any]:
         **data,
         "origin": doc["origin"],
         "reading": reading(state, wanted),
-        "open": funding_open(state.funding, date.today()) if deadline else None,
+        "open": funding_open(state.funding, date.today()) if state.funding and deadline else None,
         "deadline": deadline,
         "day": _instant(state.published_at or state.updated_at).date(),
         "images": [i for i in data.get("images", []) if is_http(i.get("url", ""))],
