@@ -17,6 +17,7 @@ from httpx import ASGITransport, AsyncClient
 
 from services.news import handlers
 from services.news.domain import TranslationDraft
+from services.news.pages import PAGE_SIZE
 from services.news.store import NEWS
 from shared.replicas import replica_key
 from tests.conftest import NodeUnderTest
@@ -298,3 +299,20 @@ async def test_the_console_is_for_staff_and_withdrawing_for_admins(node: NodeUnd
         return (await anonymous.get(page_of(node, item), headers=HTML)).status_code == 404
 
     await eventually(gone)
+
+
+async def test_the_list_is_paged(node: NodeUnderTest) -> None:
+    titles = [f"Știrea {number:02d}" for number in range(PAGE_SIZE + 1)]
+    for title in titles:
+        await write(node, title=title)
+    await shown(node, lambda ids: len(ids) == len(titles))
+
+    first = (await node.client.get("/news", headers=HTML)).text
+    following = re.search(r'href="([^"]+)" rel="next"', first)
+    assert following, first
+    second = (await node.client.get(following.group(1).replace("&amp;", "&"), headers=HTML)).text
+    on_first = {title for title in titles if f">{title}</a>" in first}
+    on_second = {title for title in titles if f">{title}</a>" in second}
+    assert len(on_first) == PAGE_SIZE and on_first | on_second == set(titles)
+    assert not on_first & on_second
+    assert 'rel="next"' not in second and "First page" in second
