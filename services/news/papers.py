@@ -31,12 +31,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from services.news import paper_signatures
+from services.news.domain import Body, LanguageTag, Title
 from shared.aggregate import Aggregate
 from shared.contracts.news_papers import PositionPaperPublished, Signature
 from shared.errors import DomainError, Duplicate
@@ -45,35 +45,8 @@ MAX_TEXT = 15_000  # characters: the paper, its signatures and the envelope stay
 MAX_COSIGNERS = 30
 
 
-def _refuse_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def canonical_language(value: str) -> str:
-    """A BCP 47 tag the node knows (``ro``, ``pt-BR``), in its canonical case."""
-    try:
-        locale = Locale.parse(value.strip().replace("-", "_"))
-    except (ValueError, UnknownLocaleError, TypeError):
-        raise ValueError(f"{value[:40]!r} is not a known BCP 47 language tag") from None
-    return str(locale).replace("_", "-")
-
-
-Language = Annotated[
-    str,
-    StringConstraints(strict=True, min_length=2, max_length=35),
-    AfterValidator(canonical_language),
-]
-Title = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=300),
-]
-Text = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
+PaperText = Annotated[
+    Body, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
 ]
 
 
@@ -83,8 +56,8 @@ class PaperDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
-    text: Text
-    language: Language
+    text: PaperText
+    language: LanguageTag
 
 
 class PaperStatus(StrEnum):

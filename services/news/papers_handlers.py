@@ -30,7 +30,7 @@ from shared.contracts.news_papers import (
     PaperSigned,
     Signature,
 )
-from shared.direct import DirectDelivery
+from shared.direct import DirectDelivery, DirectHandler
 from shared.errors import Duplicate, NotFound
 from shared.identity import NodeIdentity
 from shared.ids import new_id
@@ -298,7 +298,7 @@ async def decline_paper(uow: UnitOfWork, origin: str, paper_id: str, digest: str
     return {**found, **change}
 
 
-DIRECT_HANDLERS = {
+DIRECT_HANDLERS: dict[type[Message], DirectHandler] = {
     PaperInvited: on_paper_invited,
     PaperSigned: on_paper_signed,
     PaperDeclined: on_paper_declined,
