@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.news import papers_handlers, papers_store
+from services.news import papers_handlers, papers_sample, papers_store
 from services.news.api import news_api
 from services.news.papers_routes import papers_api, papers_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
@@ -10,7 +10,7 @@ from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
 from shared.contracts import news_papers
 from shared.contracts.direct import DirectCatalogue
-from shared.service import ServiceDeclaration
+from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
 
@@ -36,4 +36,10 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         messages=DirectCatalogue(contract.SERVICE, {**news_papers.DIRECT}),
         direct={**papers_handlers.DIRECT_HANDLERS},
         package="services.news",
+        # the demo's co-signed position paper (to be joined with the items' sample data)
+        sample=SampleData(
+            seed=papers_sample.seed,
+            held=papers_sample.held,
+            with_partners=papers_sample.with_partners,
+        ),
     )

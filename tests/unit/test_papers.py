@@ -201,3 +201,12 @@ def test_a_draft_refuses_bad_input_naming_the_field(field: str, value: str) -> N
     with pytest.raises(ValidationError) as refused:
         draft(**{field: value})
     assert refused.value.errors()[0]["loc"] == (field,)
+
+
+def test_the_demo_paper_is_a_valid_draft_owned_by_a_founding_network() -> None:
+    from services.news import papers_sample
+
+    made = draft(title=papers_sample.TITLE, text=papers_sample.TEXT)
+    assert "internationalisation" in made.title and made.text == papers_sample.TEXT
+    assert papers_sample.OWNER not in papers_sample.CO_SIGNERS
+    assert len(papers_sample.CO_SIGNERS) == 2
