@@ -249,3 +249,50 @@ async def test_an_invited_node_signs_only_the_text_it_holds_with_its_own_key(
         headers=HTML,
     )
     assert signed.status_code in (302, 303), signed.text
+
+
+async def test_the_owners_console_drafts_invites_and_refuses_bad_input_beside_the_field(
+    node: NodeUnderTest, fr: NodeIdentity
+) -> None:
+    node.keyring.admit("fr", fr.public_key)
+    client = node.client
+    signed_out = await client.get("/console/papers", headers=HTML)
+    assert signed_out.status_code in (302, 303, 307)
+    assert "/console/sign-in" in signed_out.headers["location"]
+
+    console = await signed_in(node)
+    csrf = await csrf_of(console, "/console/papers")
+    wrong = await console.post(
+        "/console/papers",
+        data={"csrf": csrf, "title": "Joint paper", "text": "Our text.", "language": "xx-yy"},
+        headers=HTML,
+    )
+    assert wrong.status_code == 422 and 'id="e-language"' in wrong.text
+    assert 'value="Joint paper"' in wrong.text  # what was typed is kept
+    forged = await console.post("/console/papers", data={**DRAFT, "csrf": "nope"}, headers=HTML)
+    assert forged.status_code == 403
+
+    made = await console.post("/console/papers", data={**DRAFT, "csrf": csrf}, headers=HTML)
+    assert made.status_code == 303, made.text
+    page_url = made.headers["location"].split("?")[0]
+    paper_id = page_url.rsplit("/", 1)[1]
+    # a draft is the owner's only: the public neither lists nor reads it
+    assert (await client.get("/api/news/papers")).json()["items"] == []
+    ro = node.identity.node
+    assert_problem(await client.get(f"/api/news/papers/{ro}/{paper_id}"), 404, "id")
+
+    page = await console.get(page_url, headers=HTML)
+    digest = ps.paper_hash(paper_id, ro, "en", DRAFT["title"], DRAFT["text"])
+    assert page.status_code == 200 and digest in page.text
+    stranger = await console.post(
+        f"{page_url}/invite", data={"csrf": csrf, "cosigners": "fr, de"}, headers=HTML
+    )
+    assert stranger.status_code == 422 and 'id="e-cosigners"' in stranger.text
+    invited = await console.post(
+        f"{page_url}/invite", data={"csrf": csrf, "cosigners": "fr"}, headers=HTML
+    )
+    assert invited.status_code == 303, invited.text
+    alone = await console.post(f"{page_url}/publish", data={"csrf": csrf}, headers=HTML)
+    assert alone.status_code == 422 and "at least one co-signature" in alone.text
+    assert "fr" in (await console.get(page_url, headers=HTML)).text
+    assert [e.type.rsplit(".", 1)[1] for e in await sent_to(node, "fr")] == ["paper-invited"]
