@@ -139,3 +139,11 @@ def test_a_paper_signature_is_not_a_signature_of_the_bare_hash() -> None:
     digest = ps.paper_hash("a", "b", "ro", "t", "x")
     bare = RO.sign(digest.encode())
     assert not ps.verifies(RO.public_key_b64, digest, bare)
+
+
+def test_the_key_ring_gives_an_admitted_key_as_the_registry_writes_it() -> None:
+    from shared.envelope import KeyRing
+
+    ring = KeyRing({RO.node: RO.public_key})
+    assert ring.public_key(RO.node) == RO.public_key_b64
+    assert ring.public_key(FR.node) is None
