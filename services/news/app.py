@@ -35,6 +35,7 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         # messages between nodes: invitations to co-sign papers and the answers
         messages=DirectCatalogue(contract.SERVICE, {**news_papers.DIRECT}),
         direct={**papers_handlers.DIRECT_HANDLERS},
+        on_refused=papers_handlers.on_message_refused,
         package="services.news",
         # the demo's co-signed position paper (to be joined with the items' sample data)
         sample=SampleData(

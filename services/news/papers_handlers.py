@@ -23,6 +23,7 @@ from services.news import paper_signatures
 from services.news.papers import PaperDraft, PositionPaper, SignatureRefused, StaleText, rfc3339
 from services.news.papers_store import TO_SIGN, PaperRepository, invitation
 from shared.contracts.base import Event as Message
+from shared.contracts.direct import MessageRefused
 from shared.contracts.news_papers import (
     PaperDeclined,
     PaperInvited,
@@ -243,6 +244,26 @@ async def on_signature_refused(
         change["status"] = REFUSED
     await uow.collection(TO_SIGN).update_one(
         {"_id": found["_id"]}, {"$set": change}, session=uow.session
+    )
+
+
+async def on_message_refused(
+    kit: ServiceKit[Any], message: Message, delivery: DirectDelivery, uow: UnitOfWork
+) -> None:
+    """Signer side: the owner's node refused our answer unread (it cannot read it, or
+    runs no papers): the invitation shows it refused, with the kit's reason. Refusals of
+    the owner's own invitations are only logged and counted by the kit."""
+    assert isinstance(message, MessageRefused)
+    if not message.kind.endswith((".paper-signed", ".paper-declined")):
+        return
+    found = await invitation(uow, delivery.sender, message.about)
+    if found is None:
+        return
+    refusal = {"reason": message.reason, "detail": message.detail, "hash": found["hash"]}
+    await uow.collection(TO_SIGN).update_one(
+        {"_id": found["_id"]},
+        {"$set": {"status": REFUSED, "refusal": refusal}},
+        session=uow.session,
     )
 
 

@@ -21,6 +21,7 @@ import pytest
 from services.news import paper_signatures as ps
 from services.news.app import declare
 from shared.contracts.base import Event
+from shared.contracts.direct import MessageRefused
 from shared.contracts.news_papers import (
     PaperInvited,
     PaperSignatureRefused,
@@ -68,7 +69,11 @@ def news_kit(node: NodeUnderTest) -> ServiceKit[Any]:
 async def handle(node: NodeUnderTest, message: Event, sender: str) -> None:
     """What the kit does with an inbox message: the declared handler, in a transaction."""
     kit = news_kit(node)
-    handler = kit.declaration.direct[type(message)]
+    handler = (
+        kit.declaration.on_refused
+        if isinstance(message, MessageRefused)
+        else kit.declaration.direct[type(message)]
+    )
     delivery = DirectDelivery(sender, f"env-{uuid.uuid4().hex}", "2026-12-03T16:00:00Z")
     await kit.transaction(lambda uow: handler(kit, message, delivery, uow))
 
@@ -296,3 +301,33 @@ async def test_the_owners_console_drafts_invites_and_refuses_bad_input_beside_th
     assert alone.status_code == 422 and "at least one co-signature" in alone.text
     assert "fr" in (await console.get(page_url, headers=HTML)).text
     assert [e.type.rsplit(".", 1)[1] for e in await sent_to(node, "fr")] == ["paper-invited"]
+
+
+async def test_an_answer_the_owners_node_refused_unread_shows_refused_to_the_signer(
+    node: NodeUnderTest, fr: NodeIdentity
+) -> None:
+    node.keyring.admit("fr", fr.public_key)
+    digest = ps.paper_hash("fr-P2", "fr", "en", "T", "Text.")
+    invitation = PaperInvited(
+        id="fr-P2",
+        owner_name="France Clusters",
+        language="en",
+        title="T",
+        text="Text.",
+        hash=digest,
+        revision=1,
+        invited_at="2026-12-03T16:00:00Z",
+    )
+    await handle(node, invitation, "fr")
+    signed = await node.client.post(
+        f"{TO_SIGN}/fr/fr-P2/sign", json={"hash": digest}, headers=node.editor
+    )
+    assert signed.status_code == 200, signed.text
+    [letter] = await sent_to(node, "fr")
+    refusal = MessageRefused(
+        id=letter.id, about="fr-P2", kind=letter.type, reason="unknown_message", detail="no papers"
+    )
+    await handle(node, refusal, "fr")
+    [shown] = (await node.client.get(TO_SIGN, headers=node.editor)).json()["items"]
+    assert shown["status"] == "refused"
+    assert shown["refusal"] == {"reason": "unknown_message", "detail": "no papers", "hash": digest}
