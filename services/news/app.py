@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from services.news import sample_data
+from services.news import papers_handlers, papers_sample, papers_store, sample_data
 from services.news.api import news_api
 from services.news.pages import news_pages
+from services.news.papers_routes import papers_api, papers_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
+from shared.contracts import news_papers
+from shared.contracts.direct import DirectCatalogue
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -20,17 +23,32 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         description="the alliance's news: own items, partners' items, translations, feeds",
         unit_of_work=NewsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=COLLECTIONS,
-        migrations=MIGRATIONS,
-        replicas=REPLICAS,
-        routers=(news_api,),
+        collections=(*COLLECTIONS, *papers_store.COLLECTIONS),
+        migrations=(*MIGRATIONS, papers_store.create_indexes),
+        replicas=(*REPLICAS, papers_store.REPLICAS),
+        routers=(news_api, papers_api),
         # news_pages last: its /news/{origin}/{id} matches any two segments under /news
-        pages=(news_pages,),
+        pages=(papers_pages, news_pages),
         navigation=(
             NavLink(N_("News"), "/news", order=30),
             NavLink(N_("Funding"), "/news/funding", order=31),
             NavLink(N_("News"), "/console/news", Area.CONSOLE, order=30),
+            NavLink(N_("Position papers"), "/news/papers", order=32),
+            NavLink(N_("Our position papers"), "/console/papers", Area.CONSOLE, order=36),
+            NavLink(N_("Papers to co-sign"), "/console/papers-to-sign", Area.CONSOLE, order=37),
         ),
+        # messages between nodes: invitations to co-sign papers and the answers
+        messages=DirectCatalogue(contract.SERVICE, {**news_papers.DIRECT}),
+        direct={**papers_handlers.DIRECT_HANDLERS},
+        on_refused=papers_handlers.on_message_refused,
         package="services.news",
-        sample=SampleData(seed=sample_data.seed, held=sample_data.held),
+        # the demo: the items (sample_data), the co-signed position paper (papers_sample)
+        sample=sample_data.joined(
+            SampleData(seed=sample_data.seed, held=sample_data.held),
+            SampleData(
+                seed=papers_sample.seed,
+                held=papers_sample.held,
+                with_partners=papers_sample.with_partners,
+            ),
+        ),
     )
