@@ -232,6 +232,11 @@ async def test_the_form_refuses_what_the_api_refuses_beside_the_field(
     assert 'id="e-funding.deadline"' in no_deadline.text
     assert 'value="Apel: vouchere de inovare"' in no_deadline.text  # what was typed is kept
 
+    lists = {"image.url": "javascript:alert(1)", "about_networks": "fr-franceclusters, Nu!"}
+    bad_lists = await client.post("/console/news/new", data={**form(**lists), "csrf": csrf})
+    assert bad_lists.status_code == 422
+    assert 'id="e-image.url"' in bad_lists.text and 'id="e-about_networks"' in bad_lists.text
+
     empty = {"funding.programme": "", "funding.url": ""}
     no_funding = await client.post("/console/news/new", data={**form(**empty), "csrf": csrf})
     api = await node.client.post(
