@@ -27,7 +27,7 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         migrations=(*MIGRATIONS, papers_store.create_indexes),
         replicas=(*REPLICAS, papers_store.REPLICAS),
         routers=(news_api, papers_api),
-        # news_pages last: its /news/{origin}/{id} matches any two segments under /news
+        # news_pages last: /news/{origin}/{id} and /console/news/{id} match any segments
         pages=(papers_pages, news_pages),
         navigation=(
             NavLink(N_("News"), "/news", order=30),
