@@ -16,8 +16,9 @@ from typing import Any
 from httpx import ASGITransport, AsyncClient
 
 from services.news import handlers
+from services.news.app import declare
 from services.news.domain import TranslationDraft
-from services.news.pages import PAGE_SIZE
+from services.news.pages import PAGE_SIZE, news_pages
 from services.news.store import NEWS
 from shared.replicas import replica_key
 from tests.conftest import NodeUnderTest
@@ -321,3 +322,9 @@ async def test_the_list_is_paged(node: NodeUnderTest) -> None:
     assert len(on_first) == PAGE_SIZE and on_first | on_second == set(titles)
     assert not on_first & on_second
     assert 'rel="next"' not in second and "First page" in second
+
+
+def test_the_item_pages_come_after_every_other_news_page() -> None:
+    """/news/{origin}/{id} and /console/news/{id} match any segment: another slice's page
+    (/console/news/promise, /news/papers) declared after them would never be reached."""
+    assert declare().pages[-1] is news_pages
