@@ -210,25 +210,31 @@ def items(node: str, today: date) -> list[SampleItem]:
 
 
 def seed(client: SeedClient, node: str) -> int:
-    """Write (and publish) a node's demo items unless it holds items of its own already.
+    """Write (and publish) each of a node's demo items it does not hold yet (by title:
+    other parts of the demo write items too, and a demo started again adds nothing).
 
     Returns how many of them leave the node (published, not ``node``-only).
     """
-    own = [i for i in client.every(f"{ITEMS}?network={node}") if i["origin"] == node]
-    if not own:
-        for sample in items(node, date.today()):
+    own = {i["title"]: i for i in client.every(f"{ITEMS}?network={node}") if i["origin"] == node}
+    mine = []
+    for sample in items(node, date.today()):
+        written = own.get(sample.body["title"])
+        if written is None:
             written = client.call("POST", ITEMS, sample.body)
             if sample.publish:
                 written = client.call("POST", f"{ITEMS}/{written['id']}/publish")
-            own.append(written)
-    return sum(1 for i in own if i["status"] != "draft" and i.get("visibility") != "node")
+        mine.append(written)
+    return sum(1 for i in mine if i["status"] != "draft" and i.get("visibility") != "node")
 
 
 def held(client: SeedClient) -> dict[str, int]:
-    """Per origin, how many items the node's news holds (its own included)."""
+    """Per origin, how many of the demo's items the node's news holds (its own included;
+    items other parts of the demo write are theirs to count)."""
+    titles = {sample.body["title"] for node in NODES for sample in items(node, date.today())}
     counts: dict[str, int] = {}
     for item in client.every(ITEMS):
-        counts[item["origin"]] = counts.get(item["origin"], 0) + 1
+        if item["title"] in titles:
+            counts[item["origin"]] = counts.get(item["origin"], 0) + 1
     return counts
 
 
