@@ -96,6 +96,12 @@ def test_a_partner_networks_news_on_the_list_its_page_and_the_funding_calls(
     expect(page.get_by_role("link", name="export")).to_be_visible()
     check_page(page, "news-item")
 
+    page.get_by_label("Language").select_option("fr")  # the site's switcher
+    page.get_by_role("button", name="Change").click()
+    expect(page.get_by_role("link", name="Actualités de l'alliance")).to_be_visible()
+    expect(page.locator("article")).to_have_attribute("lang", "ro")  # no French text: the original
+    check_page(page)
+
 
 def test_staff_write_a_funding_call_fixing_its_deadline_beside_the_field(
     federation: Federation, page: Page
