@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from shared.contracts.base import Contract, Event, Visibility, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
+from shared.contracts.news_translations import TranslationRequestChanged, TranslationRequested
 
 SERVICE = "news"
 
@@ -111,6 +112,8 @@ CATALOGUE_TABLE: dict[type[Event], str] = {
     NewsItemPublished: "item.published",
     NewsItemRevised: "item.revised",
     NewsItemWithdrawn: "item.withdrawn",
+    TranslationRequested: "request.opened",  # shared/contracts/news_translations.py
+    TranslationRequestChanged: "request.changed",
 }
 """The news items' events; the other parts of the service (translation requests,
 digests, papers) add theirs to the catalogue in ``CATALOGUE`` below."""
