@@ -30,7 +30,16 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.news.domain import LanguageTag, Text, TranslationDraft, instant, same_language
+from services.news.domain import (
+    Body,
+    LanguageTag,
+    Summary,
+    Text,
+    Title,
+    TranslationDraft,
+    instant,
+    same_language,
+)
 from shared.aggregate import Aggregate
 from shared.contracts.news_translations import (
     RequestStatus,
@@ -47,12 +56,14 @@ __all__ = [
     "RequestStatus",
     "ReturnDraft",
     "Submission",
+    "SubmissionDraft",
     "TranslationRequest",
     "held_by_another",
 ]
 
 LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED, RequestStatus.SUBMITTED, RequestStatus.RETURNED)
 HELD = (RequestStatus.CLAIMED, RequestStatus.RETURNED)  # a claim that can lapse
+HOLDING = (*HELD, RequestStatus.SUBMITTED)  # a network holds it: no one else may claim
 
 
 class Conflict(Duplicate):
@@ -86,6 +97,19 @@ class ReturnDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[Text, StringConstraints(min_length=1)]
+
+
+class SubmissionDraft(BaseModel):
+    """What a claimer's staff submit: the item's texts in the request's language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    summary: Summary = ""
+    body: Body = ""
+
+    def translation(self, language: str) -> TranslationDraft:
+        return TranslationDraft(language=language, **self.model_dump())
 
 
 class Submission(BaseModel):
@@ -151,13 +175,16 @@ class TranslationRequest(Aggregate):
 
     # -- the partners' side, decided by the owner ---------------------------------------
     def claim(self, claimer: str, owner: str, now: datetime, hold: timedelta) -> None:
-        """``claimer`` holds the request for ``hold``; refused while another holds it."""
+        """``claimer`` holds the request for ``hold``; refused while another holds it
+        (also while its submission waits for the owner's decision)."""
         self.lapse(now)
         if claimer == owner:
             raise DomainError("a network cannot claim its own request", "claimer")
-        if self.status in HELD and self.claimer != claimer:
-            assert self.claimer is not None and self.claimed_until is not None
-            raise ClaimHeld(self.claimer, self.claimed_until)
+        if self.status in HOLDING and self.claimer is not None and self.claimed_until:
+            if self.claimer != claimer:
+                raise ClaimHeld(self.claimer, self.claimed_until)
+            if self.status in HELD:
+                return  # the holder asked again (a message sent twice): it still holds
         if self.status is not RequestStatus.OPEN:
             raise Conflict(f"the request is {self.status.value}: it cannot be claimed", "status")
         self.bump(now)
@@ -279,9 +306,9 @@ class TranslationRequest(Aggregate):
 def held_by_another(state: TranslationRequestState, me: str, now: datetime) -> ClaimHeld | None:
     """On a partner's replica: the claim another network holds now, if any (what a second
     claim is refused with at once, before asking the owner)."""
-    if state.status not in HELD or not state.claimer or not state.claimed_until:
+    if state.status not in HOLDING or not state.claimer or not state.claimed_until:
         return None
     until = datetime.fromisoformat(state.claimed_until.replace("Z", "+00:00"))
-    if state.claimer == me or until <= now:
+    if state.claimer == me or (state.status in HELD and until <= now):
         return None
     return ClaimHeld(state.claimer, until)

@@ -87,6 +87,11 @@ def test_one_claim_at_a_time_naming_the_holder_and_until_when() -> None:
     assert held.value.holder == "fr" and held.value.until == at(1) + WEEK
     assert "fr" in held.value.reason and "2027-03-08T10:00:00Z" in held.value.reason
     assert request.claimer == "fr" and request.version == 2  # nothing changed
+    request.claim("fr", "ro", at(2), WEEK)  # the holder asking twice changes nothing
+    assert request.version == 2 and request.claimed_until == at(1) + WEEK
+    request.submit("fr", FRENCH, at(3))
+    with pytest.raises(ClaimHeld):  # its submission waits for the owner: still held
+        request.claim("es", "ro", at(4), WEEK)
 
 
 def test_the_owner_cannot_claim_its_own_request() -> None:
