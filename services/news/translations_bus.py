@@ -274,7 +274,9 @@ async def claim(uow: NewsUnitOfWork, node: str, origin: str, request_id: str) ->
         "language": state.language,
         "status": PENDING,
         "claimed_at": instant(_now()),
+        "until": None,  # the owner's answers fill these in
         "reason": "",
+        "holder": None,
     }
     await uow.collection(CLAIMS).replace_one(
         {"_id": record["_id"]}, record, upsert=True, session=uow.session
