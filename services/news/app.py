@@ -35,5 +35,6 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         direct={**translations_bus.DIRECT_HANDLERS},
         on_refused=translations_bus.on_message_refused,
         tasks=(translations_bus.lapse_claims_every_minute,),
+        subscriptions=(*translations_bus.SUBSCRIPTIONS,),
         package="services.news",
     )

@@ -4,7 +4,8 @@ direct messages' handlers (called by the kit, once per message, in inbox order).
 The owner's side: open a request for an own shared item, decide claims (first claim
 wins: ``ClaimGranted`` / ``ClaimRefused`` back to the claimer), take submissions, accept
 one (published beside the original by ``handlers.publish_translation``, in the same
-transaction), send one back, close a request, lapse claims past their time. The
+transaction), send one back, close a request, lapse claims past their time, and close
+the live requests of an own item withdrawn or made ``node``-only (a subscription). The
 claimer's side: claim a partner's open request (refused at once, 409, when its replica
 shows another network holding it), submit the translation, and record the owner's
 answers. Metrics: ``alliance_news_translation_requests{state}`` (the owner's requests by
@@ -41,8 +42,11 @@ from services.news.translations_store import (
     record_claim,
     requests,
 )
+from shared.contracts import news as news_contract
 from shared.contracts.base import Event as Message
+from shared.contracts.base import Visibility
 from shared.contracts.direct import MessageRefused
+from shared.contracts.news import NewsItemState
 from shared.contracts.news_translations import (
     ClaimGranted,
     ClaimRefused,
@@ -54,6 +58,7 @@ from shared.direct import DirectDelivery, DirectHandler
 from shared.errors import DomainError
 from shared.ids import new_id
 from shared.replicas import replica_key
+from shared.service import Delivery, Subscription
 from shared.store import Document
 
 log = logging.getLogger(__name__)
@@ -194,6 +199,21 @@ async def lapse_claims_every_minute(kit: Any) -> None:
         except PyMongoError as exc:  # the store is away: the next round tries again
             log.warning("lapsed translation claims wait for the store: %s", exc)
         await asyncio.sleep(LAPSE_SECONDS)
+
+
+async def on_own_item_changed(
+    kit: Any, event: Message, delivery: Delivery, uow: NewsUnitOfWork
+) -> None:
+    """Owner: an item withdrawn, or no longer shared, closes its live requests (partners
+    could no longer read what they are asked to translate)."""
+    if isinstance(event, NewsItemState) and event.visibility != Visibility.NODE.value:
+        return
+    repository = requests(uow)
+    now = _now()
+    for request in await repository.find({"item_id": event.id, "deleted": False}):
+        if request.live:
+            request.close(now)
+            await repository.save(request)
 
 
 async def on_translation_claimed(
@@ -347,6 +367,14 @@ async def on_message_refused(
     await record_claim(uow, delivery.sender, message.about, changes)
 
 
+SUBSCRIPTIONS = (
+    Subscription(
+        "translation-requests-items",
+        news_contract.CATALOGUE,
+        (news_contract.NewsItemRevised, news_contract.NewsItemWithdrawn),
+        on_own_item_changed,
+    ),
+)
 DIRECT_HANDLERS: dict[type[Message], DirectHandler] = {
     TranslationClaimed: on_translation_claimed,
     TranslationSubmitted: on_translation_submitted,

@@ -23,6 +23,7 @@ from nats.js import JetStreamContext
 from services.news import translations_bus as bus
 from services.news.store import NewsUnitOfWork
 from shared.contracts import news as news_contract
+from shared.contracts.direct import MessageRefused
 from shared.contracts.news_translations import (
     ClaimGranted,
     ClaimRefused,
@@ -40,7 +41,7 @@ from tests.integration.test_event_inquiries import delivery
 from tests.integration.test_events_api import fr, js
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
-from tests.integration.test_news_api import ITEMS, write
+from tests.integration.test_news_api import ITEMS, item_payload, write
 
 __all__ = ["fr", "js"]  # fixtures
 REQUESTS = "/api/news/translation-requests"
@@ -196,6 +197,26 @@ async def test_a_submission_sent_back_and_a_claim_that_lapses(node: NodeUnderTes
     assert closed.json()["status"] == "closed"
 
 
+async def test_withdrawing_an_item_or_keeping_it_on_the_node_closes_its_requests(
+    node: NodeUnderTest,
+) -> None:
+    withdrawn, restricted = await write(node), await write(node)
+    first = (await ask(node, withdrawn["id"])).json()
+    second = (await ask(node, restricted["id"], language="es")).json()
+    gone = await node.client.delete(f"{ITEMS}/{withdrawn['id']}", headers=node.admin)
+    assert gone.status_code == 200, gone.text
+    kept_home = await node.client.put(
+        f"{ITEMS}/{restricted['id']}", json=item_payload(visibility="node"), headers=node.editor
+    )
+    assert kept_home.status_code == 200, kept_home.text
+
+    async def closed() -> bool:
+        states = [(await own_request(node, r["id"]))["status"] for r in (first, second)]
+        return states == ["closed", "closed"]
+
+    await eventually(closed)
+
+
 def partner_item(fr: NodeIdentity) -> Any:
     state = {
         "id": "fr-I1",
@@ -284,6 +305,16 @@ async def test_a_partners_request_is_claimed_and_translated_from_this_node(
     await handle(kit, bus.on_claim_refused, refusal, "fr")
     mine = await node.client.get(REQUESTS, params={"side": "mine"}, headers=node.editor)
     assert mine.json()["items"][0]["reason"] == "the claim lapsed"
+    # refused, it may be claimed again; a claim the owner could not read says why
+    again = await node.client.post(f"{REQUESTS}/fr/fr-R1/claim", headers=node.editor)
+    assert again.status_code == 202, again.text
+    unread = MessageRefused(
+        id="env-1", about="fr-R1", kind="x", reason="invalid_payload", detail="bad"
+    )
+    await handle(kit, bus.on_message_refused, unread, "fr")
+    mine = await node.client.get(REQUESTS, params={"side": "mine"}, headers=node.editor)
+    (record,) = mine.json()["items"]
+    assert record["status"] == "refused" and "invalid_payload" in record["reason"]
 
 
 async def test_the_console_lists_partners_requests_with_the_original_and_claims_one(
