@@ -363,6 +363,8 @@ async def on_message_refused(
 ) -> None:
     """Claimer: the owner refused our message unread: the claim shows why."""
     assert isinstance(message, MessageRefused)
+    if not message.kind.endswith((".translation-claimed", ".translation-submitted")):
+        return
     changes = {"status": REFUSED, "reason": f"refused: {message.reason} ({message.detail})"}
     await record_claim(uow, delivery.sender, message.about, changes)
 

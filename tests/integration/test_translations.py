@@ -309,7 +309,11 @@ async def test_a_partners_request_is_claimed_and_translated_from_this_node(
     again = await node.client.post(f"{REQUESTS}/fr/fr-R1/claim", headers=node.editor)
     assert again.status_code == 202, again.text
     unread = MessageRefused(
-        id="env-1", about="fr-R1", kind="x", reason="invalid_payload", detail="bad"
+        id="env-1",
+        about="fr-R1",
+        kind="eu.clustersalliance.news.direct.translation-claimed",
+        reason="invalid_payload",
+        detail="bad",
     )
     await handle(kit, bus.on_message_refused, unread, "fr")
     mine = await node.client.get(REQUESTS, params={"side": "mine"}, headers=node.editor)
