@@ -9,6 +9,7 @@ from services.news import (
     papers_sample,
     papers_store,
     translations_bus,
+    translations_sample,
     translations_store,
 )
 from services.news.api import news_api
@@ -64,10 +65,14 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         tasks=(translations_bus.lapse_claims_every_minute,),
         subscriptions=(*translations_bus.SUBSCRIPTIONS,),
         package="services.news",
-        # the demo's co-signed position paper (to be joined with the items' sample data)
-        sample=SampleData(
-            seed=papers_sample.seed,
-            held=papers_sample.held,
-            with_partners=papers_sample.with_partners,
+        # the demo's co-signed position paper and translated item (to be joined with the
+        # items' sample data)
+        sample=SampleData.joined(
+            SampleData(papers_sample.seed, papers_sample.held, papers_sample.with_partners),
+            SampleData(
+                translations_sample.seed,
+                translations_sample.held,
+                translations_sample.with_partners,
+            ),
         ),
     )

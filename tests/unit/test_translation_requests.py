@@ -3,20 +3,24 @@
 open → claimed → submitted → accepted, or sent back and submitted again; one claim at a
 time, naming who holds it until when; a claim that lapses goes back to open; a
 translation into the original's language is refused; each change announces the state.
+The demo's texts are valid, and a service's demo parts join into one.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from services.news.domain import TranslationDraft
+from services.news import translations_sample
+from services.news.domain import NewsItemDraft, TranslationDraft, same_language
 from services.news.translations import (
     ClaimHeld,
     Conflict,
     RequestDraft,
     RequestStatus,
+    SubmissionDraft,
     TranslationRequest,
     held_by_another,
 )
@@ -26,6 +30,8 @@ from shared.contracts.news_translations import (
     TranslationRequestState,
 )
 from shared.errors import DomainError
+from shared.runtime import RuntimeFailure
+from shared.service import SampleData, SeedClient
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -172,3 +178,37 @@ def test_a_partner_sees_from_its_replica_who_holds_a_claim() -> None:
     assert held is not None and held.holder == "fr" and held.until == at(1) + WEEK
     assert held_by_another(state, "fr", at(2)) is None  # its own claim
     assert held_by_another(state, "es", at(1) + WEEK) is None  # lapsed
+
+
+def test_the_demo_translations_are_valid_bodies_in_other_languages() -> None:
+    item = NewsItemDraft.model_validate(translations_sample.ITEM)
+    for language, texts in translations_sample.TEXTS.items():
+        assert not same_language(language, item.language)
+        SubmissionDraft.model_validate(texts)
+    assert set(translations_sample.TRANSLATORS.values()) == set(translations_sample.TEXTS)
+
+
+class Recorder:
+    """A demo client that answers nothing: the parts below never call it."""
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        raise AssertionError("not called")
+
+    def every(self, path: str) -> list[dict[str, Any]]:
+        raise AssertionError("not called")
+
+
+def test_a_services_demo_parts_join_into_one() -> None:
+    def failing(client: SeedClient, node: str) -> str:
+        raise RuntimeFailure("the owner never answered")
+
+    joined = SampleData.joined(
+        SampleData(lambda c, n: 2, lambda c: {"ro": 1}, lambda c, n: f"signed on {n}"),
+        SampleData(lambda c, n: 1, lambda c: {"ro": 2, "fr": 1}, failing),
+        SampleData(lambda c, n: 0, lambda c: {}),
+    )
+    client = Recorder()
+    assert joined.seed(client, "es") == 3
+    assert joined.held(client) == {"ro": 3, "fr": 1}
+    assert joined.with_partners is not None
+    assert joined.with_partners(client, "fr") == ("signed on fr; skipped: the owner never answered")
