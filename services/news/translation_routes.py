@@ -43,6 +43,8 @@ Kit = ServiceKit[NewsUnitOfWork]
 REQUESTS = "/api/news/translation-requests"
 CONSOLE = "/console/translations"
 SIDES = "^(own|partners|mine)$"
+# a request's states (own, partners), and a claim's (mine)
+STATUSES = "^(open|claimed|submitted|returned|accepted|closed|pending|granted|refused)$"
 
 
 # --- views --------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ def translations_api(kit: Kit) -> APIRouter:
     @api.get("/translation-requests")
     async def list_requests(
         side: str = Query("own", pattern=SIDES),
-        status: str | None = Query(None, max_length=20),
+        status: str | None = Query(None, pattern=STATUSES),
     ) -> dict[str, Any]:
         """``own``: this network's requests (with submissions); ``partners``: partners'
         requests this node holds, with the original to translate; ``mine``: this
@@ -156,12 +158,10 @@ def translations_api(kit: Kit) -> APIRouter:
     @api.get("/translation-requests/{origin}/{request_id}", responses=problem_responses(404))
     async def get_request(origin: str, request_id: str) -> dict[str, Any]:
         """One request, own or a partner's, with the original text."""
-        if origin == node:
-            request = await bus.existing_request(kit.reads(), request_id)
-            view = own_view(request, node)
-        else:
-            view = await partner_view(kit, await _partner_doc(kit, origin, request_id))
-        return {**view, "original": await original_of(kit, origin, view["item_id"])}
+        if origin != node:
+            return await partner_view(kit, await _partner_doc(kit, origin, request_id))
+        view = own_view(await bus.existing_request(kit.reads(), request_id), node)
+        return {**view, "original": await original_of(kit, node, view["item_id"])}
 
     @api.post(
         "/translation-requests/{request_id}/accept", responses=problem_responses(404, 409, 410)

@@ -274,6 +274,11 @@ async def test_a_partners_request_is_claimed_and_translated_from_this_node(
     (open_one,) = [r for r in await partners(node) if r["id"] == "fr-R1"]
     assert open_one["origin"] == "fr" and open_one["original"]["language"] == "fr"
     assert "<script" not in open_one["original"]["body"]  # another node's HTML, cleaned
+    one = await node.client.get(f"{REQUESTS}/fr/fr-R1", headers=node.editor)
+    assert one.json()["original"]["title"] == "La politique des pôles de compétitivité"
+    assert_problem(await node.client.get(f"{REQUESTS}/fr/fr-R9", headers=node.editor), 404)
+    wrong = await node.client.get(REQUESTS, params={"status": "x"}, headers=node.editor)
+    assert_problem(wrong, 422, "status")
 
     taken = await node.client.post(f"{REQUESTS}/fr/fr-R2/claim", headers=node.editor)
     assert_problem(taken, 409, "claim")
