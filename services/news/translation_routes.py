@@ -25,6 +25,7 @@ from services.news.translations import (
     TranslationRequest,
 )
 from services.news.translations_store import (
+    my_claim,
     my_claims,
     partner_request,
     partners_requests,
@@ -219,9 +220,33 @@ async def _partner_doc(kit: Kit, origin: str, request_id: str) -> Document:
 # --- the console --------------------------------------------------------------------------
 
 
+async def own_page_view(kit: Kit, request: TranslationRequest) -> dict[str, Any]:
+    """An own request for its page: the original, and the submission (HTML cleaned)."""
+    node = kit.identity.node
+    submission = request.submission.model_dump() if request.submission else None
+    if submission:
+        submission["body"] = sanitise(submission["body"]).html
+    view = own_view(request, node)
+    original = await original_of(kit, node, request.item_id)
+    return {**view, "original": original, "submission": submission}
+
+
+def can_claim(state: dict[str, Any], claim: dict[str, Any] | None) -> bool:
+    """Offer the claim button: open, and no claim of ours waiting for the owner."""
+    return state["status"] == "open" and (claim is None or claim["status"] != bus.PENDING)
+
+
+def can_submit(state: dict[str, Any], claim: dict[str, Any] | None) -> bool:
+    """Offer the submission form: the owner granted our claim, and the request waits for
+    a translation (``open`` too: the replica may not show the grant yet)."""
+    held = claim is not None and claim["status"] in (bus.GRANTED, bus.SUBMITTED)
+    return held and state["status"] in ("open", "claimed", "returned")
+
+
 def translation_pages(kit: Kit, web: WebLayer) -> APIRouter:
-    """/console/translations: partners' open requests, this network's claims, its own
-    requests with their submissions beside the original, and a form to ask for one."""
+    """/console/translations (partners' open requests, this network's claims, its own
+    requests, a form to ask for one) and a page per request: the original beside the
+    translation, with what the staff may do there."""
     pages = APIRouter(include_in_schema=False)
     Staff = Annotated[Session, Depends(web.staff())]
     node = kit.identity.node
@@ -231,114 +256,151 @@ def translation_pages(kit: Kit, web: WebLayer) -> APIRouter:
     ) -> Response:
         reads = kit.reads()
         own_items, _next = await reads.items.page({"deleted": False}, None, 500)
-        own = []
-        for item in await requests(reads).newest():
-            original = await original_of(kit, node, item.item_id)
-            submission = item.submission.model_dump() if item.submission else None
-            if submission:
-                submission["body"] = sanitise(submission["body"]).html
-            own.append({**own_view(item, node), "original": original, "submission": submission})
         context = {
             "partners": await listing(kit, "partners", "open"),
             "mine": await listing(kit, "mine", None),
-            "own": own,
+            "own": [await own_page_view(kit, r) for r in await requests(reads).newest()],
             "items": [(i.id, i.title) for i in own_items if i.is_shared],
             "values": values,
             "errors": errors,
         }
         return web.render(request, "news/translations_console.html", context, status=status)
 
-    async def act(
-        request: Request, work: Callable[[], Awaitable[Any]], done: str, values: dict[str, str]
+    async def request_page(
+        request: Request,
+        origin: str,
+        request_id: str,
+        values: dict[str, str],
+        errors: dict[str, str],
+        status: int = 200,
     ) -> Response:
-        """Check the form, make the change; a refusal is shown on the page, beside its
-        field, with the 4xx status it has in the API."""
+        reads = kit.reads()
+        claim = None
+        if origin == node:
+            state = await own_page_view(kit, await bus.existing_request(reads, request_id))
+        else:
+            state = await partner_view(kit, await _partner_doc(kit, origin, request_id))
+            record = await my_claim(reads, origin, request_id)
+            claim = record_view(record) if record else None
+        context = {
+            "req": state,
+            "own": origin == node,
+            "claim": claim,
+            "can_claim": origin != node and can_claim(state, claim),
+            "can_submit": origin != node and can_submit(state, claim),
+            "values": values,
+            "errors": errors,
+        }
+        return web.render(request, "news/translation_request.html", context, status=status)
+
+    async def act(
+        request: Request,
+        work: Callable[[], Awaitable[Any]],
+        done: str,
+        where: tuple[str, str],
+        values: dict[str, str],
+    ) -> Response:
+        """Make the change, then show the request (``where``: its origin and id); a
+        refusal is shown beside its field, with the 4xx status it has in the API."""
         try:
             await work()
         except DomainError as exc:
-            return await console_page(request, values, domain_errors(exc), exc.status)
+            return await request_page(request, *where, values, domain_errors(exc), exc.status)
         notice = web.language(request).gettext(done)
-        return web.redirect(CONSOLE, notice=notice)
+        return web.redirect(f"{CONSOLE}/{where[0]}/{where[1]}", notice=notice)
+
+    async def form_of(request: Request, *names: str) -> dict[str, str]:
+        """The form's fields, once its CSRF token is checked (403 otherwise)."""
+        form = await request.form()
+        web.check_form(request, text(form, "csrf"))
+        return {name: text(form, name) for name in names}
 
     @pages.get(CONSOLE)
     async def console(request: Request, session: Staff) -> Response:
-        """The translation requests page; ``?item=`` preselects an own item to request."""
+        """The translation requests; ``?item=`` preselects an own item to ask for."""
         return await console_page(request, {"item": request.query_params.get("item", "")}, {})
 
     @pages.post(CONSOLE)
     async def console_request(request: Request, session: Staff) -> Response:
-        form = await request.form()
-        web.check_form(request, text(form, "csrf"))
-        values = {name: text(form, name) for name in ("item", "language", "note")}
-        asked = {"language": values["language"], "note": values["note"]}
-        draft, errors = parse(RequestDraft, asked)
+        values = await form_of(request, "item", "language", "note")
+        draft, errors = parse(RequestDraft, {k: values[k] for k in ("language", "note")})
         if draft is None:
             return await console_page(request, values, errors, 422)
         item_id = values["item"]
+        try:
+            made = await changed(
+                kit, lambda uow: bus.request_translation(uow, node, item_id, draft)
+            )
+        except DomainError as exc:
+            return await console_page(request, values, domain_errors(exc), exc.status)
+        notice = web.language(request).gettext(N_("Translation requested."))
+        return web.redirect(f"{CONSOLE}/{node}/{made.id}", notice=notice)
 
-        async def work() -> None:
-            await changed(kit, lambda uow: bus.request_translation(uow, node, item_id, draft))
-
-        return await act(request, work, N_("Translation requested."), values)
+    @pages.get(CONSOLE + "/{origin}/{request_id}")
+    async def one_request(
+        request: Request, origin: str, request_id: str, session: Staff
+    ) -> Response:
+        """One request: the original beside the submitted translation (owner) or beside
+        the form to translate it (claimer)."""
+        return await request_page(request, origin, request_id, {}, {})
 
     @pages.post(CONSOLE + "/{origin}/{request_id}/claim")
     async def console_claim(
         request: Request, origin: str, request_id: str, session: Staff
     ) -> Response:
-        web.check_form(request, text(await request.form(), "csrf"))
+        await form_of(request)
 
         async def work() -> None:
             await kit.transaction(lambda uow: bus.claim(uow, node, origin, request_id))
 
-        return await act(request, work, N_("Claim sent to the owner network."), {})
+        done = N_("Claim sent to the owner network.")
+        return await act(request, work, done, (origin, request_id), {})
 
     @pages.post(CONSOLE + "/{origin}/{request_id}/submission")
     async def console_submit(
         request: Request, origin: str, request_id: str, session: Staff
     ) -> Response:
-        form = await request.form()
-        web.check_form(request, text(form, "csrf"))
-        values = {name: text(form, name) for name in ("title", "summary", "body")}
+        values = await form_of(request, "title", "summary", "body")
         draft, errors = parse(SubmissionDraft, values)
         if draft is None:
-            return await console_page(request, values, errors, 422)
+            return await request_page(request, origin, request_id, values, errors, 422)
 
         async def work() -> None:
             await kit.transaction(lambda uow: bus.submit(uow, origin, request_id, draft))
 
-        return await act(request, work, N_("Translation sent to the owner network."), values)
+        done = N_("Translation sent to the owner network.")
+        return await act(request, work, done, (origin, request_id), values)
 
     @pages.post(CONSOLE + "/{request_id}/accept")
     async def console_accept(request: Request, request_id: str, session: Staff) -> Response:
-        web.check_form(request, text(await request.form(), "csrf"))
+        await form_of(request)
 
         async def work() -> None:
             await accepted(kit, request_id)
 
-        return await act(request, work, N_("Translation published beside the original."), {})
+        done = N_("Translation published beside the original.")
+        return await act(request, work, done, (node, request_id), {})
 
     @pages.post(CONSOLE + "/{request_id}/return")
     async def console_return(request: Request, request_id: str, session: Staff) -> Response:
-        form = await request.form()
-        web.check_form(request, text(form, "csrf"))
-        values = {"reason": text(form, "reason")}
+        values = await form_of(request, "reason")
         draft, errors = parse(ReturnDraft, values)
         if draft is None:
-            return await console_page(request, values, errors, 422)
+            return await request_page(request, node, request_id, values, errors, 422)
         hold = bus.hold_of(kit)
 
         async def work() -> None:
             await changed(kit, lambda uow: bus.send_back(uow, request_id, draft.reason, hold))
 
-        return await act(request, work, N_("Translation sent back."), values)
+        return await act(request, work, N_("Translation sent back."), (node, request_id), values)
 
     @pages.post(CONSOLE + "/{request_id}/close")
     async def console_close(request: Request, request_id: str, session: Staff) -> Response:
-        web.check_form(request, text(await request.form(), "csrf"))
+        await form_of(request)
 
         async def work() -> None:
             await changed(kit, lambda uow: bus.close(uow, request_id))
 
-        return await act(request, work, N_("Request closed."), {})
+        return await act(request, work, N_("Request closed."), (node, request_id), {})
 
     return pages

@@ -326,7 +326,7 @@ async def test_a_partners_request_is_claimed_and_translated_from_this_node(
     assert record["status"] == "refused" and "invalid_payload" in record["reason"]
 
 
-async def test_the_console_lists_partners_requests_with_the_original_and_claims_one(
+async def test_the_console_claims_a_partners_request_beside_its_original_and_translates_it(
     node: NodeUnderTest, js: JetStreamContext, fr: NodeIdentity
 ) -> None:
     kit: Kit = node.kit("news")
@@ -334,16 +334,59 @@ async def test_the_console_lists_partners_requests_with_the_original_and_claims_
     await publish(js, partner_item(fr))
     await publish(js, partner_request(fr, "fr-R1", note="Pour la newsletter"))
     await eventually(lambda: _listed(node, "fr-R1"))
-    own = await write(node)
 
     client = await signed_in(node)
-    page = await client.get("/console/translations", headers=HTML)
-    assert page.status_code == 200
-    assert "La politique des pôles de compétitivité" in page.text
-    assert "<em>commence</em>" in page.text
-    assert "steal()" not in page.text and "Pour la newsletter" in page.text
-    assert own["title"] in page.text  # the request form offers the own item
+    listing = await client.get("/console/translations", headers=HTML)
+    assert listing.status_code == 200
+    assert "La politique des pôles de compétitivité" in listing.text
+    assert 'href="/console/translations/fr/fr-R1"' in listing.text
+    assert "Pour la newsletter" in listing.text
+    page = await client.get("/console/translations/fr/fr-R1", headers=HTML)
+    assert "<em>commence</em>" in page.text and "steal()" not in page.text  # cleaned
+    assert "/console/translations/fr/fr-R1/claim" in page.text
+    assert "/submission" not in page.text  # nothing to submit before the owner grants
 
+    csrf = await csrf_of(client, "/console/translations/fr/fr-R1")
+    claimed = await client.post(
+        "/console/translations/fr/fr-R1/claim", data={"csrf": csrf}, headers=HTML
+    )
+    assert claimed.status_code == 303, claimed.text
+    assert [m["type"] for m in await letters(kit, "fr")] == ["translation-claimed"]
+    forged = await client.post("/console/translations/fr/fr-R1/claim", data={}, headers=HTML)
+    assert forged.status_code == 403
+    twice = await client.post(
+        "/console/translations/fr/fr-R1/claim", data={"csrf": csrf}, headers=HTML
+    )
+    assert twice.status_code == 409 and "waits for the owner" in twice.text
+
+    await handle(
+        kit, bus.on_claim_granted, ClaimGranted(id="fr-R1", until="2099-01-01T00:00:00Z"), "fr"
+    )
+    page = await client.get("/console/translations/fr/fr-R1?lang=fr", headers=HTML)
+    assert "Demande de traduction" in page.text and "/submission" in page.text
+    empty = await client.post(
+        "/console/translations/fr/fr-R1/submission",
+        data={"csrf": csrf, "title": "", "body": "<p>Faza V.</p>"},
+        headers=HTML,
+    )
+    assert empty.status_code == 422 and 'id="e-title"' in empty.text
+    sent = await client.post(
+        "/console/translations/fr/fr-R1/submission",
+        data={"csrf": csrf, "title": "Politica polilor", "body": "<p>Faza V.</p>"},
+        headers=HTML,
+    )
+    assert sent.status_code == 303, sent.text
+    assert (await letters(kit, "fr"))[-1]["title"] == "Politica polilor"
+
+
+async def test_the_owners_console_asks_and_accepts_beside_the_original(
+    node: NodeUnderTest,
+) -> None:
+    kit: Kit = node.kit("news")
+    own = await write(node)
+    client = await signed_in(node)
+    listing = await client.get(f"/console/translations?item={own['id']}", headers=HTML)
+    assert f'<option value="{own["id"]}" selected>' in listing.text  # asked from the item
     csrf = await csrf_of(client, "/console/translations")
     wrong = await client.post(
         "/console/translations",
@@ -357,15 +400,33 @@ async def test_the_console_lists_partners_requests_with_the_original_and_claims_
         headers=HTML,
     )
     assert asked.status_code == 303, asked.text
-    claimed = await client.post(
-        "/console/translations/fr/fr-R1/claim", data={"csrf": csrf}, headers=HTML
+    page_path = asked.headers["location"].split("?")[0]
+    request_id = page_path.rsplit("/", 1)[1]
+    await handle(
+        kit,
+        bus.on_translation_claimed,
+        claim_of({"id": request_id, "item_id": own["id"]}, "fr"),
+        "fr",
     )
-    assert claimed.status_code == 303, claimed.text
-    assert [m["type"] for m in await letters(kit, "fr")] == ["translation-claimed"]
-    french_page = await client.get("/console/translations?lang=fr", headers=HTML)
-    assert "Demandes de traduction" in french_page.text
-    forged = await client.post("/console/translations/fr/fr-R1/claim", data={}, headers=HTML)
-    assert forged.status_code == 403
+    await handle(kit, bus.on_translation_submitted, french(request_id), "fr")
+
+    page = await client.get(page_path, headers=HTML)
+    assert own["title"] in page.text and "Les clusters roumains à Hanovre" in page.text
+    assert "<script" not in page.text.split("</header>")[-1].split("<footer")[0]
+    no_reason = await client.post(
+        f"/console/translations/{request_id}/return", data={"csrf": csrf}, headers=HTML
+    )
+    assert no_reason.status_code == 422 and 'id="e-reason"' in no_reason.text
+    accepted = await client.post(
+        f"/console/translations/{request_id}/accept", data={"csrf": csrf}, headers=HTML
+    )
+    assert accepted.status_code == 303, accepted.text
+    again = await client.post(
+        f"/console/translations/{request_id}/accept", data={"csrf": csrf}, headers=HTML
+    )
+    assert again.status_code == 409
+    item = (await node.client.get(f"{ITEMS}/{node.identity.node}/{own['id']}")).json()
+    assert [t["translator"] for t in item["translations"]] == ["fr"]
 
 
 async def _listed(node: NodeUnderTest, request_id: str) -> bool:
