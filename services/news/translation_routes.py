@@ -1,4 +1,6 @@
-"""HTTP in for translation requests: the API under /api/news and /console/translations.
+"""HTTP in for translation requests: the API under /api/news, and the console's
+/console/translations (the lists, a form to ask) and /console/translations/<origin>/<id>
+(one request, the original beside the translation).
 
 Every route needs a member of this node's staff (an editor token, or a console session):
 translation requests are work between networks, not news. Only the owner's staff open a

@@ -264,7 +264,9 @@ def refusal(request_id: str, exc: DomainError) -> ClaimRefused:
 # --- the claimer --------------------------------------------------------------------------
 
 
-async def partners_state(uow: NewsUnitOfWork, origin: str, request_id: str) -> Any:
+async def partners_state(
+    uow: NewsUnitOfWork, origin: str, request_id: str
+) -> TranslationRequestState:
     """A partner's request as this node's replica holds it (404 when it holds none)."""
     doc = await partner_request(uow, origin, request_id)
     if doc is None:
