@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.news import handlers
-from services.news.domain import NotFound, instant
+from services.news.domain import NotFound, instant, same_language
 from services.news.store import NewsUnitOfWork
 from services.news.translations import (
     Conflict,
@@ -205,13 +205,15 @@ async def on_own_item_changed(
     kit: Any, event: Message, delivery: Delivery, uow: NewsUnitOfWork
 ) -> None:
     """Owner: an item withdrawn, or no longer shared, closes its live requests (partners
-    could no longer read what they are asked to translate)."""
-    if isinstance(event, NewsItemState) and event.visibility != Visibility.NODE.value:
-        return
+    could no longer read what they are asked to translate); so does a new original
+    language, for the requests into it (the original is in that language now)."""
+    shared = isinstance(event, NewsItemState) and event.visibility != Visibility.NODE.value
+    language = event.language if isinstance(event, NewsItemState) else None
     repository = requests(uow)
     now = _now()
     for request in await repository.find({"item_id": event.id, "deleted": False}):
-        if request.live:
+        moot = language is not None and same_language(request.language, language)
+        if request.live and (not shared or moot):
             request.close(now)
             await repository.save(request)
 

@@ -197,22 +197,29 @@ async def test_a_submission_sent_back_and_a_claim_that_lapses(node: NodeUnderTes
     assert closed.json()["status"] == "closed"
 
 
-async def test_withdrawing_an_item_or_keeping_it_on_the_node_closes_its_requests(
+async def test_withdrawing_keeping_on_the_node_or_rewriting_an_item_closes_its_requests(
     node: NodeUnderTest,
 ) -> None:
-    withdrawn, restricted = await write(node), await write(node)
+    withdrawn, restricted, rewritten = await write(node), await write(node), await write(node)
     first = (await ask(node, withdrawn["id"])).json()
     second = (await ask(node, restricted["id"], language="es")).json()
+    into_french = (await ask(node, rewritten["id"])).json()
+    into_spanish = (await ask(node, rewritten["id"], language="es")).json()
     gone = await node.client.delete(f"{ITEMS}/{withdrawn['id']}", headers=node.admin)
     assert gone.status_code == 200, gone.text
     kept_home = await node.client.put(
         f"{ITEMS}/{restricted['id']}", json=item_payload(visibility="node"), headers=node.editor
     )
     assert kept_home.status_code == 200, kept_home.text
+    in_french = await node.client.put(
+        f"{ITEMS}/{rewritten['id']}", json=item_payload(language="fr"), headers=node.editor
+    )
+    assert in_french.status_code == 200, in_french.text
 
     async def closed() -> bool:
-        states = [(await own_request(node, r["id"]))["status"] for r in (first, second)]
-        return states == ["closed", "closed"]
+        asked = (first, second, into_french, into_spanish)
+        states = [(await own_request(node, r["id"]))["status"] for r in asked]
+        return states == ["closed", "closed", "closed", "open"]  # Spanish is still wanted
 
     await eventually(closed)
 
