@@ -284,7 +284,7 @@ class NewsItem(NewsItemDraft, Aggregate):
         newer one into the same language replaces the older. What sanitising removed is
         returned."""
         self._live()
-        if _same_language(draft.language, self.language):
+        if same_language(draft.language, self.language):
             raise DomainError(
                 f"the original is already in {self.language!r}: a translation needs "
                 "another language",
@@ -302,7 +302,7 @@ class NewsItem(NewsItemDraft, Aggregate):
             title=draft.title,
             summary=draft.summary,
             body=cleaned.html,
-            published_at=_instant(now),
+            published_at=instant(now),
         )
         self.translations = [*others, translation]
         self._announce(was_shared, first_shown=False)
@@ -344,8 +344,8 @@ class NewsItem(NewsItemDraft, Aggregate):
         drafted = self.status is ItemStatus.DRAFT
         kind = contract.NewsItemPublished if first_shown or drafted else contract.NewsItemRevised
         state = self.model_dump(mode="json")
-        state["updated_at"] = _instant(self.updated_at)
-        state["published_at"] = _instant(self.published_at) if self.published_at else None
+        state["updated_at"] = instant(self.updated_at)
+        state["published_at"] = instant(self.published_at) if self.published_at else None
         return kind.model_validate(state)
 
 
@@ -358,12 +358,12 @@ def _clean(draft: NewsItemDraft) -> tuple[dict[str, Any], list[str]]:
     return fields, cleaned.removed
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
     """RFC 3339 in UTC, second precision: how the wire writes times."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _same_language(one: str, other: str) -> bool:
+def same_language(one: str, other: str) -> bool:
     """``fr`` and ``fr-FR`` are one language for a translation's purpose (``pt-BR`` and
     ``pt-PT`` are not: a translation between them is real work)."""
     return one == other or one.split("-")[0] == other or other.split("-")[0] == one
