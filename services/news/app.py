@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.news.api import news_api
+from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
@@ -18,7 +19,7 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         catalogue=contract.CATALOGUE,
         collections=COLLECTIONS,
         migrations=MIGRATIONS,
-        replicas=REPLICAS,
-        routers=(news_api,),
+        replicas=(*REPLICAS, NETWORKS_REPLICA),  # the networks: the feeds' authors
+        routers=(news_api, news_feeds),
         package="services.news",
     )
