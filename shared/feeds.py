@@ -13,7 +13,8 @@ reader subscribed to a node and to the hub sees one entry per item:
   with a link to the original;
 - the category with the scheme ``CATEGORY_SCHEME``, the tags with ``TAG_SCHEME``;
 - the author is the network that owns the item (name, and its site when known);
-- the sanitised body as HTML (``type="html"`` / ``content_html``), the summary, the
+- the body as HTML (``type="html"`` / ``content_html``), sanitised again here (nh3's
+  allow-list: never pass on another node's HTML unchecked), the summary, the
   images (Atom ``enclosure`` links, JSON Feed ``image``), a funding call's deadline,
   programme and link;
 - paging: Atom's RFC 5005 ``next`` link, JSON Feed's ``next_url``.
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import nh3
 from feedgen.entry import FeedEntry as AtomEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -57,6 +59,7 @@ __all__ = [
     "feed_tag",
     "item_tag",
     "json_feed",
+    "safe_html",
 ]
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
@@ -121,6 +124,11 @@ def feed_tag(scope: str, filters: dict[str, str]) -> str:
     """A feed's id: its scope and the filters that make it (never the page cursor)."""
     query = "&".join(f"{name}={value}" for name, value in sorted(filters.items()) if value)
     return f"{TAG_AUTHORITY}news-feed/{scope}" + (f"?{query}" if query else "")
+
+
+def safe_html(html: str) -> str:
+    """The owner sanitised it, but a feed passes on other nodes' HTML: never unchecked."""
+    return nh3.clean(html)
 
 
 def _moment(value: str) -> datetime:
@@ -212,7 +220,7 @@ def _atom_entry(atom_entry: AtomEntry, entry: FeedItem, language: str | None) ->
     atom_entry.author(_person(entry.author))
     if text.summary:
         atom_entry.summary(text.summary, type="text")
-    atom_entry.content(text.body, type="html")
+    atom_entry.content(safe_html(text.body), type="html")
     atom_entry.category(_categories(item))
     details.links = _atom_links(entry, text)
     translator = _translator(entry, text)
@@ -313,7 +321,7 @@ def _json_item(entry: FeedItem, language: str | None) -> JsonItem:
         id=item_tag(entry.origin, item.id),
         url=_with_language(entry.url, text.language),
         title=text.title,
-        content_html=text.body,
+        content_html=safe_html(text.body),
         summary=text.summary or None,
         image=item.images[0].url if item.images else None,
         date_published=item.published_at,

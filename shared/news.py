@@ -1,11 +1,11 @@
 """News items as readers get them, on a node and on the hub portal alike.
 
 Services never import each other, yet a node's news service and the hub's portal both
-show and feed the same items: this is the one place that reads an item in one's
-language (``reading``) and computes the keys its replica is filtered and paged by
-(``news_keys``, ``NewsFilter``), so a filter finds the same items on a node and on the
-hub. Pure: states in, values out (the queries on a collection are in
-``shared/news_reads.py``).
+show and feed the same items: this is the one place that checks a language tag
+(``language_tag``), reads an item in one's language (``reading``) and computes the keys
+its replica is filtered and paged by (``news_keys``, ``NewsFilter``), so a filter finds
+the same items on a node and on the hub. Pure: states in, values out (the queries on a
+collection are in ``shared/news_reads.py``).
 """
 
 from __future__ import annotations
@@ -14,15 +14,49 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import langcodes
 from babel.core import negotiate_locale
 
 from shared.contracts import news as contract
 from shared.contracts.base import Event, Visibility
+from shared.errors import DomainError, shorten
 
-__all__ = ["NEWEST", "NewsFilter", "Reading", "compact", "news_keys", "reading"]
+__all__ = [
+    "NEWEST",
+    "NewsFilter",
+    "Reading",
+    "checked_language",
+    "compact",
+    "language_tag",
+    "news_keys",
+    "reading",
+]
 
 Document = dict[str, Any]  # as shared.store names it; this module does no I/O
 NEWEST = 10**12  # page keys count down from here: newest first in ascending order
+
+
+# --- languages ----------------------------------------------------------------------------
+
+
+def language_tag(value: str) -> str:
+    """A well-formed, registered BCP 47 tag in its canonical case (``pt-br`` → ``pt-BR``)."""
+    value = value.strip()
+    if not langcodes.tag_is_valid(value):
+        raise ValueError(
+            f"{shorten(value, 40)!r} is not a BCP 47 language tag such as ro, fr or pt-BR"
+        )
+    return langcodes.standardize_tag(value)
+
+
+def checked_language(tag: str | None, field: str = "language") -> str | None:
+    """A BCP 47 tag from a query, canonical; a 422 naming ``field`` when it is not one."""
+    if tag is None:
+        return None
+    try:
+        return language_tag(tag)
+    except ValueError as exc:
+        raise DomainError(str(exc), field) from None
 
 
 # --- reading in one's language -----------------------------------------------------------

@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 
-import langcodes
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -38,7 +37,7 @@ from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
 from shared.contracts.news import Category, ItemStatus
 from shared.errors import DomainError, NotFound, shorten
-from shared.news import Reading, reading  # shared with the hub portal
+from shared.news import Reading, language_tag, reading  # shared with the hub portal
 from shared.subjects import is_valid_node_id
 
 __all__ = [
@@ -72,16 +71,6 @@ def _refuse_nul(value: Any) -> Any:
 
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def language_tag(value: str) -> str:
-    """A well-formed, registered BCP 47 tag in its canonical case (``pt-br`` → ``pt-BR``)."""
-    value = value.strip()
-    if not langcodes.tag_is_valid(value):
-        raise ValueError(
-            f"{shorten(value, 40)!r} is not a BCP 47 language tag such as ro, fr or pt-BR"
-        )
-    return langcodes.standardize_tag(value)
 
 
 def _http_url(value: str) -> str:

@@ -21,67 +21,68 @@ are counted in ``alliance_news_feed_requests_total{format, scope}``.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route annotations.
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
-from typing import Annotated
+from datetime import date
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from prometheus_client import Counter
+from fastapi import APIRouter
 
-from services.news.api import checked_language
-from services.news.domain import Category
-from services.news.store import NewsFilter, NewsUnitOfWork
+from services.news.store import NewsUnitOfWork
 from shared.contracts import membership
-from shared.contracts.news import NewsItemState
-from shared.feeds import (
-    FEED_RESPONSES,
-    FORMATS,
-    FeedItem,
-    FeedPage,
-    Network,
-    feed_requests_counter,
-    feed_tag,
-)
+from shared.feeds import Network
+from shared.news_feeds import ALLIANCE, FeedQuery, FeedSource, Found, feed_routes
 from shared.replicas import Replicas
 from shared.service import ServiceKit
-from shared.store import Document
 
 Kit = ServiceKit[NewsUnitOfWork]
 NETWORKS = "networks"
 NETWORKS_REPLICA = Replicas(NETWORKS, membership.CATALOGUE, "network", own=True)
 """The networks' public profiles (this node's too): a feed's authors, with their site."""
-ALLIANCE = "European Clusters Alliance"
-SCOPES = ("node", "alliance", "funding")
-MAX_LIMIT = 200
 
 
-class FeedQuery:
-    """A feed request's filters, checked (a 422 naming the field), and its paging."""
+def news_feeds(kit: Kit) -> APIRouter:
+    """The node's three feeds, each in Atom and JSON Feed."""
+    node = kit.identity.node
 
-    def __init__(
-        self,
-        category: Annotated[Category | None, Query(description="a news category")] = None,
-        language: Annotated[
-            str | None,
-            Query(max_length=35, description="BCP 47: items readable in it, given in it"),
-        ] = None,
-        after: Annotated[
-            str | None, Query(max_length=200, description="the `next` link's cursor")
-        ] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    ) -> None:
-        self.category = category.value if category else None
-        self.language = checked_language(language)
-        self.after = after
-        self.limit = limit
+    async def own_items(query: FeedQuery) -> Found:
+        return await kit.reads().news.page(query.filters(node), query.after, query.limit)
 
-    def filters(self, network: str | None = None) -> NewsFilter:
-        """Public items only: feeds are for anyone."""
-        return NewsFilter(category=self.category, network=network, language=self.language)
+    async def every_item(query: FeedQuery) -> Found:
+        return await kit.reads().news.page(query.filters(), query.after, query.limit)
 
-    def named(self) -> dict[str, str]:
-        """The filters that make the feed what it is (its id), paging aside."""
-        return {"category": self.category or "", "language": self.language or ""}
+    async def open_calls(query: FeedQuery) -> Found:
+        today = date.today().strftime("%Y%m%d")
+        return await kit.reads().news.by_deadline(query.filters(), query.limit, today), None
+
+    async def networks(own_site: str) -> dict[str, Network]:
+        return await known_networks(kit, own_site)
+
+    sources = (
+        FeedSource(
+            "/news/feed",
+            "node",
+            f"{kit.identity.name}: news",
+            "This network's own public news items, newest first.",
+            "/news",
+            own_items,
+            publisher=node,
+        ),
+        FeedSource(
+            "/news/alliance",
+            "alliance",
+            f"{ALLIANCE.name}: news",
+            "Every public news item this node holds (its own and partners'), newest first.",
+            "/news",
+            every_item,
+        ),
+        FeedSource(
+            "/news/funding",
+            "funding",
+            f"{ALLIANCE.name}: funding opportunities",
+            "Open public funding calls this node holds, the nearest deadline first.",
+            "/news/funding",
+            open_calls,
+        ),
+    )
+    return feed_routes(node, sources, networks, kit.metrics.registry)
 
 
 async def known_networks(kit: Kit, own_site: str) -> dict[str, Network]:
@@ -94,102 +95,3 @@ async def known_networks(kit: Kit, own_site: str) -> dict[str, Network]:
     own = found.get(kit.identity.node) or Network(kit.identity.name)
     found[kit.identity.node] = Network(own.name, own.url or own_site)
     return found
-
-
-def site(request: Request) -> str:
-    """This node's public site, as the reader reached it."""
-    return str(request.base_url).rstrip("/")
-
-
-def feed_items(docs: list[Document], base: str, networks: dict[str, Network]) -> list[FeedItem]:
-    """The replicas as feed items, each linked to its page on this node."""
-    return [
-        FeedItem(
-            origin=doc["origin"],
-            item=NewsItemState.model_validate(doc["data"]),
-            url=f"{base}/news/{doc['origin']}/{doc['aggregateid']}",
-            author=networks.get(doc["origin"], Network(doc["origin"])),
-            translators=networks,
-        )
-        for doc in docs
-    ]
-
-
-def served(kind: str, page: FeedPage) -> Response:
-    """The page written in ``kind`` with its media type."""
-    write, media_type = FORMATS[kind]
-    return Response(write(page, datetime.now(UTC)), media_type=media_type)
-
-
-Found = tuple[list[Document], str | None]
-Finder = Callable[[Kit, FeedQuery], Awaitable[Found]]
-
-
-async def own_items(kit: Kit, query: FeedQuery) -> Found:
-    return await kit.reads().news.page(query.filters(kit.identity.node), query.after, query.limit)
-
-
-async def every_item(kit: Kit, query: FeedQuery) -> Found:
-    return await kit.reads().news.page(query.filters(), query.after, query.limit)
-
-
-async def open_calls(kit: Kit, query: FeedQuery) -> Found:
-    today = date.today().strftime("%Y%m%d")
-    return await kit.reads().news.by_deadline(query.filters(), query.limit, today), None
-
-
-FEEDS: dict[str, tuple[str, Finder, str]] = {
-    "feed": ("node", own_items, "This network's own public news items, newest first."),
-    "alliance": ("alliance", every_item, "Every public news item this node holds, newest first."),
-    "funding": ("funding", open_calls, "Open public funding calls, the nearest deadline first."),
-}
-"""Each feed of a node: its path's name → its scope (the metric's label), its items and
-what it is."""
-
-
-def news_feeds(kit: Kit) -> APIRouter:
-    """The node's six feed routes (three feeds, two formats each)."""
-    feeds = APIRouter(tags=["news"])
-    counter = feed_requests_counter(kit.metrics.registry, SCOPES)
-    for name, (scope, finder, what) in FEEDS.items():
-        for kind in FORMATS:
-            feeds.add_api_route(
-                f"/news/{name}.{kind}",
-                _route(kit, counter, scope, kind, finder),
-                methods=["GET"],
-                response_class=Response,
-                responses=FEED_RESPONSES,
-                summary=f"The {scope} news feed ({kind})",
-                description=what,
-            )
-    return feeds
-
-
-def _route(
-    kit: Kit, counter: Counter, scope: str, kind: str, finder: Finder
-) -> Callable[..., Awaitable[Response]]:
-    async def feed(request: Request, query: Annotated[FeedQuery, Depends()]) -> Response:
-        counter.labels(kind, scope).inc()
-        found, following = await finder(kit, query)
-        base = site(request)
-        networks = await known_networks(kit, base)
-        publisher = networks[kit.identity.node] if scope == "node" else Network(ALLIANCE)
-        page = FeedPage(
-            id=feed_tag(f"{kit.identity.node}/{scope}", query.named()),
-            title=_title(scope, publisher),
-            self_url=str(request.url),
-            home_url=f"{base}/news/funding" if scope == "funding" else f"{base}/news",
-            publisher=publisher,
-            items=feed_items(found, base, networks),
-            next_url=str(request.url.include_query_params(after=following)) if following else None,
-            language=query.language,
-        )
-        return served(kind, page)
-
-    return feed
-
-
-def _title(scope: str, publisher: Network) -> str:
-    if scope == "node":
-        return f"{publisher.name}: news"
-    return f"{ALLIANCE}: funding opportunities" if scope == "funding" else f"{ALLIANCE}: news"

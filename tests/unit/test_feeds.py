@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from shared.contracts.news import NewsItemState, Translation
 from shared.feeds import (
@@ -23,7 +24,7 @@ from shared.feeds import (
     item_tag,
     json_feed,
 )
-from tests.feed_checks import atom_errors, parsed_atom, parsed_json_feed
+from tests.feed_checks import ATOM, atom_errors, parsed_atom, parsed_json_feed
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 SITE = "http://127.0.0.1:8080"
@@ -220,3 +221,17 @@ def test_ids_are_the_same_whatever_feed_or_site_carries_the_item() -> None:
 def test_the_checks_refuse_invalid_atom(document: bytes) -> None:
     """The schema checks can fail: a feed without its id, an entry without an author."""
     assert atom_errors(document) != []
+
+
+def test_another_nodes_html_is_sanitised_again_before_it_is_passed_on() -> None:
+    unsafe = state(
+        translations=[],
+        body='<p onclick="steal()">Hi<script>alert(1)</script> <a href="javascript:x()">l</a></p>',
+    )
+    document = atom(page(entry(unsafe)), NOW)
+    content = etree.fromstring(document).find(f"{ATOM}entry/{ATOM}content")
+    assert content is not None and content.text  # as written, not as feedparser cleans it
+    html = parsed_json_feed(json_feed(page(entry(unsafe)), NOW))["items"][0]["content_html"]
+    for shown in (content.text, html):
+        assert "Hi" in shown and "<p>" in shown
+        assert "script" not in shown and "onclick" not in shown and "javascript" not in shown
