@@ -9,18 +9,27 @@ unknown filters are a 422 naming the field; requests are counted.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 from services.news import handlers
 from services.news.domain import TranslationDraft
+from shared.contracts import membership
 from shared.feeds import CATEGORY_SCHEME, item_tag
+from shared.identity import NodeIdentity, create_identity
+from shared.runtime import NatsServer
+from shared.subjects import Channel
 from tests.conftest import NodeUnderTest
 from tests.feed_checks import parsed_atom, parsed_json_feed
-from tests.integration.test_bus import eventually
+from tests.integration.test_bus import eventually, federate_fr, publish
 from tests.integration.test_membership_api import assert_problem
 from tests.integration.test_news_api import write
+from tests.integration.test_portal_news import partner_item
 
 FEEDS = ("/news/feed", "/news/alliance", "/news/funding")
 
@@ -188,3 +197,45 @@ async def _requests(node: NodeUnderTest, kind: str, scope: str) -> float:
     text = (await node.client.get("/metrics")).text
     line = f'alliance_news_feed_requests_total{{format="{kind}",scope="{scope}"}}'
     return next(float(row.split()[-1]) for row in text.splitlines() if row.startswith(line))
+
+
+@pytest.fixture
+async def js(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
+    client = await nats.connect(nats_server.url)
+    yield client.jetstream()
+    await client.close()
+
+
+async def test_a_partners_item_is_in_the_alliance_feed_under_its_networks_name(
+    node: NodeUnderTest, js: JetStreamContext, tmp_path: Path
+) -> None:
+    fr: NodeIdentity = create_identity(tmp_path / "fr", "fr", "France Clusters", "FR")
+    await federate_fr(node, js, fr)
+    profile = membership.NetworkProfileRevised(
+        id="fr",
+        name="France Clusters",
+        country="FR",
+        website="https://franceclusters.example.fr",
+        updated_at="2026-11-01T00:00:00Z",
+    )
+    await publish(js, membership.CATALOGUE.seal(fr, Channel.ALLIANCE, profile, 1))
+    body = '<p onclick="steal()">Bonjour<script>alert(1)</script></p>'
+    await publish(js, partner_item(fr, "fr-news-1", body=body))
+    tag = item_tag("fr", "fr-news-1")
+
+    async def named() -> bool:
+        items = {i["id"]: i for i in (await json_feed(node, "/news/alliance"))["items"]}
+        return tag in items and items[tag]["authors"][0]["name"] == "France Clusters"
+
+    await eventually(named)
+    items = {i["id"]: i for i in (await json_feed(node, "/news/alliance"))["items"]}
+    assert items[tag]["authors"] == [
+        {"name": "France Clusters", "url": "https://franceclusters.example.fr"}
+    ]
+    assert items[tag]["url"] == "http://node/news/fr/fr-news-1?lang=fr"
+    html = items[tag]["content_html"]
+    assert "Bonjour" in html and "script" not in html and "onclick" not in html
+    assert tag not in {e.id for e in (await atom_feed(node, "/news/feed")).entries}  # not ours
+    romanian = await atom_feed(node, "/news/alliance", language="ro")
+    entry = next(e for e in romanian.entries if e.id == tag)
+    assert entry.title == "Polii francezi la Hanovra" and entry.title_detail.language == "ro"
