@@ -81,7 +81,7 @@ def portal_news_feeds(kit: Kit) -> APIRouter:
             "funding",
             f"{ALLIANCE.name}: funding opportunities",
             "The alliance's open public funding calls, the nearest deadline first.",
-            "/news/funding",
+            "/news?category=funding_opportunity",  # the hub has no page of its own for them
             open_calls,
         ),
     )

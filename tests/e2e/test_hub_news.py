@@ -162,7 +162,10 @@ def test_the_hub_funding_feed_lists_the_open_calls(
     feed = hub_json(federation, "/news/funding.json")
     assert [i["id"] for i in feed["items"]] == [item_tag("ro", published["call"])]
     assert feed["items"][0]["_alliance"]["funding"]["deadline"] == DEADLINE
-    assert hub_feed(federation, "/news/funding.atom").entries[0].title.startswith("Interreg")
+    atom = hub_feed(federation, "/news/funding.atom")
+    assert atom.entries[0].title.startswith("Interreg")
+    home = {link.rel: link.href for link in atom.feed.links}["alternate"]
+    assert hub_get(federation, home.removeprefix(federation.hub.url)).status_code == 200  # type: ignore[union-attr]
 
 
 def test_the_news_pages_show_public_items_in_the_readers_language(
