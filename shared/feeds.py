@@ -71,14 +71,14 @@ EXTENSION_NAMESPACE = "https://clustersalliance.eu/ns/news"
 TAG_AUTHORITY = "tag:clustersalliance.eu,2026:"  # RFC 4151: fixed for good
 GENERATOR = "Alliance federation"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-CATEGORY_LABELS = {
-    Category.NETWORK_NEWS: "Network news",
-    Category.MEMBER_NEWS: "Member news",
-    Category.POLICY_UPDATE: "Policy update",
-    Category.FUNDING_OPPORTUNITY: "Funding opportunity",
-    Category.BEST_PRACTICE: "Best practice",
-    Category.EVENT_REPORT: "Event report",
-    Category.POSITION_PAPER: "Position paper",
+CATEGORY_LABELS: dict[str, str] = {  # by value: a newer minor version may bring more
+    Category.NETWORK_NEWS.value: "Network news",
+    Category.MEMBER_NEWS.value: "Member news",
+    Category.POLICY_UPDATE.value: "Policy update",
+    Category.FUNDING_OPPORTUNITY.value: "Funding opportunity",
+    Category.BEST_PRACTICE.value: "Best practice",
+    Category.EVENT_REPORT.value: "Event report",
+    Category.POSITION_PAPER.value: "Position paper",
 }
 
 
@@ -235,7 +235,7 @@ def _atom_entry(atom_entry: AtomEntry, entry: FeedItem, language: str | None) ->
 
 
 def _categories(item: NewsItemState) -> list[dict[str, str]]:
-    label = CATEGORY_LABELS.get(Category(item.category), item.category)
+    label = CATEGORY_LABELS.get(item.category, item.category)
     tags = [{"term": tag, "scheme": TAG_SCHEME} for tag in item.tags]
     return [{"term": item.category, "scheme": CATEGORY_SCHEME, "label": label}, *tags]
 

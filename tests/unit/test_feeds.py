@@ -235,3 +235,11 @@ def test_another_nodes_html_is_sanitised_again_before_it_is_passed_on() -> None:
     for shown in (content.text, html):
         assert "Hi" in shown and "<p>" in shown
         assert "script" not in shown and "onclick" not in shown and "javascript" not in shown
+
+
+def test_a_category_from_a_newer_version_is_fed_by_its_term() -> None:
+    """Contracts grow additively: a node may send a category this one does not know."""
+    newer = state(category="cluster_award", translations=[])
+    (entry_read,) = parsed_atom(atom(page(entry(newer)), NOW)).entries
+    assert entry_read.tags[0].term == "cluster_award"
+    assert entry_read.tags[0].label == "cluster_award"
