@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from services.news import papers_handlers, papers_sample, papers_store
 from services.news.api import news_api
 from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
+from services.news.papers_routes import papers_api, papers_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
 from shared.contracts import news as contract
-from shared.service import ServiceDeclaration
+from shared.contracts import news_papers
+from shared.contracts.direct import DirectCatalogue
+from shared.service import SampleData, ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
 
 
 def declare() -> ServiceDeclaration[NewsUnitOfWork]:
@@ -17,9 +23,25 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         description="the alliance's news: own items, partners' items, translations, feeds",
         unit_of_work=NewsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=COLLECTIONS,
-        migrations=MIGRATIONS,
-        replicas=(*REPLICAS, NETWORKS_REPLICA),  # the networks: the feeds' authors
-        routers=(news_api, news_feeds),
+        collections=(*COLLECTIONS, *papers_store.COLLECTIONS),
+        migrations=(*MIGRATIONS, papers_store.create_indexes),
+        replicas=(*REPLICAS, papers_store.REPLICAS, NETWORKS_REPLICA),  # networks: feed authors
+        routers=(news_api, papers_api, news_feeds),
+        pages=(papers_pages,),
+        navigation=(
+            NavLink(N_("Position papers"), "/news/papers", order=32),
+            NavLink(N_("Our position papers"), "/console/papers", Area.CONSOLE, order=36),
+            NavLink(N_("Papers to co-sign"), "/console/papers-to-sign", Area.CONSOLE, order=37),
+        ),
+        # messages between nodes: invitations to co-sign papers and the answers
+        messages=DirectCatalogue(contract.SERVICE, {**news_papers.DIRECT}),
+        direct={**papers_handlers.DIRECT_HANDLERS},
+        on_refused=papers_handlers.on_message_refused,
         package="services.news",
+        # the demo's co-signed position paper (to be joined with the items' sample data)
+        sample=SampleData(
+            seed=papers_sample.seed,
+            held=papers_sample.held,
+            with_partners=papers_sample.with_partners,
+        ),
     )
