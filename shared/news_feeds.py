@@ -6,12 +6,15 @@ Atom and JSON Feed 1.1 (``shared/feeds.py``), with the same filters (``FeedQuery
 ``category``, ``language``, a 422 naming the field when unknown), paging by the
 ``next`` link, each entry linked to its page on the same site
 (``/news/<origin>/<id>``), and counted in
-``alliance_news_feed_requests_total{format, scope}``.
+``alliance_news_feed_requests_total{format, scope}``. Readers poll feeds: each answer
+carries an ``ETag`` (a digest of the document), and a request whose ``If-None-Match``
+names it gets a bodiless 304.
 
 Feeds are public: whoever asks gets published ``public`` items only, token or not.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route annotations.
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,9 +128,20 @@ def _route(
             language=query.language,
         )
         write, media_type = FORMATS[kind]
-        return Response(write(page, datetime.now(UTC)), media_type=media_type)
+        return conditional(request, write(page, datetime.now(UTC)), media_type)
 
     return feed
+
+
+def conditional(request: Request, document: bytes, media_type: str) -> Response:
+    """The document, or a bodiless 304 when the reader holds it already (its ETag)."""
+    tag = f'"{hashlib.sha256(document).hexdigest()[:32]}"'
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=300"}
+    asked = request.headers.get("if-none-match", "")
+    held = {one.strip().removeprefix("W/") for one in asked.split(",")}
+    if tag in held:
+        return Response(status_code=304, headers=headers)
+    return Response(document, media_type=media_type, headers=headers)
 
 
 def feed_items(docs: list[Document], base: str, networks: dict[str, Network]) -> list[FeedItem]:

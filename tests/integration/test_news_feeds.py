@@ -239,3 +239,20 @@ async def test_a_partners_item_is_in_the_alliance_feed_under_its_networks_name(
     romanian = await atom_feed(node, "/news/alliance", language="ro")
     entry = next(e for e in romanian.entries if e.id == tag)
     assert entry.title == "Polii francezi la Hanovra" and entry.title_detail.language == "ro"
+
+
+async def test_a_reader_polling_with_its_etag_gets_304_until_the_feed_changes(
+    node: NodeUnderTest,
+) -> None:
+    first = await write(node)
+    await eventually(lambda: in_feed(node, first["id"]))
+    answer = await node.client.get("/news/feed.atom")
+    tag = answer.headers["etag"]
+    again = await node.client.get("/news/feed.atom", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    other = await node.client.get("/news/feed.json", headers={"If-None-Match": tag})
+    assert other.status_code == 200  # another document, another tag
+    second = await write(node, title="Altă știre")
+    await eventually(lambda: in_feed(node, second["id"]))
+    changed = await node.client.get("/news/feed.atom", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
