@@ -25,7 +25,7 @@ from datetime import date
 
 from fastapi import APIRouter
 
-from services.portal.store import PortalUnitOfWork
+from services.portal.store import NETWORKS, PortalUnitOfWork
 from shared.contracts import news
 from shared.feeds import Network
 from shared.news import news_keys
@@ -47,10 +47,14 @@ def alliance_news(kit: Kit) -> NewsReads:
 
 
 async def networks(kit: Kit) -> dict[str, Network]:
-    """Every admitted network by node id: its name and its public site (the registry's)."""
+    """Every admitted network by node id: its name and its public site (the registry's).
+
+    Read straight from the registry's replicas: the home page's ``networks()`` also counts
+    each network's records, too much for every feed request."""
     return {
-        node["node"]: Network(node["name"], node.get("site_url"))
-        for node in await kit.reads().portal.networks()
+        doc["aggregateid"]: Network(doc["data"]["name"], doc["data"].get("site_url"))
+        async for doc in kit.reads().collection(NETWORKS).find({"deleted": False})
+        if doc.get("data")
     }
 
 
