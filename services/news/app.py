@@ -13,6 +13,7 @@ from services.news import (
     translations_store,
 )
 from services.news.api import news_api
+from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
 from services.news.papers_routes import papers_api, papers_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
@@ -46,8 +47,13 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         collections=(*COLLECTIONS, *papers_store.COLLECTIONS, *translations_store.COLLECTIONS),
         # steps run once each, in this order: append, never reorder
         migrations=(*MIGRATIONS, papers_store.create_indexes, *translations_store.MIGRATIONS),
-        replicas=(*REPLICAS, papers_store.REPLICAS, translations_store.REQUEST_REPLICAS),
-        routers=(news_api, papers_api, translations_api),
+        replicas=(
+            *REPLICAS,
+            papers_store.REPLICAS,
+            translations_store.REQUEST_REPLICAS,
+            NETWORKS_REPLICA,  # the networks' profiles: feed authors
+        ),
+        routers=(news_api, papers_api, translations_api, news_feeds),
         pages=(papers_pages, translation_pages),
         navigation=(
             NavLink(N_("Position papers"), "/news/papers", order=32),

@@ -15,12 +15,9 @@ Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 
-import langcodes
-from babel.core import negotiate_locale
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -40,6 +37,7 @@ from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
 from shared.contracts.news import Category, ItemStatus
 from shared.errors import DomainError, NotFound, shorten
+from shared.news import Reading, language_tag, reading  # shared with the hub portal
 from shared.subjects import is_valid_node_id
 
 __all__ = [
@@ -76,16 +74,6 @@ def _refuse_nul(value: Any) -> Any:
 
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def language_tag(value: str) -> str:
-    """A well-formed, registered BCP 47 tag in its canonical case (``pt-br`` → ``pt-BR``)."""
-    value = value.strip()
-    if not langcodes.tag_is_valid(value):
-        raise ValueError(
-            f"{shorten(value, 40)!r} is not a BCP 47 language tag such as ro, fr or pt-BR"
-        )
-    return langcodes.standardize_tag(value)
 
 
 def _http_url(value: str) -> str:
@@ -370,55 +358,6 @@ def same_language(one: str, other: str) -> bool:
     """``fr`` and ``fr-FR`` are one language for a translation's purpose (``pt-BR`` and
     ``pt-PT`` are not: a translation between them is real work)."""
     return one == other or one.split("-")[0] == other or other.split("-")[0] == one
-
-
-# --- reading in one's language -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The text a reader gets: the original, or a translation marked as one."""
-
-    language: str
-    title: str
-    summary: str
-    body: str
-    translator: str | None  # None: the original
-    original_language: str
-
-    @property
-    def is_translation(self) -> bool:
-        return self.translator is not None
-
-
-def reading(item: contract.NewsItemState, wanted: list[str]) -> Reading:
-    """The item in the first of ``wanted`` languages it exists in (best first, as
-    Accept-Language or the switch orders them); the original when none matches."""
-    texts = {t.language: t for t in item.translations}
-    available = [item.language, *texts]
-    chosen = negotiate_locale(wanted, available, sep="-") if wanted else None
-    chosen = chosen or _by_primary(wanted, available) or item.language
-    translation = texts.get(chosen)
-    if translation is None:
-        return Reading(item.language, item.title, item.summary, item.body, None, item.language)
-    return Reading(
-        translation.language,
-        translation.title,
-        translation.summary,
-        translation.body,
-        translation.translator,
-        item.language,
-    )
-
-
-def _by_primary(wanted: list[str], available: list[str]) -> str | None:
-    """``fr-CA`` wanted finds ``fr-FR`` written: the same language, another region."""
-    for tag in wanted:
-        primary = tag.split("-")[0].lower()
-        for candidate in available:
-            if candidate.split("-")[0].lower() == primary:
-                return candidate
-    return None
 
 
 def funding_open(funding: contract.Funding, today: date) -> bool:
