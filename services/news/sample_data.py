@@ -16,10 +16,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from shared.runtime import RuntimeFailure
-from shared.service import SampleData, SeedClient
+from shared.service import SeedClient
 
-__all__ = ["NODES", "SampleItem", "held", "items", "joined", "seed"]
+__all__ = ["NODES", "SampleItem", "held", "items", "seed"]
 
 ITEMS = "/api/news/items"
 
@@ -236,33 +235,3 @@ def held(client: SeedClient) -> dict[str, int]:
         if item["title"] in titles:
             counts[item["origin"]] = counts.get(item["origin"], 0) + 1
     return counts
-
-
-def joined(*parts: SampleData) -> SampleData:
-    """The news service's parts of the demo (items, papers…) as the one ``SampleData`` a
-    declaration has: each part seeds in turn and the records to wait for add up, per
-    origin too; each partner step runs in turn, and one that fails is one line of the
-    demo's output while the others still run (as the demo treats a whole service's)."""
-
-    def seed_all(client: SeedClient, node: str) -> int:
-        return sum(part.seed(client, node) for part in parts)
-
-    def held_all(client: SeedClient) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for part in parts:
-            for origin, count in part.held(client).items():
-                counts[origin] = counts.get(origin, 0) + count
-        return counts
-
-    def with_partners_all(client: SeedClient, node: str) -> str:
-        lines = []
-        for part in parts:
-            if part.with_partners is not None:
-                try:
-                    lines.append(part.with_partners(client, node))
-                except RuntimeFailure as exc:
-                    lines.append(f"skipped: {exc}")
-        return "; ".join(lines)
-
-    steps = any(part.with_partners for part in parts)
-    return SampleData(seed_all, held_all, with_partners_all if steps else None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from services.portal.calendar_pages import calendar_pages
+from services.portal.news import portal_news_feeds
+from services.portal.news_pages import news_pages
 from services.portal.pages import portal_pages
 from services.portal.store import PortalUnitOfWork
 from services.portal.subscribers import REPLICAS
@@ -18,12 +20,14 @@ def declare() -> ServiceDeclaration[PortalUnitOfWork]:
         description="the alliance's public portal: networks, organisations, clusters, calendar",
         unit_of_work=PortalUnitOfWork,
         replicas=REPLICAS,
-        pages=(portal_pages, calendar_pages),
+        routers=(portal_news_feeds,),  # the alliance's news feeds
+        pages=(portal_pages, calendar_pages, news_pages),
         navigation=(
             NavLink(N_("Networks"), "/", order=5),
             NavLink(N_("Organisations"), "/organizations", order=10),
             NavLink(N_("Clusters"), "/clusters", order=20),
             NavLink(N_("Calendar"), "/calendar", order=30),
+            NavLink(N_("News"), "/news", order=35),
         ),
         package="services.portal",
     )

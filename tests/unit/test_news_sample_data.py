@@ -4,15 +4,12 @@ languages, with an open funding call, and items about partners."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
 from alliance.demo import NETWORKS
 from services.news.domain import Category, NewsItemDraft
-from services.news.sample_data import NODES, items, joined
-from shared.runtime import RuntimeFailure
-from shared.service import SampleData, SeedClient
+from services.news.sample_data import NODES, items
 
 DAYS = [date(2026, 12, 3), date(2027, 3, 28), date(2027, 12, 31), date(2028, 2, 29)]
 
@@ -46,21 +43,3 @@ def test_the_samples_speak_the_networks_languages_and_name_partners() -> None:
     for node, found in every.items():
         partners = {n for d in found for n in d.about_networks}
         assert partners and partners <= set(NODES) - {node}, node
-
-
-def test_the_news_parts_of_the_demo_join_into_one() -> None:
-    def failing(client: SeedClient, node: str) -> str:
-        raise RuntimeFailure("the partner is not there yet")
-
-    items_part = SampleData(lambda client, node: 7, lambda client: {"ro": 7, "fr": 2})
-    papers_part = SampleData(
-        lambda client, node: 1, lambda client: {"es": 1, "fr": 1}, lambda c, n: "signed"
-    )
-    broken = SampleData(lambda client, node: 0, lambda client: {}, failing)
-    news = joined(items_part, papers_part, broken)
-    client: Any = None  # the parts above never use it
-    assert news.seed(client, "ro") == 8
-    assert news.held(client) == {"ro": 7, "fr": 3, "es": 1}
-    assert news.with_partners is not None
-    assert news.with_partners(client, "ro") == "signed; skipped: the partner is not there yet"
-    assert joined(items_part).with_partners is None
