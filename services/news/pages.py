@@ -39,6 +39,7 @@ from services.news.domain import (
     funding_open,
     reading,
 )
+from services.news.feed_routes import known_networks
 from services.news.sanitise import safe_html
 from services.news.store import NewsFilter, NewsUnitOfWork
 from shared.auth import Role
@@ -102,8 +103,12 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
                 **{v.value: gettext(label) for v, label in VISIBILITY_LABELS.items()},
             },
             "own_node": kit.identity.node,
-            "own_name": kit.identity.name,
         }
+
+    async def names() -> dict[str, str]:
+        """The networks' names by node id (from their profiles), for authors and
+        translators; a network not known yet is shown by its node id."""
+        return {node: network.name for node, network in (await known_networks(kit, "/")).items()}
 
     # -- public news ----------------------------------------------------------------------
     @pages.get("/news")
@@ -137,6 +142,7 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
             "news/list.html",
             {
                 **labels(request),
+                "names": await names(),
                 "items": [entry(doc, wanted) for doc in found],
                 "next": following,
                 "filters": values,
@@ -161,6 +167,7 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
             "news/funding.html",
             {
                 **labels(request),
+                "names": await names(),
                 "open_calls": open_calls,
                 "closed_calls": closed[:CLOSED_SHOWN],
             },
@@ -180,6 +187,7 @@ def news_pages(kit: Kit, web: WebLayer) -> APIRouter:
             "news/item.html",
             {
                 **labels(request),
+                "names": await names(),
                 "item": item,
                 "body": Markup(safe_html(item["reading"].body)),  # sanitised just now
                 "versions": versions(item),

@@ -22,6 +22,7 @@ from tests.browser.test_node_site import sign_in
 from tests.federation import Federation
 
 pytestmark = pytest.mark.browser
+RO_NAME = "Asociația Clusterelor din România"
 
 
 def item_body(**overrides: Any) -> dict[str, Any]:
@@ -67,6 +68,14 @@ def publish_on_ro(federation: Federation, body: dict[str, Any]) -> str:
 def test_a_partner_networks_news_on_the_list_its_page_and_the_funding_calls(
     federation: Federation, page: Page
 ) -> None:
+    ro = federation.members["ro"]
+    profile = {"name": RO_NAME, "country": "RO"}
+    named = httpx.put(
+        f"{ro.url}/api/membership/profile",
+        json=profile,
+        headers={"Authorization": f"Bearer {admin_token(federation, 'ro')}"},
+    )
+    assert named.status_code == 200, named.text
     publish_on_ro(federation, item_body())
     publish_on_ro(federation, funding_call("Apel închis: digitalizare", -5))
     publish_on_ro(federation, funding_call("Apel deschis: clustere verzi", 40))
@@ -92,6 +101,12 @@ def test_a_partner_networks_news_on_the_list_its_page_and_the_funding_calls(
         "Clusterele românești la Hannover Messe"
     )
     expect(page.locator("article")).to_have_attribute("lang", "ro")
+    for _ in range(60):  # the owner's profile reaches the partner's node in a moment
+        if page.get_by_text(RO_NAME).count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator("dl.facts").last).to_contain_text(f"Network{RO_NAME}")
     expect(page.get_by_role("img", name="Standul comun al clusterelor")).to_be_attached()
     expect(page.get_by_role("link", name="export")).to_be_visible()
     check_page(page, "news-item")

@@ -129,6 +129,7 @@ async def test_the_item_page_is_in_the_readers_language_with_the_original_a_clic
     assert '<article lang="fr">' in text and "<h1>Les clusters roumains à Hanovre</h1>" in text
     assert "Dix clusters ont exposé." in text and "Zece clustere" not in text
     assert "fr-franceclusters" in text and "roumain" in text  # translated from, by
+    assert node.identity.name in text  # the network that wrote it, by its name
     assert 'href="?lang=ro"' in text and 'hreflang="ro"' in text  # the original, a click away
     assert 'lang="ro">română</a>' in text and 'lang="fr">français</strong>' in text  # the switch
     assert 'alt="Standul comun"' in text and "<script" not in text.split("<main", 1)[1]
