@@ -1,7 +1,9 @@
 """The alliance's news as people use it, in Chromium, across a hub and two real nodes.
 
 A public item of one network reaches the partner network's news list, its filters and
-its item page (the text marked with its language, images with their text alternative);
+its item page (the text marked with its language, images with their text alternative),
+and once the partner translated it (the translations' API), its French reader gets
+French with the original one click away;
 funding calls come by deadline, the open ones first; staff write a funding call in the
 console, fix its missing deadline beside the field, and publish it.
 """
@@ -19,10 +21,11 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import admin_token, check_page
 from tests.browser.test_calendar import wait_for_link
 from tests.browser.test_node_site import sign_in
-from tests.federation import Federation
+from tests.federation import Federation, poll
 
 pytestmark = pytest.mark.browser
 RO_NAME = "Asociația Clusterelor din România"
+REQUESTS = "/api/news/translation-requests"
 
 
 def item_body(**overrides: Any) -> dict[str, Any]:
@@ -146,3 +149,61 @@ def test_staff_write_a_funding_call_fixing_its_deadline_beside_the_field(
     page.get_by_role("link", name="News", exact=True).last.click()
     expect(page.get_by_role("cell", name="Apel: vouchere de inovare")).to_be_visible()
     check_page(page, "console-news")
+
+
+def translated_by_fr(federation: Federation, item_id: str, french: dict[str, str]) -> None:
+    """ro asks for French, fr claims and submits, ro accepts (the translations' API)."""
+    ro, fr = federation.members["ro"], federation.members["fr"]
+    asked = httpx.post(
+        f"{ro.url}/api/news/items/{item_id}/translation-requests",
+        json={"language": "fr"},
+        headers=ro.headers,
+    )
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    on_fr = f"{fr.url}{REQUESTS}/ro/{request_id}"
+    poll(lambda: httpx.get(on_fr, headers=fr.headers).status_code == 200, 60, "the request on fr")
+    claimed = httpx.post(f"{on_fr}/claim", headers=fr.headers)
+    assert claimed.status_code == 202, claimed.text
+
+    def submitted() -> bool:
+        answer = httpx.post(f"{on_fr}/submission", json=french, headers=fr.headers)
+        return answer.status_code == 202  # once ro granted the claim
+
+    poll(submitted, 60, "fr's translation submitted")
+
+    def accepted() -> bool:
+        answer = httpx.post(f"{ro.url}{REQUESTS}/{request_id}/accept", headers=ro.headers)
+        return answer.status_code == 200  # once the submission reached ro
+
+    poll(accepted, 60, "ro accepting fr's translation")
+
+
+def test_a_partners_translation_is_read_in_french_with_the_original_a_click_away(
+    federation: Federation, page: Page
+) -> None:
+    item_id = publish_on_ro(federation, item_body(title="Clusterul de mobilitate din Cluj"))
+    french = {
+        "title": "Le cluster de mobilité de Cluj",
+        "summary": "Un laboratoire commun pour les véhicules électriques.",
+        "body": "<p>Le laboratoire ouvre en <strong>mars</strong>.</p>",
+    }
+    translated_by_fr(federation, item_id, french)
+    fr = federation.members["fr"]
+    page.goto(f"{fr.url}/news/ro/{item_id}?lang=fr")  # the French interface and text
+    for _ in range(60):  # the accepted translation reaches fr in a moment
+        if page.get_by_role("heading", level=1, name=french["title"]).count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator("article")).to_have_attribute("lang", "fr")
+    expect(page.locator("p.translated")).to_contain_text("Traduit de l'original (roumain)")
+    expect(page.get_by_text("Le laboratoire ouvre en")).to_be_visible()
+    expect(page.locator("figure")).to_have_attribute("lang", "ro")  # its alt is the original's
+    check_page(page, "news-item-translated")
+
+    page.get_by_role("link", name="Lire l'original").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Clusterul de mobilitate din Cluj")
+    expect(page.locator("article")).to_have_attribute("lang", "ro")
+    page.get_by_role("link", name="français").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(french["title"])
