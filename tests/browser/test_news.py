@@ -3,9 +3,9 @@
 A public item of one network reaches the partner network's news list, its filters and
 its item page (the text marked with its language, images with their text alternative),
 and once the partner translated it (the translations' API), its French reader gets
-French with the original one click away;
-funding calls come by deadline, the open ones first; staff write a funding call in the
-console, fix its missing deadline beside the field, and publish it.
+French with the original one click away; funding calls come by deadline, the open ones
+first; staff write a funding call in the console, fix its missing deadline beside the
+field, and publish it.
 """
 
 from __future__ import annotations

@@ -329,3 +329,16 @@ def test_the_item_pages_come_after_every_other_news_page() -> None:
     """/news/{origin}/{id} and /console/news/{id} match any segment: another slice's page
     (/console/news/promise, /news/papers) declared after them would never be reached."""
     assert declare().pages[-1] is news_pages
+
+
+async def test_the_pages_announce_and_link_the_feeds_of_what_they_show(
+    node: NodeUnderTest,
+) -> None:
+    for path in ("/news", "/news/funding"):
+        head, body = (await node.client.get(path, headers=HTML)).text.split("</head>", 1)
+        feeds = re.findall(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"', head)
+        assert len(feeds) == 2, head
+        for kind, href in feeds:
+            feed = await node.client.get(href)
+            assert feed.status_code == 200 and feed.headers["content-type"].startswith(kind)
+            assert f'href="{href}"' in body  # a link a reader sees too
