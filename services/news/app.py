@@ -14,6 +14,7 @@ from services.news import (
     translations_store,
 )
 from services.news.api import news_api
+from services.news.console_pages import news_console
 from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
 from services.news.pages import news_pages
 from services.news.papers_routes import papers_api, papers_pages
@@ -56,8 +57,8 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
             NETWORKS_REPLICA,  # the networks' profiles: feed authors
         ),
         routers=(news_api, papers_api, translations_api, news_feeds),
-        # news_pages last: /news/{origin}/{id} and /console/news/{id} match any segments
-        pages=(papers_pages, translation_pages, news_pages),
+        # the items' pages last: /news/{origin}/{id} and /console/news/{id} match any segment
+        pages=(papers_pages, translation_pages, news_pages, news_console),
         navigation=(
             NavLink(N_("News"), "/news", order=30),
             NavLink(N_("Funding"), "/news/funding", order=31),

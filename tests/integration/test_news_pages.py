@@ -17,6 +17,7 @@ from httpx import ASGITransport, AsyncClient
 
 from services.news import handlers
 from services.news.app import declare
+from services.news.console_pages import news_console
 from services.news.domain import TranslationDraft
 from services.news.pages import PAGE_SIZE, news_pages
 from services.news.store import NEWS
@@ -325,10 +326,10 @@ async def test_the_list_is_paged(node: NodeUnderTest) -> None:
     assert 'rel="next"' not in second and "First page" in second
 
 
-def test_the_item_pages_come_after_every_other_news_page() -> None:
+def test_the_items_pages_come_after_every_other_news_page() -> None:
     """/news/{origin}/{id} and /console/news/{id} match any segment: another slice's page
     (/console/news/promise, /news/papers) declared after them would never be reached."""
-    assert declare().pages[-1] is news_pages
+    assert declare().pages[-2:] == (news_pages, news_console)
 
 
 async def test_the_pages_announce_and_link_the_feeds_of_what_they_show(
