@@ -343,3 +343,18 @@ async def test_the_pages_announce_and_link_the_feeds_of_what_they_show(
             feed = await node.client.get(href)
             assert feed.status_code == 200 and feed.headers["content-type"].startswith(kind)
             assert f'href="{href}"' in body  # a link a reader sees too
+
+
+async def test_the_console_marks_only_the_page_it_is_on(node: NodeUnderTest) -> None:
+    """/console/papers-to-sign is under no other entry's path, /console/news/new is News."""
+    client = await signed_in(node, node.editor)
+    for path, entry in (
+        ("/console/papers-to-sign", "/console/papers-to-sign"),
+        ("/console/papers", "/console/papers"),
+        ("/console/news/new", "/console/news"),
+    ):
+        page = (await client.get(path, headers=HTML)).text
+        console_bar = page.split('class="bar console-bar"', 1)[1]
+        current = re.findall(r'<a href="([^"]+)" aria-current="page"', console_bar)
+        assert current == [entry], (path, current)
+    await client.aclose()
