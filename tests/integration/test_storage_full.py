@@ -25,6 +25,7 @@ from pymongo.errors import PyMongoError
 from shared.runtime import NatsServer, StoreServer, unix_connection, wait_until_listening
 from shared.store import Document
 from tests.conftest import NodeUnderTest, every_service, start_node
+from tests.integration.test_bus import eventually
 from tests.integration.test_membership_api import assert_problem
 
 ORGS = "/api/membership/organizations"
@@ -43,7 +44,8 @@ def _can_mount_in_a_namespace() -> bool:
 
 @pytest.fixture
 def tiny_store(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """nx-27017 on a 3 MiB filesystem; its URL, and the path of the ballast file in it."""
+    """nx-27017 on an 8 MiB filesystem (room for every service to start); its URL, and
+    the path of the ballast file in it."""
     if not _can_mount_in_a_namespace():
         pytest.skip("user namespaces are not available here: no tiny filesystem to fill")
     data = tmp_path / "store"
@@ -51,7 +53,7 @@ def tiny_store(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     sockets = Path(tempfile.mkdtemp(prefix="nx"))  # a short path: socket addresses are short
     socket = sockets / "store.sock"
     script = (
-        f"mount -t tmpfs -o size=3m tmpfs {data} && "
+        f"mount -t tmpfs -o size=8m tmpfs {data} && "
         f"head -c 393216 /dev/zero > {data}/{BALLAST} && "
         f"exec {sys.executable} -m shared.store_socket --data-dir {data} --socket {socket} "
         f"--log-file {tmp_path}/nx.log"
@@ -79,7 +81,13 @@ async def full_node(
     url, _ = tiny_store
     node_id = f"full{uuid.uuid4().hex[:6]}"
     async for node in start_node(tmp_path / "node", nats_server.url, url, node_id, every_service()):
+        # every service has started (made its collections) before the disk fills up
+        await eventually(lambda node=node: _healthy(node))  # type: ignore[misc]
         yield node
+
+
+async def _healthy(node: NodeUnderTest) -> bool:
+    return (await node.client.get("/healthz")).status_code == 200
 
 
 async def _fill(url: str, database: str) -> None:

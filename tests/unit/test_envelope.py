@@ -251,7 +251,10 @@ TRICKY: list[Any] = [
 ]
 
 
-@pytest.mark.parametrize("value", TRICKY, ids=[f"{i}:{repr(v)[:30]}" for i, v in enumerate(TRICKY)])
+# ids by type and position: a repr with an address would differ between test workers
+@pytest.mark.parametrize(
+    "value", TRICKY, ids=[f"{i}:{type(v).__name__}" for i, v in enumerate(TRICKY)]
+)
 def test_canonical_form_is_the_reference_form_on_tricky_values(value: Any) -> None:
     assert_same_as_reference({"v": value, "signature": "ignored"})
     assert_same_as_reference({"data": {"list": [value, "Ş"], "z": value}, "a": 1})
