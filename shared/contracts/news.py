@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from shared.contracts.base import Contract, Event, Visibility, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
+from shared.contracts.news_digests import DigestIssued
 
 SERVICE = "news"
 
@@ -110,6 +111,7 @@ CATALOGUE_TABLE: dict[type[Event], str] = {
     NewsItemPublished: "item.published",
     NewsItemRevised: "item.revised",
     NewsItemWithdrawn: "item.withdrawn",
+    DigestIssued: "digest.issued",  # shared/contracts/news_digests.py
 }
 """The news items' events; the other parts of the service (translation requests,
 digests, papers) add theirs to the catalogue in ``CATALOGUE`` below."""
