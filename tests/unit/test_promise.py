@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.news.promise import (
+from shared.contracts.news import Translation
+from shared.contracts.news_digests import DigestIssued, FeaturedItem
+from shared.promise import (
     LATELY,
     WINDOW,
     Mention,
@@ -17,8 +19,6 @@ from services.news.promise import (
     pairs,
     row,
 )
-from shared.contracts.news import Translation
-from shared.contracts.news_digests import DigestIssued, FeaturedItem
 from tests.unit.test_digests import item
 
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)

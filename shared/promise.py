@@ -1,5 +1,9 @@
 """The twice-a-year promise (Bucharest Declaration §1), counted. Pure.
 
+Services never import each other, yet a node's news service (its console's own row,
+``services/news/promise_routes.py``) and the hub's portal (the matrix, ``/promise``)
+count the same mentions; this is the one place that does it, so the two agree.
+
 For an ordered pair of member networks (A, B): how many of B's activities A communicated
 in the last 12 months. A *mention* of B by A is one of
 
