@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from services.portal.calendar_pages import calendar_pages
 from services.portal.pages import portal_pages
+from services.portal.promise import REPLICAS as PROMISE_REPLICAS
+from services.portal.promise import promise_api, promise_pages
 from services.portal.store import PortalUnitOfWork
 from services.portal.subscribers import REPLICAS
 from shared.service import ServiceDeclaration
@@ -17,13 +19,15 @@ def declare() -> ServiceDeclaration[PortalUnitOfWork]:
         name="portal",
         description="the alliance's public portal: networks, organisations, clusters, calendar",
         unit_of_work=PortalUnitOfWork,
-        replicas=REPLICAS,
-        pages=(portal_pages, calendar_pages),
+        replicas=(*REPLICAS, *PROMISE_REPLICAS),  # the promise: news items and digests
+        routers=(promise_api,),
+        pages=(portal_pages, calendar_pages, promise_pages),
         navigation=(
             NavLink(N_("Networks"), "/", order=5),
             NavLink(N_("Organisations"), "/organizations", order=10),
             NavLink(N_("Clusters"), "/clusters", order=20),
             NavLink(N_("Calendar"), "/calendar", order=30),
+            NavLink(N_("Twice a year"), "/promise", order=40),
         ),
         package="services.portal",
     )

@@ -36,6 +36,7 @@ def item(item_id: str, **overrides: Any) -> NewsItemPublished:
         "summary": "Rezumat",
         "body": "<p>Text</p>",
         "visibility": "public",
+        "country": "RO",  # the owner's, on the wire since the core's contract
         "status": "published",
         "published_at": "2026-11-24T10:00:00+00:00",
         "updated_at": "2026-11-24T10:00:00+00:00",
