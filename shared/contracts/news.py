@@ -25,7 +25,7 @@ SERVICE = "news"
 
 
 class Category(StrEnum):
-    """What a news item is about (Declaration §1–§4)."""
+    """What a news item is about (Declaration §1 to §4)."""
 
     NETWORK_NEWS = "network_news"  # the network's own activities (§1)
     MEMBER_NEWS = "member_news"  # a member cluster's activities (§1)
@@ -88,6 +88,7 @@ class NewsItemState(Event):
     about_networks: list[str] = []  # node ids of partner networks the item is about
     funding: Funding | None = None  # for funding opportunities, always
     tags: list[str] = []
+    country: str  # the owner network's country (ISO 3166-1 alpha-2)
     visibility: Visibility
     status: str  # ItemStatus
     published_at: str | None = None  # RFC 3339 UTC, first publication

@@ -93,11 +93,11 @@ def choose_language(query: str | None, cookie: str | None, accept_language: str 
     for explicit in (query, cookie):
         if explicit in LANGUAGES:
             return explicit
-    wanted = _accepted(accept_language or "")
+    wanted = accepted_languages(accept_language or "")
     return negotiate_locale(wanted, list(LANGUAGES), sep="-") or SOURCE_LANGUAGE
 
 
-def _accepted(header: str) -> list[str]:
+def accepted_languages(header: str) -> list[str]:
     """Accept-Language's tags, best first (``fr-CH, fr;q=0.9, en;q=0.8`` → fr-CH, fr, en)."""
     tags: list[tuple[float, int, str]] = []
     for index, part in enumerate(header.split(",")):

@@ -62,7 +62,7 @@ PASSWORDS = ("NATS_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD")
 NATS_LISTEN = 'listen: "0.0.0.0:4222"'
 NATS_MONITOR = "http_port: 8222"
 CONTAINER_HTTP_PORT = "8080"
-SERVICES = ("membership", "events")  # the application containers docker-compose.yml runs
+SERVICES = ("membership", "events", "news")  # the application containers docker-compose.yml runs
 EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+([-.+][\w.-]+)?")
 
 
@@ -186,6 +186,7 @@ class ComposeNode:
     monitor_port: int = field(default_factory=spare_port)
     http_port: int = field(default_factory=spare_port)
     events_port: int = field(default_factory=spare_port)
+    news_port: int = field(default_factory=spare_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     observed: dict[str, Observed] = field(default_factory=dict)
 
@@ -201,8 +202,13 @@ class ComposeNode:
     def events_url(self) -> str:
         return f"http://127.0.0.1:{self.events_port}"
 
+    @property
+    def news_url(self) -> str:
+        return f"http://127.0.0.1:{self.news_port}"
+
     def port_of(self, name: str) -> int:
-        return {"membership": self.http_port, "events": self.events_port}[name]
+        ports = {"membership": self.http_port, "events": self.events_port}
+        return {**ports, "news": self.news_port}[name]
 
     @property
     def nats_url(self) -> str:
@@ -471,11 +477,13 @@ def test_every_series_the_dashboards_and_alerts_ask_for_is_exported(
     poll(lambda: seen("alliance_dead_letters_total", reason="malformed"), 60, "a dead letter")
 
     events_metrics = httpx.get(f"{joined.events_url}/metrics", timeout=5).text
+    news_metrics = httpx.get(f"{joined.news_url}/metrics", timeout=5).text
     series = scraped_series(
         scrape_targets(
             {
                 f"membership:{CONTAINER_HTTP_PORT}": metrics,
                 f"events:{CONTAINER_HTTP_PORT}": lambda: events_metrics,
+                f"news:{CONTAINER_HTTP_PORT}": lambda: news_metrics,
             }
         )
     )
@@ -543,6 +551,10 @@ def test_every_installed_service_has_a_container_and_a_scrape_target(tmp_path: P
     assert commands == set(installed_services()) == set(SERVICES)
     targets = {target.address for target in scrape_targets({})}
     assert {f"{name}:{CONTAINER_HTTP_PORT}" for name in SERVICES} <= targets
+
+
+def test_the_news_container_serves_the_news(node: ComposeNode) -> None:
+    assert httpx.get(f"{node.news_url}/api/news/items", timeout=10).status_code == 200
 
 
 def test_the_events_container_serves_the_calendar(node: ComposeNode) -> None:

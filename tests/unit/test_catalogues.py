@@ -21,6 +21,7 @@ PACKAGES = (
     "services/portal",
     "services/hub",
     "services/events",
+    "services/news",
 )
 TRANSLATED = ("fr", "es")
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]

@@ -1,0 +1,1 @@
+"""The news service: the alliance's news in many languages, translated between networks."""

@@ -1,0 +1,423 @@
+"""The news domain: a news item owned by the node that writes it, and its rules.
+
+Pure logic: no I/O. The owner's staff draft an item, publish it, revise it and may
+withdraw it (an admin). Its body is rich text, sanitised when it is written
+(``services/news/sanitise.py``): what was removed is reported, never silently dropped.
+An item has an original, in the language it was written in (a BCP 47 tag), and any
+number of translations by partner networks (``add_translation``): a translation never
+changes the original's text, and a reader gets the item in their language when one
+exists (``reading``).
+
+Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the field,
+``NotFound`` (404), ``Gone`` (410, a withdrawn item). Malformed input is refused by
+``NewsItemDraft`` itself (pydantic's ValidationError, 422 naming the field).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Self
+
+import langcodes
+from babel.core import negotiate_locale
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from services.news.sanitise import sanitise
+from shared.aggregate import Aggregate, AggregateDeleted
+from shared.contracts import news as contract
+from shared.contracts.base import Event as ContractEvent
+from shared.contracts.base import Visibility
+from shared.contracts.news import Category, ItemStatus
+from shared.errors import DomainError, NotFound, shorten
+from shared.subjects import is_valid_node_id
+
+__all__ = [
+    "AggregateDeleted",
+    "Category",
+    "DomainError",
+    "Funding",
+    "Image",
+    "ItemStatus",
+    "NewsItem",
+    "NewsItemDraft",
+    "NotFound",
+    "Reading",
+    "TranslationDraft",
+    "language_tag",
+    "reading",
+]
+
+MAX_BODY = 100_000  # characters of HTML: a long article, far below the bus's 64 KiB limit
+MAX_TRANSLATIONS = 24  # the EU's official languages
+
+
+# --- field types -------------------------------------------------------------------------
+
+
+def _refuse_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def language_tag(value: str) -> str:
+    """A well-formed, registered BCP 47 tag in its canonical case (``pt-br`` → ``pt-BR``)."""
+    value = value.strip()
+    if not langcodes.tag_is_valid(value):
+        raise ValueError(
+            f"{shorten(value, 40)!r} is not a BCP 47 language tag such as ro, fr or pt-BR"
+        )
+    return langcodes.standardize_tag(value)
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL, kept as written (pydantic checks its shape)."""
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        raise ValueError(
+            f"{shorten(value, 80)!r} is not an http(s) URL such as https://example.com"
+        )
+    AnyHttpUrl(value)
+    return value
+
+
+def _node_id(value: str) -> str:
+    if not is_valid_node_id(value):
+        raise ValueError(f"{shorten(value, 40)!r} is not a network's node id (such as fr-clusters)")
+    return value
+
+
+LanguageTag = Annotated[
+    str, StringConstraints(strict=True, max_length=35), AfterValidator(language_tag)
+]
+Title = Annotated[
+    str,
+    BeforeValidator(_refuse_nul),
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=300),
+]
+Summary = Annotated[
+    str,
+    BeforeValidator(_refuse_nul),
+    StringConstraints(strict=True, strip_whitespace=True, max_length=1000),
+]
+Body = Annotated[
+    str, BeforeValidator(_refuse_nul), StringConstraints(strict=True, max_length=MAX_BODY)
+]
+Url = Annotated[
+    str,
+    BeforeValidator(_refuse_nul),
+    StringConstraints(strict=True, strip_whitespace=True, max_length=2000),
+    AfterValidator(_http_url),
+]
+Tag = Annotated[
+    str,
+    BeforeValidator(_lower),
+    BeforeValidator(_refuse_nul),
+    StringConstraints(strict=True, min_length=1, max_length=80),
+]
+NodeId = Annotated[str, StringConstraints(strict=True, max_length=64), AfterValidator(_node_id)]
+Text = Annotated[
+    str,
+    BeforeValidator(_refuse_nul),
+    StringConstraints(strict=True, strip_whitespace=True, max_length=300),
+]
+
+
+class _Input(BaseModel):
+    """Unknown fields are refused, so a typo is a clear 422, not silently dropped data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Image(_Input):
+    """An image by URL, with the text a screen reader says instead."""
+
+    url: Url
+    alt: Text = ""
+
+
+class Funding(_Input):
+    """A funding opportunity's call: a deadline (a date; past it the call is closed),
+    the programme and where to apply."""
+
+    deadline: date
+    programme: Annotated[Text, StringConstraints(min_length=1)]
+    url: Url
+
+    @field_validator("deadline")
+    @classmethod
+    def _plausible(cls, deadline: date) -> date:
+        if not 2000 <= deadline.year <= 2199:
+            raise ValueError("give a deadline between 2000 and 2199")
+        return deadline
+
+
+class NewsItemDraft(_Input):
+    """What the owner's staff submit to write or revise an item.
+
+    ``body`` is HTML; it is sanitised when the item takes it (``NewsItem``), and the
+    answer says what was removed. A funding opportunity needs its ``funding`` (deadline,
+    programme, link); other categories have none.
+    """
+
+    category: Category
+    language: LanguageTag
+    title: Title
+    summary: Summary = ""
+    body: Body = ""
+    images: Annotated[list[Image], Field(max_length=20)] = []
+    cluster: Annotated[str, StringConstraints(strict=True, max_length=128)] | None = None
+    about_networks: Annotated[list[NodeId], Field(max_length=40)] = []
+    funding: Funding | None = Field(None, validate_default=True)
+    tags: Annotated[list[Tag], Field(max_length=30)] = []
+    visibility: Visibility = Visibility.ALLIANCE
+
+    @field_validator("funding")
+    @classmethod
+    def _funding_fits_category(
+        cls, funding: Funding | None, info: ValidationInfo
+    ) -> Funding | None:
+        category = info.data.get("category")
+        if category is Category.FUNDING_OPPORTUNITY and funding is None:
+            raise ValueError("a funding opportunity needs its funding: deadline, programme and url")
+        if category is not None and category is not Category.FUNDING_OPPORTUNITY and funding:
+            raise ValueError("only a funding opportunity has funding details")
+        return funding
+
+    def unique_lists(self) -> Self:
+        """The same draft with repeated tags and networks dropped (first kept)."""
+        return self.model_copy(
+            update={
+                "tags": list(dict.fromkeys(self.tags)),
+                "about_networks": list(dict.fromkeys(self.about_networks)),
+            }
+        )
+
+
+class TranslationDraft(_Input):
+    """A translation a partner network submits: the item's texts in ``language``."""
+
+    language: LanguageTag
+    title: Title
+    summary: Summary = ""
+    body: Body = ""
+
+
+# --- the aggregate -----------------------------------------------------------------------
+
+
+class NewsItem(NewsItemDraft, Aggregate):
+    """A news item, owned by the node that wrote it.
+
+    Each change records its full event (for this node's services) and what the alliance
+    may see of it: the state once published and shared, a withdrawal when it stops being
+    shared, nothing while it is a draft or ``node``-only.
+    """
+
+    status: ItemStatus = ItemStatus.DRAFT
+    country: str  # the owner network's country: readers filter by it
+    published_at: datetime | None = None
+    translations: list[contract.Translation] = []
+
+    @classmethod
+    def draft(
+        cls, id: str, country: str, draft: NewsItemDraft, now: datetime
+    ) -> tuple[Self, list[str]]:
+        """A new item at version 1, a draft, and what sanitising removed from its body."""
+        fields, removed = _clean(draft)
+        item = cls.model_validate(
+            {**fields, "id": id, "country": country, "version": 1, "updated_at": now}
+        )
+        item._announce(was_shared=False, first_shown=False)
+        return item, removed
+
+    def revise(self, draft: NewsItemDraft, now: datetime) -> list[str]:
+        """Replace what the staff edit; translations of another language stay.
+
+        A change of the original's language drops a translation into the new one (the
+        original now is that language)."""
+        self._live()
+        was_shared = self.is_shared
+        fields, removed = _clean(draft)
+        self.bump(now)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.translations = [t for t in self.translations if t.language != self.language]
+        self._announce(was_shared, first_shown=False)
+        return removed
+
+    def publish(self, now: datetime) -> None:
+        """Draft → published: from now on it may leave the node."""
+        self._live()
+        if self.status is ItemStatus.PUBLISHED:
+            raise DomainError("the item is already published", "status")
+        was_shared = self.is_shared
+        self.bump(now)
+        self.status = ItemStatus.PUBLISHED
+        self.published_at = now
+        self._announce(was_shared, first_shown=True)
+
+    def withdraw(self, now: datetime) -> None:
+        """Take it down everywhere (a tombstone): replicas forget it; final."""
+        was_shared = self.is_shared
+        self.bump(now)
+        self.deleted = True
+        self._announce(was_shared, first_shown=False)
+
+    def add_translation(self, draft: TranslationDraft, translator: str, now: datetime) -> list[str]:
+        """Publish a partner's translation beside the original (which never changes); a
+        newer one into the same language replaces the older. What sanitising removed is
+        returned."""
+        self._live()
+        if _same_language(draft.language, self.language):
+            raise DomainError(
+                f"the original is already in {self.language!r}: a translation needs "
+                "another language",
+                "language",
+            )
+        others = [t for t in self.translations if t.language != draft.language]
+        if len(others) >= MAX_TRANSLATIONS:
+            raise DomainError(f"an item has at most {MAX_TRANSLATIONS} translations", "language")
+        cleaned = sanitise(draft.body)
+        was_shared = self.is_shared
+        self.bump(now)
+        translation = contract.Translation(
+            language=draft.language,
+            translator=translator,
+            title=draft.title,
+            summary=draft.summary,
+            body=cleaned.html,
+            published_at=_instant(now),
+        )
+        self.translations = [*others, translation]
+        self._announce(was_shared, first_shown=False)
+        return cleaned.removed
+
+    # -- reads ---------------------------------------------------------------------------
+    @property
+    def is_shared(self) -> bool:
+        """Does the alliance hold this item (published, shared, not withdrawn)?"""
+        return (
+            not self.deleted and self.status is ItemStatus.PUBLISHED and self.visibility.leaves_node
+        )
+
+    # -- internals -----------------------------------------------------------------------
+    def _live(self) -> None:
+        if self.deleted:
+            raise AggregateDeleted(f"news item {self.id!r} was withdrawn")
+
+    def _announce(self, was_shared: bool, first_shown: bool) -> None:
+        event = self._event(first_shown)
+        if self.is_shared:
+            shared: ContractEvent | None = event
+        elif was_shared:
+            reason = (
+                contract.WithdrawalReason.WITHDRAWN
+                if self.deleted
+                else contract.WithdrawalReason.RESTRICTED
+            )
+            shared = contract.NewsItemWithdrawn(id=self.id, reason=reason.value)
+        else:
+            shared = None
+        self.record(event, shared)
+
+    def _event(self, first_shown: bool) -> ContractEvent:
+        if self.deleted:
+            return contract.NewsItemWithdrawn(
+                id=self.id, reason=contract.WithdrawalReason.WITHDRAWN.value
+            )
+        drafted = self.status is ItemStatus.DRAFT
+        kind = contract.NewsItemPublished if first_shown or drafted else contract.NewsItemRevised
+        state = self.model_dump(mode="json")
+        state["updated_at"] = _instant(self.updated_at)
+        state["published_at"] = _instant(self.published_at) if self.published_at else None
+        return kind.model_validate(state)
+
+
+def _clean(draft: NewsItemDraft) -> tuple[dict[str, Any], list[str]]:
+    """The draft's fields with the body sanitised, and what sanitising removed."""
+    draft = draft.unique_lists()
+    cleaned = sanitise(draft.body)
+    fields = {name: getattr(draft, name) for name in NewsItemDraft.model_fields}
+    fields["body"] = cleaned.html
+    return fields, cleaned.removed
+
+
+def _instant(moment: datetime) -> str:
+    """RFC 3339 in UTC, second precision: how the wire writes times."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _same_language(one: str, other: str) -> bool:
+    """``fr`` and ``fr-FR`` are one language for a translation's purpose (``pt-BR`` and
+    ``pt-PT`` are not: a translation between them is real work)."""
+    return one == other or one.split("-")[0] == other or other.split("-")[0] == one
+
+
+# --- reading in one's language -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The text a reader gets: the original, or a translation marked as one."""
+
+    language: str
+    title: str
+    summary: str
+    body: str
+    translator: str | None  # None: the original
+    original_language: str
+
+    @property
+    def is_translation(self) -> bool:
+        return self.translator is not None
+
+
+def reading(item: contract.NewsItemState, wanted: list[str]) -> Reading:
+    """The item in the first of ``wanted`` languages it exists in (best first, as
+    Accept-Language or the switch orders them); the original when none matches."""
+    texts = {t.language: t for t in item.translations}
+    available = [item.language, *texts]
+    chosen = negotiate_locale(wanted, available, sep="-") if wanted else None
+    chosen = chosen or _by_primary(wanted, available) or item.language
+    translation = texts.get(chosen)
+    if translation is None:
+        return Reading(item.language, item.title, item.summary, item.body, None, item.language)
+    return Reading(
+        translation.language,
+        translation.title,
+        translation.summary,
+        translation.body,
+        translation.translator,
+        item.language,
+    )
+
+
+def _by_primary(wanted: list[str], available: list[str]) -> str | None:
+    """``fr-CA`` wanted finds ``fr-FR`` written: the same language, another region."""
+    for tag in wanted:
+        primary = tag.split("-")[0].lower()
+        for candidate in available:
+            if candidate.split("-")[0].lower() == primary:
+                return candidate
+    return None
+
+
+def funding_open(funding: contract.Funding, today: date) -> bool:
+    """A call is open until the end of its deadline day."""
+    return date.fromisoformat(funding.deadline) >= today
