@@ -20,7 +20,6 @@ from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import cache
-from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -28,10 +27,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.news.digests import Digest, DigestEntry
 from shared.web import i18n
-from shared.web.i18n import N_, Language
+from shared.web.i18n import N_, Language, load_languages
+from shared.web.layer import locale_dir, template_dir
 
 WIDTH = 72  # plain-text lines, as mail programs expect
-TEMPLATES = Path(__file__).parent / "templates"  # the service's, as the web layer's
+PACKAGE = "services.news"  # its templates/ and locales/, as the web layer reads them
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,15 @@ def interface_language(languages: Mapping[str, Language], tag: str) -> Language:
 
 
 @cache
+def languages() -> dict[str, Language]:
+    """The digest's interface words: the news service's catalogues, loaded once."""
+    return load_languages([locale_dir(PACKAGE)])
+
+
+@cache
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(template_dir(PACKAGE)),
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
     )

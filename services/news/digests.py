@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.news.domain import LanguageTag, NodeId, reading
 from shared.aggregate import Aggregate
 from shared.contracts.base import Visibility
 from shared.contracts.news import ItemStatus, NewsItemState
 from shared.contracts.news_digests import DigestIssued, FeaturedItem, PeriodKind
 from shared.errors import DomainError
-from shared.web.i18n import is_language
 
 MAX_DAYS = 92  # a custom range covers at most a quarter: a newsletter, not an archive
 MAX_PICKS = 200
@@ -45,7 +45,7 @@ class ItemRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    origin: str = Field(min_length=1, max_length=64)
+    origin: NodeId
     item: str = Field(min_length=1, max_length=128)
 
 
@@ -57,17 +57,9 @@ class DigestRequest(BaseModel):
     period: PeriodKind
     start: date  # week: any day of it; month: any day of it; custom: the first day
     end: date | None = None  # custom only: the last day, included
-    language: str = Field(min_length=2, max_length=35)  # BCP 47
+    language: LanguageTag  # BCP 47, canonical case (the news items' rule)
     partners: list[ItemRef] = Field(default=[], max_length=MAX_PICKS)  # ticked partner items
     exclude: list[ItemRef] = Field(default=[], max_length=MAX_PICKS)  # own items left out
-
-    @field_validator("language")
-    @classmethod
-    def known_language(cls, value: str) -> str:
-        """An unknown tag could only produce a digest nobody can read as asked."""
-        if not is_language(value):
-            raise ValueError(f"unknown language tag {value!r} (BCP 47, e.g. fr, ro, pt-BR)")
-        return value
 
 
 @dataclass(frozen=True)
@@ -166,13 +158,6 @@ def _newest_first(items: list[Candidate]) -> list[Candidate]:
     return sorted(items, key=lambda c: c.state.published_at or "", reverse=True)
 
 
-def same_language(tag: str, wanted: str) -> bool:
-    """Whether a text in ``tag`` serves a reader of ``wanted`` (``fr-BE`` serves ``fr``)."""
-    return (
-        tag.lower() == wanted.lower() or tag.split("-")[0].lower() == wanted.split("-")[0].lower()
-    )
-
-
 class DigestEntry(BaseModel):
     """One item as the digest shows it: in the digest's language when translated."""
 
@@ -191,32 +176,26 @@ class DigestEntry(BaseModel):
 
     @classmethod
     def of(cls, candidate: Candidate, language: str) -> Self:
-        """The item in ``language`` when a translation exists, else its original."""
+        """The item in ``language`` when a translation exists, else its original, marked
+        when its language is not the digest's (the news' own rule: ``reading``)."""
         state = candidate.state
-        common = {
-            "origin": candidate.origin,
-            "item": state.id,
-            "category": state.category,
-            "original_language": state.language,
-            "published_at": state.published_at or "",
-        }
-        if not same_language(state.language, language):
-            for translation in state.translations:
-                if same_language(translation.language, language):
-                    return cls(
-                        **common,
-                        title=translation.title,
-                        summary=translation.summary,
-                        language=translation.language,
-                        translated_by=translation.translator,
-                    )
+        shown = reading(state, [language])
         return cls(
-            **common,
-            title=state.title,
-            summary=state.summary,
-            language=state.language,
-            marked=not same_language(state.language, language),
+            origin=candidate.origin,
+            item=state.id,
+            category=state.category,
+            title=shown.title,
+            summary=shown.summary,
+            language=shown.language,
+            original_language=state.language,
+            translated_by=shown.translator,
+            marked=_primary(shown.language) != _primary(language),
+            published_at=state.published_at or "",
         )
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
 
 
 class Digest(Aggregate):
