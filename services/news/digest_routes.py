@@ -156,7 +156,8 @@ def request_of(values: dict[str, str], picks: list[str], left_out: list[str]) ->
     """The form as the API's body: ticked partner items, own items unticked."""
 
     def refs(keys: list[str]) -> list[dict[str, str]]:
-        return [dict(zip(("origin", "item"), key.split("/", 1), strict=True)) for key in keys]
+        """``origin/item`` as a reference; a mangled one fails validation, named."""
+        return [{"origin": key.partition("/")[0], "item": key.partition("/")[2]} for key in keys]
 
     body: dict[str, Any] = {k: v for k, v in values.items() if v}
     return {**body, "partners": refs(picks), "exclude": refs(left_out)}

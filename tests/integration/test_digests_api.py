@@ -137,6 +137,10 @@ async def test_the_console_builds_a_digest_with_own_items_ticked(node: NodeUnder
     digest_id = answer.headers["location"].split("?")[0].rsplit("/", 1)[1]
     digest = (await client.get(f"{DIGESTS}/{digest_id}")).json()
     assert [e["item"] for e in digest["entries"]] == [own["id"]]
+    mangled = await client.post(
+        "/console/news/digests", data={**form, "partners": ["no-slash"]}, headers=HTML
+    )
+    assert mangled.status_code == 422 and "Please correct the following" in mangled.text
     nothing = {**form, "own": []}
     refused = await client.post("/console/news/digests", data=nothing, headers=HTML)
     assert refused.status_code == 422 and "nothing new" in refused.text
