@@ -65,10 +65,14 @@ async def prepare(kit: Kit, request: DigestRequest, digest_id: str) -> Digest:
 
 
 async def issue(kit: Kit, request: DigestRequest) -> Digest:
-    """Issue and announce a digest; counted once committed."""
-    digest = await prepare(kit, request, new_id(kit.identity.node))
+    """Issue and announce a digest; counted once committed.
+
+    The digest is made inside the work, so a transaction run again (a write conflict)
+    makes it, and records its announcement, again."""
+    digest_id = new_id(kit.identity.node)
 
     async def save(uow: NewsUnitOfWork) -> Digest:
+        digest = await prepare(kit, request, digest_id)
         digest_store.digests(uow).add(digest)
         return digest
 
