@@ -109,6 +109,9 @@ async def test_nothing_new_and_bad_input_are_4xx_naming_the_field(
     assert_problem(await node.client.post(DIGESTS, json=week()), 401)
     assert_problem(await node.client.get(f"{DIGESTS}/nope"), 404)
     assert_problem(await node.client.get(f"{DIGESTS}/nope.eml"), 404)
+    assert_problem(await node.client.get(f"{DIGESTS}/no%00pe"), 422, "path")
+    nul = week(partners=[{"origin": "fr", "item": "x\x00y"}])
+    assert_problem(await node.client.post(DIGESTS, json=nul, headers=node.editor), 422)
     assert (await node.client.get(DIGESTS)).json()["items"] == []
 
 
@@ -176,6 +179,9 @@ async def test_the_row_counts_each_partner_both_ways(node: NodeUnderTest, tmp_pa
     assert fr["featured_by"]["kinds"]["translation"] == 1 and fr["lately"]
     assert by_partner["es"]["featured"]["items"] == 0 and not by_partner["es"]["lately"]
     assert_problem(await node.client.get("/api/news/promise"), 401)
+    for console in ("/console/news/promise", "/console/news/digests"):
+        anonymous = await node.client.get(console, headers=HTML)
+        assert anonymous.status_code == 303 and "/console/sign-in" in anonymous.headers["location"]
     client = await signed_in(node)
     page = await client.get("/console/news/promise", headers=HTML)
     assert page.status_code == 200 and "Not featured lately" in page.text
