@@ -182,6 +182,27 @@ def digest_pages(kit: Kit, web: WebLayer) -> APIRouter:
         view = await rendering(kit, await issued(kit, digest_id), str(request.base_url))
         return web.render(request, "news/digest_page.html", {"view": view})
 
+    async def console_page(
+        request: Request,
+        values: dict[str, str],
+        errors: dict[str, str],
+        ticked: set[str] | None = None,
+        preview: Rendering | None = None,
+    ) -> Response:
+        """The builder: the period's items (own ones ticked unless unticked), a preview."""
+        held, found = await period_items(values)
+        errors = errors or found
+        context = {
+            "values": values,
+            "items": held,
+            "errors": errors,
+            "node": kit.identity.node,
+            "ticked": ticked,
+            "preview": preview,
+        }
+        status = 422 if errors else 200
+        return web.render(request, "news/digest_console.html", context, status=status)
+
     @pages.get("/console/news/digests")
     async def console(
         request: Request,
@@ -193,13 +214,7 @@ def digest_pages(kit: Kit, web: WebLayer) -> APIRouter:
     ) -> Response:
         """Choose a period and a language; the period's items, own ones ticked."""
         values = {"period": period, "start": start, "end": end, "language": language}
-        held, errors = await period_items(values)
-        return web.render(
-            request,
-            "news/digest_console.html",
-            {"values": values, "items": held, "errors": errors, "node": kit.identity.node},
-            status=422 if errors else 200,
-        )
+        return await console_page(request, values, {})
 
     async def period_items(values: dict[str, str]) -> tuple[list[Any], dict[str, str]]:
         if not values["start"]:
@@ -216,30 +231,25 @@ def digest_pages(kit: Kit, web: WebLayer) -> APIRouter:
 
     @pages.post("/console/news/digests")
     async def console_issue(request: Request, session: Staff) -> Response:
-        """Issue the digest the form describes; a mistake is shown beside its field."""
+        """Preview or issue the digest the form describes; a mistake is shown, named."""
         form = await request.form()
         web.check_form(request, text(form, "csrf"))
         values = {name: text(form, name) for name in FORM_FIELDS}
         picks = [str(v) for v in form.getlist("partners")]
         own = [str(v) for v in form.getlist("own")]
-        listed = [str(v) for v in form.getlist("listed")]
-        left_out = [key for key in listed if key not in own]
-        errors: dict[str, str] = {}
+        left_out = [str(key) for key in form.getlist("listed") if key not in own]
         draft, errors = parse(DigestRequest, request_of(values, picks, left_out))
-        if draft is not None:
-            try:
-                digest = await issue(kit, draft)
-            except DomainError as exc:
-                errors = domain_errors(exc)
-            else:
-                notice = web.language(request).gettext(N_("The digest is issued."))
-                return web.redirect(f"/news/digests/{digest.id}", notice=notice)
-        held, _ = await period_items(values)
-        return web.render(
-            request,
-            "news/digest_console.html",
-            {"values": values, "items": held, "errors": errors, "node": kit.identity.node},
-            status=422,
-        )
+        if draft is None:
+            return await console_page(request, values, errors, {*picks, *own})
+        try:
+            if text(form, "action") == "preview":
+                digest = await prepare(kit, draft, "preview")
+                view = await rendering(kit, digest, str(request.base_url))
+                return await console_page(request, values, {}, {*picks, *own}, view)
+            digest = await issue(kit, draft)
+        except DomainError as exc:
+            return await console_page(request, values, domain_errors(exc), {*picks, *own})
+        notice = web.language(request).gettext(N_("The digest is issued."))
+        return web.redirect(f"/news/digests/{digest.id}", notice=notice)
 
     return pages

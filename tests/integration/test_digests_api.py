@@ -135,7 +135,16 @@ async def test_the_console_builds_a_digest_with_own_items_ticked(node: NodeUnder
         "listed": [key, other],
         "own": [key],
     }
-    answer = await client.post("/console/news/digests", data=form, headers=HTML)
+    preview = await client.post(
+        "/console/news/digests", data={**form, "action": "preview"}, headers=HTML
+    )
+    assert preview.status_code == 200, preview.text
+    previewed = preview.text.split('id="preview-heading"', 1)[1]
+    assert own["title"] in previewed and "Not this one" not in previewed  # unticked
+    assert (await client.get(DIGESTS)).json()["items"] == []  # a preview issues nothing
+    answer = await client.post(
+        "/console/news/digests", data={**form, "action": "issue"}, headers=HTML
+    )
     assert answer.status_code == 303, answer.text
     digest_id = answer.headers["location"].split("?")[0].rsplit("/", 1)[1]
     digest = (await client.get(f"{DIGESTS}/{digest_id}")).json()
