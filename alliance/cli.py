@@ -17,6 +17,7 @@ from alliance.node import run_node
 from alliance.process import say
 from alliance.status import status as status_report
 from alliance.status import table
+from alliance.verify_paper import verify_paper
 from shared.auth import Role, TokenStore, parse_lifetime
 from shared.countries import check_country
 from shared.federation import HubCredentials, leaf_remote
@@ -266,6 +267,21 @@ def status(
 ) -> None:
     """Show the sync state of a running hub (its nodes) or node (its origins)."""
     print(status_report(data_dir))
+
+
+@app.command("verify-paper")
+def verify_paper_command(
+    file: Annotated[Path, typer.Argument(help="a paper's JSON (its page's download)")],
+    keys: Annotated[
+        Path | None,
+        typer.Option(help="trusted keys: the hub's GET /api/hub/nodes, or {node: key}"),
+    ] = None,
+) -> None:
+    """Check a position paper's signatures offline; exit 1 if any fails."""
+    verified, lines = verify_paper(file, keys)
+    print("\n".join(lines))
+    if not verified:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -151,6 +151,12 @@ class KeyRing:
     def origins(self) -> list[str]:
         return sorted(self._keys)
 
+    def public_key(self, origin: str) -> str | None:
+        """The admitted key of ``origin`` (base64url raw, as the registry writes it), or
+        None: what a co-signature of a position paper is checked against."""
+        key = self._keys.get(origin)
+        return base64.urlsafe_b64encode(bytes(key)).rstrip(b"=").decode() if key else None
+
     def open(self, raw: bytes, nats_subject: str) -> Envelope:
         """Parse and verify one message, or raise EnvelopeRejected with the reason."""
         try:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from shared.contracts.base import Contract, Event, Visibility, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
 from shared.contracts.news_digests import DigestIssued
+from shared.contracts.news_papers import PositionPaperPublished
 
 SERVICE = "news"
 
@@ -113,6 +114,7 @@ CATALOGUE_TABLE: dict[type[Event], str] = {
     NewsItemRevised: "item.revised",
     NewsItemWithdrawn: "item.withdrawn",
     DigestIssued: "digest.issued",  # shared/contracts/news_digests.py
+    PositionPaperPublished: "paper.published",  # joint position papers (news_papers.py)
 }
 """The news items' events; the other parts of the service (translation requests,
 digests, papers) add theirs to the catalogue in ``CATALOGUE`` below."""

@@ -20,6 +20,7 @@ import pytest
 from services.membership.sample_data import NODES
 from shared.auth import Role, TokenStore
 from shared.runtime import port_is_free, read_run_info
+from tests.federation import poll
 from tests.support import ALLIANCE, pid_alive, run_cli, spare_port, wait_until_gone
 
 pytestmark = pytest.mark.e2e
@@ -138,6 +139,17 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     registered = [line for line in demo.lines if "registered a member for the events of" in line]
     assert len(registered) == len(NODES), demo.output
     assert not any(line.endswith("no partner") for line in registered), registered
+    # the joint position paper: co-signed on ro and fr, published by es, verified on ro
+    assert any("published the joint position paper" in line for line in demo.lines), demo.output
+    paper = poll(
+        lambda: httpx.get(f"{urls['ro-clustero']}/api/news/papers", timeout=10).json()["items"],
+        30,
+        "the demo's position paper on ro",
+    )
+    shown = httpx.get(
+        f"{urls['ro-clustero']}/api/news/papers/es-fenaeic/{paper[0]['id']}", timeout=10
+    ).json()
+    assert shown["verified"] and len(shown["signatures"]) == 3, shown
     demo.record_pids()
 
     for name, url in urls.items():
