@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.news.digests import Candidate, Digest, Period
+from services.news.digests import WIRE_TIME, Candidate, Digest, Period
 from services.news.store import NEWS, NewsFilter, compact
 from shared.contracts import news as contract
 from shared.contracts.news_digests import DigestIssued
@@ -74,7 +74,7 @@ async def mentions(uow: UnitOfWork, now: datetime) -> list[Mention]:
     translations in them), its own digests and the partners' ones. Every published item
     is read (a translation added later leaves its ``shown`` key as it was); the window is
     applied by ``shared.promise.count``."""
-    since = compact((now - WINDOW).astimezone(UTC).isoformat())
+    since = compact((now - WINDOW).astimezone(UTC).strftime(WIRE_TIME))
     found: list[Mention] = []
     async for doc in uow.collection(NEWS).find({"deleted": False, "keys.published": True}):
         found += item_mentions(doc["origin"], contract.NewsItemState.model_validate(doc["data"]))

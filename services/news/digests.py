@@ -34,6 +34,7 @@ from shared.errors import DomainError
 
 MAX_DAYS = 92  # a custom range covers at most a quarter: a newsletter, not an archive
 MAX_PICKS = 200
+WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"  # RFC 3339 in UTC, to the second, as items' times
 
 
 class NothingNew(DomainError):
@@ -100,7 +101,7 @@ class Period:
         """The period as RFC 3339 instants, [first midnight, the midnight after the end)."""
         first = datetime.combine(self.start, time(), UTC)
         after = datetime.combine(self.end + timedelta(days=1), time(), UTC)
-        return first.isoformat(), after.isoformat()
+        return first.strftime(WIRE_TIME), after.strftime(WIRE_TIME)
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ class Digest(Aggregate):
             end=self.end,
             language=self.language,
             featured=[FeaturedItem(origin=e.origin, item=e.item) for e in self.entries],
-            issued_at=self.issued_at.astimezone(UTC).isoformat(),
+            issued_at=self.issued_at.astimezone(UTC).strftime(WIRE_TIME),
         )
 
 

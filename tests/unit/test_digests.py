@@ -79,7 +79,7 @@ def test_the_period_holds_its_last_day_whole_and_not_the_next() -> None:
     assert not WEEK.contains("2026-11-30T00:00:00Z")
     assert not WEEK.contains("2026-11-22T23:59:59Z")
     assert WEEK.contains("2026-11-30T00:30:00+02:00")  # still the 29th in UTC
-    assert WEEK.bounds() == ("2026-11-23T00:00:00+00:00", "2026-11-30T00:00:00+00:00")
+    assert WEEK.bounds() == ("2026-11-23T00:00:00Z", "2026-11-30T00:00:00Z")
 
 
 def test_by_default_own_items_of_the_period_and_the_ticked_partner_items() -> None:
@@ -172,7 +172,7 @@ def test_an_issued_digest_announces_only_the_featured_pairs() -> None:
         "end": "2026-11-29",
         "language": "fr",
         "featured": [{"origin": "ro", "item": "a"}, {"origin": "fr", "item": "f1"}],
-        "issued_at": "2026-12-03T15:00:00+00:00",
+        "issued_at": "2026-12-03T15:00:00Z",
     }
     assert issued.featured[1] == FeaturedItem(origin="fr", item="f1")
     assert Digest.model_validate(digest.model_dump()).entries == digest.entries
