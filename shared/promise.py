@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from shared.contracts.base import Visibility
@@ -59,6 +59,12 @@ class Mention:
 def instant(value: str) -> datetime:
     """An RFC 3339 instant as an aware datetime (``Z`` accepted)."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def wire_time(moment: datetime) -> str:
+    """An aware datetime as the wire writes times (RFC 3339 in UTC, to the second): so a
+    digest's times compare, as strings, like the items' it counts with."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def item_mentions(origin: str, state: NewsItemState) -> list[Mention]:

@@ -51,6 +51,7 @@ from shared.replicas import (
     apply_replica_changes,
     tombstone_origin,
 )
+from shared.runtime import RuntimeFailure
 from shared.settings import ProcessSettings
 from shared.store import (
     DirectOutbox,
@@ -134,6 +135,35 @@ class SampleData:
     # once every node holds the others' records: what a node does with its partners'
     # (e.g. registrations for their events); returns a line for the demo's output
     with_partners: Callable[[SeedClient, str], str] | None = None
+
+    @classmethod
+    def joined(cls, *parts: SampleData) -> SampleData:
+        """The parts of one service's demo (items, papers, translations…) as one: seeds
+        and held counts add up, each step runs in order and a part that fails (a
+        ``RuntimeFailure``) is one line, like a service's own, and the next runs."""
+
+        def seed(client: SeedClient, node: str) -> int:
+            return sum(part.seed(client, node) for part in parts)
+
+        def held(client: SeedClient) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for part in parts:
+                for origin, count in part.held(client).items():
+                    counts[origin] = counts.get(origin, 0) + count
+            return counts
+
+        def with_partners(client: SeedClient, node: str) -> str:
+            lines = []
+            for part in parts:
+                if part.with_partners is None:
+                    continue
+                try:
+                    lines.append(part.with_partners(client, node))
+                except RuntimeFailure as exc:
+                    lines.append(f"skipped: {exc}")
+            return "; ".join(lines)
+
+        return cls(seed, held, with_partners)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ class ProcessSettings(BaseSettings):
     duplicate_window_seconds: int = Field(7200, ge=60)
     # how long an owner holds a freed seat offered to the next on a waiting list (events)
     offer_hold_hours: int = Field(48, ge=1, le=24 * 30)
+    # how long a partner's claim on a translation request holds unless it submits (news)
+    translation_claim_days: int = Field(7, ge=1, le=90)
 
 
 class NodeSettings(ProcessSettings):

@@ -23,7 +23,6 @@ from services.news.domain import (
     ItemStatus,
     NewsItem,
     NewsItemDraft,
-    language_tag,
     reading,
 )
 from services.news.store import NewsFilter, NewsUnitOfWork
@@ -31,6 +30,7 @@ from shared.auth import Role, can_read
 from shared.contracts.news import NewsItemState
 from shared.errors import DomainError
 from shared.http import Page, problem_responses
+from shared.news import checked_language  # shared with the hub portal
 from shared.service import ServiceKit
 from shared.store import Document
 from shared.web.i18n import accepted_languages
@@ -58,16 +58,6 @@ def written(item: NewsItem, removed: list[str]) -> dict[str, Any]:
     if removed:
         answer["message"] = "the body was stored without: " + ", ".join(removed)
     return answer
-
-
-def checked_language(tag: str | None, field: str = "language") -> str | None:
-    """A BCP 47 tag from a query, canonical; a 422 naming ``field`` when it is not one."""
-    if tag is None:
-        return None
-    try:
-        return language_tag(tag)
-    except ValueError as exc:
-        raise DomainError(str(exc), field) from None
 
 
 def news_filter(

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
-from services.news import digest_store, papers_handlers, papers_sample, papers_store
+from typing import Any
+
+from services.news import (
+    digest_store,
+    papers_handlers,
+    papers_sample,
+    papers_store,
+    translations_bus,
+    translations_sample,
+    translations_store,
+)
 from services.news.api import news_api
 from services.news.digest_routes import digest_pages, digests_api
+from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
 from services.news.papers_routes import papers_api, papers_pages
 from services.news.promise_routes import promise_api, promise_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
 from services.news.subscribers import REPLICAS
+from services.news.translation_routes import translation_pages, translations_api
 from shared.contracts import news as contract
-from shared.contracts import news_papers
+from shared.contracts import news_papers, news_translations
+from shared.contracts.base import Event
 from shared.contracts.direct import DirectCatalogue
+from shared.direct import DirectDelivery
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
+
+
+async def on_message_refused(
+    kit: Any, message: Event, delivery: DirectDelivery, uow: NewsUnitOfWork
+) -> None:
+    """A partner refused one of our messages unread: each part marks its own request
+    (each looks at the refused message's kind and leaves the others')."""
+    await papers_handlers.on_message_refused(kit, message, delivery, uow)
+    await translations_bus.on_message_refused(kit, message, delivery, uow)
 
 
 def declare() -> ServiceDeclaration[NewsUnitOfWork]:
@@ -24,28 +47,50 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         description="the alliance's news: own items, partners' items, translations, feeds",
         unit_of_work=NewsUnitOfWork,
         catalogue=contract.CATALOGUE,
-        collections=(*COLLECTIONS, *papers_store.COLLECTIONS, *digest_store.COLLECTIONS),
-        migrations=(*MIGRATIONS, papers_store.create_indexes),
-        replicas=(*REPLICAS, papers_store.REPLICAS, *digest_store.REPLICAS),
-        routers=(news_api, papers_api, digests_api, promise_api),
-        pages=(papers_pages, digest_pages, promise_pages),
+        collections=(
+            *COLLECTIONS,
+            *papers_store.COLLECTIONS,
+            *translations_store.COLLECTIONS,
+            *digest_store.COLLECTIONS,
+        ),
+        # steps run once each, in this order: append, never reorder
+        migrations=(*MIGRATIONS, papers_store.create_indexes, *translations_store.MIGRATIONS),
+        replicas=(
+            *REPLICAS,
+            papers_store.REPLICAS,
+            translations_store.REQUEST_REPLICAS,
+            NETWORKS_REPLICA,  # the networks' profiles: feed authors
+            *digest_store.REPLICAS,  # the partners' digests: the promise's own row
+        ),
+        routers=(news_api, papers_api, translations_api, news_feeds, digests_api, promise_api),
+        pages=(papers_pages, translation_pages, digest_pages, promise_pages),
         navigation=(
             NavLink(N_("Position papers"), "/news/papers", order=32),
             NavLink(N_("Our position papers"), "/console/papers", Area.CONSOLE, order=36),
             NavLink(N_("Papers to co-sign"), "/console/papers-to-sign", Area.CONSOLE, order=37),
+            NavLink(N_("Translation requests"), "/console/translations", Area.CONSOLE, order=38),
             NavLink(N_("Digests"), "/news/digests", order=41),
             NavLink(N_("Digests"), "/console/news/digests", Area.CONSOLE, order=41),
             NavLink(N_("Twice a year"), "/console/news/promise", Area.CONSOLE, order=42),
         ),
-        # messages between nodes: invitations to co-sign papers and the answers
-        messages=DirectCatalogue(contract.SERVICE, {**news_papers.DIRECT}),
-        direct={**papers_handlers.DIRECT_HANDLERS},
-        on_refused=papers_handlers.on_message_refused,
+        # messages between nodes: invitations to co-sign papers and the answers; claims on
+        # translation requests, submissions, and the owner's answers
+        messages=DirectCatalogue(
+            contract.SERVICE, {**news_papers.DIRECT, **news_translations.DIRECT}
+        ),
+        direct={**papers_handlers.DIRECT_HANDLERS, **translations_bus.DIRECT_HANDLERS},
+        on_refused=on_message_refused,
+        tasks=(translations_bus.lapse_claims_every_minute,),
+        subscriptions=(*translations_bus.SUBSCRIPTIONS,),
         package="services.news",
-        # the demo's co-signed position paper (to be joined with the items' sample data)
-        sample=SampleData(
-            seed=papers_sample.seed,
-            held=papers_sample.held,
-            with_partners=papers_sample.with_partners,
+        # the demo's co-signed position paper and translated item (to be joined with the
+        # items' sample data)
+        sample=SampleData.joined(
+            SampleData(papers_sample.seed, papers_sample.held, papers_sample.with_partners),
+            SampleData(
+                translations_sample.seed,
+                translations_sample.held,
+                translations_sample.with_partners,
+            ),
         ),
     )

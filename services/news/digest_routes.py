@@ -32,6 +32,7 @@ from services.news.digest_render import (
     render_text,
 )
 from services.news.digests import Digest, DigestRequest, Period, build
+from services.news.feed_routes import known_networks
 from services.news.store import NewsUnitOfWork
 from shared.errors import DomainError, NotFound
 from shared.http import problem_responses
@@ -90,9 +91,15 @@ async def issued(kit: Kit, digest_id: str) -> Digest:
 
 async def rendering(kit: Kit, digest: Digest, base_url: str) -> Rendering:
     """How a digest is shown: the networks' names, links to this node, its words."""
-    names = await digest_store.network_names(kit.reads(), kit.identity.node, kit.identity.name)
+    names = await network_names(kit, base_url)
     language = interface_language(languages(), digest.language)
     return Rendering(digest, names, base_url, language)
+
+
+async def network_names(kit: Kit, base_url: str) -> dict[str, str]:
+    """The networks' names this node knows (the feeds' authors), by node id."""
+    known = await known_networks(kit, base_url)
+    return {node: network.name for node, network in known.items()}
 
 
 def digest_json(digest: Digest) -> dict[str, Any]:

@@ -5,30 +5,25 @@
   node's own row also says how often each partner featured it;
 - the items come from the news service's ``news`` collection (own items and the
   partners' shared ones, ``services/news/store.py``), through its filter keys.
-
-Network names are read, never written, in the membership service's database (its
-``network_replicas``, by the documented collection name, as the events service reads
-its members): the services share no code.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.news.digests import WIRE_TIME, Candidate, Digest, Period
+from services.news.digests import Candidate, Digest, Period
 from services.news.store import NEWS, NewsFilter, compact
 from shared.contracts import news as contract
 from shared.contracts.news_digests import DigestIssued
-from shared.promise import WINDOW, Mention, digest_mentions, item_mentions
+from shared.promise import WINDOW, Mention, digest_mentions, item_mentions, wire_time
 from shared.replicas import Replicas
-from shared.store import Document, Repository, UnitOfWork, database_name
+from shared.store import Document, Repository, UnitOfWork
 
 DIGESTS = "digests"
 DIGEST_REPLICAS = "digest_replicas"
 COLLECTIONS = (DIGESTS,)
-MEMBERSHIP_DB, NETWORK_REPLICAS = "membership", "network_replicas"
 MAX_CANDIDATES = 500  # items of one period a digest is built from (a quarter at most)
 
 
@@ -71,30 +66,21 @@ async def candidates(uow: UnitOfWork, period: Period) -> list[Candidate]:
 
 async def mentions(uow: UnitOfWork, now: datetime) -> list[Mention]:
     """What the node knows of the promise: its items (own and partners', with the
-    translations in them), its own digests and the partners' ones. Every published item
-    is read (a translation added later leaves its ``shown`` key as it was); the window is
-    applied by ``shared.promise.count``."""
-    since = compact((now - WINDOW).astimezone(UTC).strftime(WIRE_TIME))
+    translations in them), its own digests and the partners' ones, as the hub reads
+    them: only items changed within the window (``data.updated_at``, a plain RFC 3339
+    instant: a translation added revises the item) can hold a mention in it."""
+    since = wire_time(now - WINDOW)
     found: list[Mention] = []
-    async for doc in uow.collection(NEWS).find({"deleted": False, "keys.published": True}):
+    recent = {"deleted": False, "keys.published": True, "data.updated_at": {"$gte": since}}
+    async for doc in uow.collection(NEWS).find(recent):
         found += item_mentions(doc["origin"], contract.NewsItemState.model_validate(doc["data"]))
     for digest in await digests(uow).find({"deleted": False}):  # a few a month
         found += digest_mentions(digest.issued())
     partners = uow.collection(DIGEST_REPLICAS).find(
-        {"deleted": False, "keys.issued": {"$gte": since}}
+        {"deleted": False, "keys.issued": {"$gte": compact(since)}}
     )
     async for doc in partners:
         issued = DigestIssued.model_validate(doc["data"])
         if issued.network == doc["origin"]:  # a digest speaks for its own network only
             found += digest_mentions(issued)
     return found
-
-
-async def network_names(uow: UnitOfWork, node: str, own_name: str) -> dict[str, str]:
-    """Partner networks' names as this node's membership service knows them."""
-    replicas = uow.database.client[database_name(node, MEMBERSHIP_DB)][NETWORK_REPLICAS]
-    names = {
-        str(doc["origin"]): str((doc.get("data") or {}).get("name") or doc["origin"])
-        async for doc in replicas.find({"deleted": False}, {"origin": 1, "data": 1})
-    }
-    return {**names, node: own_name}

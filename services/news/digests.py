@@ -31,10 +31,10 @@ from shared.contracts.base import Visibility
 from shared.contracts.news import ItemStatus, NewsItemState
 from shared.contracts.news_digests import DigestIssued, FeaturedItem, PeriodKind
 from shared.errors import DomainError
+from shared.promise import instant, wire_time
 
 MAX_DAYS = 92  # a custom range covers at most a quarter: a newsletter, not an archive
 MAX_PICKS = 200
-WIRE_TIME = "%Y-%m-%dT%H:%M:%SZ"  # RFC 3339 in UTC, to the second, as items' times
 
 
 class NothingNew(DomainError):
@@ -94,14 +94,14 @@ class Period:
         """Whether an RFC 3339 instant falls on one of the period's days (UTC)."""
         if not moment:
             return False
-        at = datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(UTC)
+        at = instant(moment).astimezone(UTC)
         return self.start <= at.date() <= self.end
 
     def bounds(self) -> tuple[str, str]:
         """The period as RFC 3339 instants, [first midnight, the midnight after the end)."""
         first = datetime.combine(self.start, time(), UTC)
         after = datetime.combine(self.end + timedelta(days=1), time(), UTC)
-        return first.strftime(WIRE_TIME), after.strftime(WIRE_TIME)
+        return wire_time(first), wire_time(after)
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ class Digest(Aggregate):
             end=self.end,
             language=self.language,
             featured=[FeaturedItem(origin=e.origin, item=e.item) for e in self.entries],
-            issued_at=self.issued_at.astimezone(UTC).strftime(WIRE_TIME),
+            issued_at=wire_time(self.issued_at),
         )
 
 

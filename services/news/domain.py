@@ -15,12 +15,9 @@ Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Self
 
-import langcodes
-from babel.core import negotiate_locale
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
@@ -40,6 +37,7 @@ from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
 from shared.contracts.news import Category, ItemStatus
 from shared.errors import DomainError, NotFound, shorten
+from shared.news import Reading, language_tag, reading  # shared with the hub portal
 from shared.subjects import is_valid_node_id
 
 __all__ = [
@@ -58,7 +56,10 @@ __all__ = [
     "reading",
 ]
 
-MAX_BODY = 100_000  # characters of HTML: a long article, far below the bus's 64 KiB limit
+# Characters of HTML: a long article. An item's events carry the original and every
+# translation, and an event may carry 64 KiB (shared/envelope.py): an item whose
+# translations would pass that is refused with a 413 naming the limit.
+MAX_BODY = 20_000
 MAX_TRANSLATIONS = 24  # the EU's official languages
 
 
@@ -73,16 +74,6 @@ def _refuse_nul(value: Any) -> Any:
 
 def _lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def language_tag(value: str) -> str:
-    """A well-formed, registered BCP 47 tag in its canonical case (``pt-br`` → ``pt-BR``)."""
-    value = value.strip()
-    if not langcodes.tag_is_valid(value):
-        raise ValueError(
-            f"{shorten(value, 40)!r} is not a BCP 47 language tag such as ro, fr or pt-BR"
-        )
-    return langcodes.standardize_tag(value)
 
 
 def _http_url(value: str) -> str:
@@ -284,7 +275,7 @@ class NewsItem(NewsItemDraft, Aggregate):
         newer one into the same language replaces the older. What sanitising removed is
         returned."""
         self._live()
-        if _same_language(draft.language, self.language):
+        if same_language(draft.language, self.language):
             raise DomainError(
                 f"the original is already in {self.language!r}: a translation needs "
                 "another language",
@@ -302,7 +293,7 @@ class NewsItem(NewsItemDraft, Aggregate):
             title=draft.title,
             summary=draft.summary,
             body=cleaned.html,
-            published_at=_instant(now),
+            published_at=instant(now),
         )
         self.translations = [*others, translation]
         self._announce(was_shared, first_shown=False)
@@ -344,8 +335,8 @@ class NewsItem(NewsItemDraft, Aggregate):
         drafted = self.status is ItemStatus.DRAFT
         kind = contract.NewsItemPublished if first_shown or drafted else contract.NewsItemRevised
         state = self.model_dump(mode="json")
-        state["updated_at"] = _instant(self.updated_at)
-        state["published_at"] = _instant(self.published_at) if self.published_at else None
+        state["updated_at"] = instant(self.updated_at)
+        state["published_at"] = instant(self.published_at) if self.published_at else None
         return kind.model_validate(state)
 
 
@@ -358,64 +349,15 @@ def _clean(draft: NewsItemDraft) -> tuple[dict[str, Any], list[str]]:
     return fields, cleaned.removed
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
     """RFC 3339 in UTC, second precision: how the wire writes times."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _same_language(one: str, other: str) -> bool:
+def same_language(one: str, other: str) -> bool:
     """``fr`` and ``fr-FR`` are one language for a translation's purpose (``pt-BR`` and
     ``pt-PT`` are not: a translation between them is real work)."""
     return one == other or one.split("-")[0] == other or other.split("-")[0] == one
-
-
-# --- reading in one's language -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The text a reader gets: the original, or a translation marked as one."""
-
-    language: str
-    title: str
-    summary: str
-    body: str
-    translator: str | None  # None: the original
-    original_language: str
-
-    @property
-    def is_translation(self) -> bool:
-        return self.translator is not None
-
-
-def reading(item: contract.NewsItemState, wanted: list[str]) -> Reading:
-    """The item in the first of ``wanted`` languages it exists in (best first, as
-    Accept-Language or the switch orders them); the original when none matches."""
-    texts = {t.language: t for t in item.translations}
-    available = [item.language, *texts]
-    chosen = negotiate_locale(wanted, available, sep="-") if wanted else None
-    chosen = chosen or _by_primary(wanted, available) or item.language
-    translation = texts.get(chosen)
-    if translation is None:
-        return Reading(item.language, item.title, item.summary, item.body, None, item.language)
-    return Reading(
-        translation.language,
-        translation.title,
-        translation.summary,
-        translation.body,
-        translation.translator,
-        item.language,
-    )
-
-
-def _by_primary(wanted: list[str], available: list[str]) -> str | None:
-    """``fr-CA`` wanted finds ``fr-FR`` written: the same language, another region."""
-    for tag in wanted:
-        primary = tag.split("-")[0].lower()
-        for candidate in available:
-            if candidate.split("-")[0].lower() == primary:
-                return candidate
-    return None
 
 
 def funding_open(funding: contract.Funding, today: date) -> bool:

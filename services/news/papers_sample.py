@@ -40,7 +40,7 @@ small clusters can use.
 joint projects, and publish the results every year."""
 
 
-def _waiting(check: Callable[[], Any], what: str) -> Any:
+def waiting(check: Callable[[], Any], what: str) -> Any:
     """What ``check`` returns once it is something, or RuntimeFailure (the demo goes on)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
@@ -67,7 +67,7 @@ def seed(client: SeedClient, node: str) -> int:
         return 0
     paper = client.call("POST", OWN, {"title": TITLE, "text": TEXT, "language": "en"})
     invite = f"{OWN}/{paper['id']}/invitations"
-    _waiting(
+    waiting(
         lambda: client.call("POST", invite, {"cosigners": list(CO_SIGNERS)}),
         "inviting the co-signers (the hub's registry reaching this node)",
     )
@@ -93,7 +93,7 @@ def _cosign(client: SeedClient) -> str:
         items: list[dict[str, Any]] = client.call("GET", TO_SIGN)["items"]
         return next((i for i in items if i["origin"] == OWNER and i["title"] == TITLE), None)
 
-    found = _waiting(invitation, f"{OWNER}'s invitation to co-sign")
+    found = waiting(invitation, f"{OWNER}'s invitation to co-sign")
     if found["status"] == "asked":
         path = f"{TO_SIGN}/{OWNER}/{found['paper_id']}/sign"
         client.call("POST", path, {"hash": found["hash"]})
@@ -111,7 +111,7 @@ def _publish(client: SeedClient) -> str:
             done = now and all(c["status"] == "signed" for c in now["cosigners"])
             return now if done else None
 
-        _waiting(signed, "every co-signature")
+        waiting(signed, "every co-signature")
         paper = client.call("POST", f"{OWN}/{paper['id']}/publish")
     names = ", ".join(s["name"] for s in paper["signatures"])
     return f"published the joint position paper on cluster internationalisation ({names})"

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from services.news import digest_store
+from services.news.digest_routes import network_names
 from services.news.store import NewsUnitOfWork
 from shared.contracts.registry import HUB_ORIGIN
 from shared.promise import MINIMUM, WINDOW, MentionKind, PairCount, RowEntry, count, row
@@ -82,7 +83,7 @@ def promise_pages(kit: Kit, web: WebLayer) -> APIRouter:
         """The partners this network featured, how often, and those not lately."""
         now = datetime.now(UTC)
         entries = await own_row(kit, now)
-        names = await digest_store.network_names(kit.reads(), kit.identity.node, kit.identity.name)
+        names = await network_names(kit, str(request.base_url))
         context = {
             "entries": entries,
             "not_lately": [e for e in entries if not e.lately(now)],

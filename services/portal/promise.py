@@ -1,10 +1,11 @@
 """The twice-a-year promise on the hub: every pair of member networks, counted.
 
 Bucharest Declaration §1: each network communicates its partners' activities at least
-twice a year. The portal keeps replicas of every network's shared news items and of the
-digests they issued (``DigestIssued``: the featured ``(origin, item)`` pairs only), and
-counts with ``shared/promise.py`` what each network told its members about each other
-in the last 365 days: translations it made of a partner's item, a partner's items in its
+twice a year. The portal reads its replicas of every network's shared news items (the
+alliance's news, ``services/portal/news.py``), keeps replicas of the digests they issued
+(``DigestIssued``: the featured ``(origin, item)`` pairs only), and counts with
+``shared/promise.py`` what each network told its members about each other in the last
+365 days: translations it made of a partner's item, a partner's items in its
 digests, its items about a partner. ``/promise`` shows the matrix (row: who
 communicated, column: about whom) and every pair with both directions and whether it
 keeps the promise (both at least two items); ``GET /api/promise`` gives the same as JSON.
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from services.portal.calendar import instant
+from services.portal.news import ALLIANCE_NEWS
 from services.portal.store import PortalUnitOfWork
 from shared.contracts import news
 from shared.contracts.base import Event
@@ -36,6 +38,7 @@ from shared.promise import (
     digest_mentions,
     item_mentions,
     pairs,
+    wire_time,
 )
 from shared.replicas import Replicas
 from shared.service import ServiceKit
@@ -43,25 +46,16 @@ from shared.store import Document
 from shared.web.layer import WebLayer
 
 Kit = ServiceKit[PortalUnitOfWork]
-NEWS_ITEMS = "news_items"  # every network's shared news items
 DIGESTS = "news_digests"  # every network's issued digests (what they featured)
 
 
-def item_keys(event: Event) -> Document:
-    """When an item last changed (a translation added revises it): the window's filter."""
-    assert isinstance(event, news.NewsItemState)
-    return {"updated": instant(_moment(event.updated_at))}
-
-
 def digest_keys(event: Event) -> Document:
+    """When a digest was issued, compact (nx-27017 ranges: docs/store.md)."""
     assert isinstance(event, DigestIssued)
     return {"issued": instant(_moment(event.issued_at))}
 
 
-REPLICAS = (
-    Replicas(NEWS_ITEMS, news.CATALOGUE, "item", keys=item_keys, indexes=("updated",)),
-    Replicas(DIGESTS, news.CATALOGUE, "digest", keys=digest_keys, indexes=("issued",)),
-)
+REPLICAS = (Replicas(DIGESTS, news.CATALOGUE, "digest", keys=digest_keys, indexes=("issued",)),)
 
 
 def _moment(value: str) -> datetime:
@@ -72,14 +66,16 @@ async def mentions(uow: PortalUnitOfWork, now: datetime) -> list[Mention]:
     """Every mention the hub's replicas hold that may fall in the window up to ``now``.
 
     An item unchanged since before the window can hold no mention in it (publishing or
-    adding a translation changes ``updated_at``), so only newer ones are read.
+    adding a translation changes ``updated_at``, a plain RFC 3339 instant, which
+    nx-27017 compares as MongoDB does), so only newer ones are read.
     """
-    since = instant(now - WINDOW)
+    since = now - WINDOW
     found: list[Mention] = []
-    items = uow.collection(NEWS_ITEMS).find({"deleted": False, "keys.updated": {"$gte": since}})
-    async for doc in items:
+    recent = {"deleted": False, "data.updated_at": {"$gte": wire_time(since)}}
+    async for doc in uow.collection(ALLIANCE_NEWS).find(recent):
         found += item_mentions(doc["origin"], news.NewsItemState.model_validate(doc["data"]))
-    digests = uow.collection(DIGESTS).find({"deleted": False, "keys.issued": {"$gte": since}})
+    issued_since = {"deleted": False, "keys.issued": {"$gte": instant(since)}}
+    digests = uow.collection(DIGESTS).find(issued_since)
     async for doc in digests:
         issued = DigestIssued.model_validate(doc["data"])
         if issued.network == doc["origin"]:  # a digest speaks for its own network only

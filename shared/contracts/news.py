@@ -21,6 +21,7 @@ from shared.contracts.base import Contract, Event, Visibility, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
 from shared.contracts.news_digests import DigestIssued
 from shared.contracts.news_papers import PositionPaperPublished
+from shared.contracts.news_translations import TranslationRequestChanged, TranslationRequested
 
 SERVICE = "news"
 
@@ -115,6 +116,8 @@ CATALOGUE_TABLE: dict[type[Event], str] = {
     NewsItemWithdrawn: "item.withdrawn",
     DigestIssued: "digest.issued",  # shared/contracts/news_digests.py
     PositionPaperPublished: "paper.published",  # joint position papers (news_papers.py)
+    TranslationRequested: "request.opened",  # shared/contracts/news_translations.py
+    TranslationRequestChanged: "request.changed",
 }
 """The news items' events; the other parts of the service (translation requests,
 digests, papers) add theirs to the catalogue in ``CATALOGUE`` below."""

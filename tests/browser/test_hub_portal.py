@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -99,6 +100,38 @@ def test_the_alliance_calendar_links_each_event_to_its_owners_site(
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_role("link", name=title, exact=True)).to_have_count(0)
     expect(page.get_by_text("No upcoming public event matches these filters.")).to_be_visible()
+
+
+def test_the_alliance_news_shows_each_item_on_a_page_announcing_the_feeds(
+    federation: Federation, page: Page
+) -> None:
+    assert federation.hub is not None
+    ro = federation.members["ro"]
+    item = {
+        "category": "best_practice",
+        "language": "ro",
+        "title": "Cum lucrează clusterele cu universitățile",
+        "summary": "Trei exemple din Transilvania.",
+        "body": "<p>Trei clustere au <strong>laboratoare comune</strong>.</p>",
+        "visibility": "public",
+    }
+    created = httpx.post(f"{ro.url}/api/news/items", json=item, headers=ro.headers)
+    assert created.status_code == 201, created.text
+    item_id = created.json()["id"]
+    done = httpx.post(f"{ro.url}/api/news/items/{item_id}/publish", headers=ro.headers)
+    assert done.status_code == 200, done.text
+    wait_for(page, federation.hub.url + "/", "News")
+    page.get_by_role("link", name="News", exact=True).click()
+    wait_for(page, page.url, item["title"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alliance news")
+    feeds = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    expect(feeds.first).to_have_attribute("href", "/news/feed.atom")
+    check_page(page, "hub-news")
+    page.get_by_role("link", name=item["title"]).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(item["title"])
+    expect(page.locator("article")).to_have_attribute("lang", "ro")
+    expect(page.get_by_text("Best practice · Net ro")).to_be_visible()
+    check_page(page, "hub-news-item")
 
 
 def test_the_promise_matrix_and_a_nodes_own_row_are_accessible(

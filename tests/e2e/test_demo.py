@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -150,6 +151,24 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
         f"{urls['ro-clustero']}/api/news/papers/es-fenaeic/{paper[0]['id']}", timeout=10
     ).json()
     assert shown["verified"] and len(shown["signatures"]) == 3, shown
+    # es's news translated on fr and ro, accepted by es: ro's reader gets it in French
+    assert any("published the French and Romanian" in line for line in demo.lines), demo.output
+
+    def translated_on_ro() -> dict[str, Any] | None:
+        spanish = httpx.get(
+            f"{urls['ro-clustero']}/api/news/items", params={"network": "es-fenaeic"}, timeout=10
+        ).json()["items"]
+        return next(
+            (i for i in spanish if {"fr", "ro"} <= {t["language"] for t in i["translations"]}), None
+        )
+
+    translated = poll(translated_on_ro, 30, "es's news in French and Romanian on ro")
+    french = httpx.get(
+        f"{urls['ro-clustero']}/api/news/items/es-fenaeic/{translated['id']}",
+        headers={"Accept-Language": "fr"},
+        timeout=10,
+    ).json()["reading"]
+    assert french["language"] == "fr" and french["translator"] == "fr-franceclusters"
     demo.record_pids()
 
     for name, url in urls.items():

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from services.portal.promise import DIGESTS, NEWS_ITEMS, REPLICAS, mentions
+from services.portal.app import declare
+from services.portal.news import ALLIANCE_NEWS
+from services.portal.promise import DIGESTS, mentions
 from services.portal.store import PortalUnitOfWork
 from shared.contracts import news
 from shared.contracts.base import Event
@@ -44,7 +46,8 @@ async def replicate(database: ServiceDatabase, nodes: Nodes, origin: str, event:
     """Seal ``event`` as ``origin`` would and apply it as the portal's consumer does."""
     identity = nodes(origin)
     envelope = news.CATALOGUE.seal(identity, Channel.ALLIANCE, event, 1)
-    [replicas] = [r for r in REPLICAS if r.aggregate == news.CATALOGUE.entry(type(event)).aggregate]
+    aggregate = news.CATALOGUE.entry(type(event)).aggregate
+    [replicas] = [r for r in declare().replicas if r.aggregate == aggregate]
     await apply_replica_changes(database, [replicas.change(envelope)])
 
 
@@ -64,7 +67,7 @@ def digest(digest_id: str, network: str, at: str, *featured: tuple[str, str]) ->
 async def test_the_hub_counts_what_its_replicas_hold_within_the_window(
     database: ServiceDatabase, tmp_path: Path
 ) -> None:
-    await database.prepare(NEWS_ITEMS, DIGESTS)
+    await database.prepare(ALLIANCE_NEWS, DIGESTS)
     nodes = Nodes(tmp_path)
     dated: dict[str, Any] = {"published_at": ago(10), "updated_at": ago(10)}
     await replicate(database, nodes, "ro", item("r1", about_networks=["fr"], **dated))

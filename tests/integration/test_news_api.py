@@ -15,6 +15,7 @@ import pytest
 
 from services.news import handlers
 from services.news.domain import TranslationDraft
+from shared.errors import TooLarge
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_membership_api import assert_problem
@@ -154,7 +155,7 @@ async def test_unsafe_html_is_stored_sanitised_and_the_answer_says_what_was_remo
         ({"about_networks": ["Not A Node"]}, "about_networks.0"),
         ({"visibility": "secret"}, "visibility"),
         ({"colour": "red"}, "colour"),
-        ({"body": "x" * 100_001}, "body"),
+        ({"body": "x" * 20_001}, "body"),
     ],
 )
 async def test_bad_input_is_a_4xx_naming_the_field(
@@ -232,3 +233,25 @@ async def _published(node: NodeUnderTest, category: str) -> float:
     text = (await node.client.get("/metrics")).text
     line = f'alliance_news_items_published_total{{category="{category}"}}'
     return next(float(row.split()[-1]) for row in text.splitlines() if row.startswith(line))
+
+
+async def test_an_item_too_large_for_an_event_with_its_translations_is_refused_naming_the_limit(
+    node: NodeUnderTest,
+) -> None:
+    long = "<p>" + "word " * 3990 + "</p>"  # about 20,000 characters
+    item = await write(node, body=long)
+    kit = node.kit("news")
+    for language in ("fr", "es"):
+        more = TranslationDraft(language=language, title="x", body=long)
+        await kit.transaction(
+            lambda uow, more=more: handlers.publish_translation(item["id"], more, "fr", uow)
+        )
+    third = TranslationDraft(language="de", title="x", body=long)
+    with pytest.raises(TooLarge, match="limited to 65,536 bytes"):
+        await kit.transaction(
+            lambda uow: handlers.publish_translation(item["id"], third, "fr", uow)
+        )
+    stored = await node.client.get(
+        f"{ITEMS}/{node.identity.node}/{item['id']}", headers=node.editor
+    )
+    assert {t["language"] for t in stored.json()["translations"]} == {"fr", "es"}  # nothing lost
