@@ -1,12 +1,13 @@
 """Digests and the twice-a-year promise across a real hub and three nodes.
 
-ro publishes an item in Romanian about es; fr publishes one about ro, and fr's French
-digest features ro's item. The hub's matrix counts fr about ro twice (an item about it,
-its item in a digest), ro about es once, and no pair keeps the promise yet; ro's console
-row sees fr's two from its own replicas (fr's item, fr's digest); fr's digest is read as
-JSON, .eml and page by anyone on fr, and by nobody on es: the announcement on the hub's
-ALLIANCE stream carries the featured pairs and no text. (A translation counted is proved
-on a node by tests/integration/test_digests_api.py: no translation API between nodes yet.)
+ro publishes an item in Romanian about es; France Clusters (fr) translates it into French
+(ro asks, fr claims and submits, ro accepts) and features it in its French digest, where
+it reads in French, credited to fr; fr also publishes an item about ro. The hub's matrix
+counts fr about ro twice (ro's item, translated and featured, is one item; fr's own item
+about ro the other), ro about es once, and no pair keeps the promise yet; ro's console
+row counts the same from its own replicas (fr's item, fr's digest, fr's translation in
+ro's item). fr's digest is read as JSON, .eml and page by anyone on fr, by nobody on es:
+the announcement on the hub's ALLIANCE stream carries the featured pairs and no text.
 """
 
 from __future__ import annotations
@@ -49,10 +50,48 @@ def publish(federation: Federation, node: str, **fields: Any) -> dict[str, Any]:
     return dict(published.json())
 
 
-def held(federation: Federation, node: str, origin: str, item_id: str) -> bool:
-    member = federation.members[node]
-    found = httpx.get(f"{member.url}{ITEMS}/{origin}/{item_id}", timeout=30)
-    return found.status_code == 200
+REQUESTS = "/api/news/translation-requests"
+
+
+def translated_by_fr(federation: Federation, item: dict[str, Any]) -> None:
+    """ro asks for French, fr claims and translates, ro accepts: the owner's own path."""
+    ro, fr = federation.members["ro"], federation.members["fr"]
+    asked = httpx.post(
+        f"{ro.url}{ITEMS}/{item['id']}/translation-requests",
+        json={"language": "fr"},
+        headers=ro.headers,
+        timeout=30,
+    )
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+
+    def claimed() -> bool:
+        answer = httpx.post(
+            f"{fr.url}{REQUESTS}/ro/{request_id}/claim", headers=fr.headers, timeout=30
+        )
+        return answer.status_code == 202
+
+    poll(claimed, 60, "fr's claim of ro's request")
+
+    def submitted() -> bool:
+        french = {"title": "Les clusters de Cluj", "summary": "Résumé", "body": "<p>Texte</p>"}
+        answer = httpx.post(
+            f"{fr.url}{REQUESTS}/ro/{request_id}/submission",
+            json=french,
+            headers=fr.headers,
+            timeout=30,
+        )
+        return answer.status_code == 202
+
+    poll(submitted, 60, "fr's translation submitted once its claim is granted")
+
+    def accepted() -> bool:
+        answer = httpx.post(
+            f"{ro.url}{REQUESTS}/{request_id}/accept", headers=ro.headers, timeout=30
+        )
+        return answer.status_code == 200
+
+    poll(accepted, 60, "ro accepting fr's translation")
 
 
 def pair(matrix: dict[str, Any], first: str, second: str) -> dict[str, Any]:
@@ -73,7 +112,13 @@ def test_the_hubs_matrix_counts_items_about_partners_and_digests(federation: Fed
     about_ro = publish(
         federation, "fr", language="fr", title="Mission en Roumanie", about_networks=["ro"]
     )
-    poll(lambda: held(federation, "fr", "ro", about_es["id"]), 60, "ro's item on fr")
+    translated_by_fr(federation, about_es)
+
+    def french_on_fr() -> bool:
+        found = httpx.get(f"{fr.url}{ITEMS}/ro/{about_es['id']}", params={"lang": "fr"})
+        return found.status_code == 200 and found.json()["reading"]["translator"] == "fr"
+
+    poll(french_on_fr, 60, "ro's item with fr's French translation on fr")
 
     today = datetime.now(UTC).date().isoformat()
     request = {
@@ -90,7 +135,8 @@ def test_the_hubs_matrix_counts_items_about_partners_and_digests(federation: Fed
         ("ro", about_es["id"]),
     }
     [theirs] = [e for e in digest["entries"] if e["origin"] == "ro"]
-    assert theirs["language"] == "ro" and theirs["marked"]  # no French translation: marked
+    assert (theirs["language"], theirs["translated_by"], theirs["marked"]) == ("fr", "fr", False)
+    assert theirs["title"] == "Les clusters de Cluj"
     again = httpx.post(fr.url + DIGESTS, json={**request, "partners": []}, headers=fr.headers)
     assert again.status_code == 201  # fr's own item alone is news too
 
@@ -106,7 +152,8 @@ def test_the_hubs_matrix_counts_items_about_partners_and_digests(federation: Fed
 
     matrix = poll(counted, 60, "the hub's matrix counting fr about ro and ro about es")
     fr_ro = pair(matrix, "fr", "ro")
-    assert fr_ro["forth"]["kinds"] == {"translation": 0, "digest": 1, "about": 1}
+    # ro's item, translated by fr and in fr's digest, is one item; fr's own about ro another
+    assert fr_ro["forth"]["kinds"] == {"translation": 1, "digest": 1, "about": 1}
     assert fr_ro["back"]["items"] == 0 and not fr_ro["kept"]
     assert pair(matrix, "es", "fr")["forth"]["items"] == 0
     assert {n["node"] for n in matrix["networks"]} == {"ro", "fr", "es"}
@@ -132,7 +179,7 @@ def test_the_hubs_matrix_counts_items_about_partners_and_digests(federation: Fed
         == 2.0
     )
     shown = httpx.get(f"{fr.url}/news/digests/{digest['id']}", headers={"Accept": "text/html"})
-    assert shown.status_code == 200 and "Clusterele din Cluj" in shown.text
+    assert shown.status_code == 200 and "Les clusters de Cluj" in shown.text
     es = federation.members["es"]
     assert httpx.get(f"{es.url}{DIGESTS}/{digest['id']}", timeout=30).status_code == 404
     [announced] = [
