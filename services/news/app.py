@@ -6,6 +6,7 @@ from typing import Any
 
 from services.news import (
     digest_store,
+    digests_sample,
     papers_handlers,
     papers_sample,
     papers_store,
@@ -92,5 +93,6 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
                 translations_sample.held,
                 translations_sample.with_partners,
             ),
+            SampleData(digests_sample.seed, digests_sample.held, digests_sample.with_partners),
         ),
     )
