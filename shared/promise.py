@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from shared.contracts.base import Visibility
 from shared.contracts.news import ItemStatus, NewsItemState
@@ -112,6 +113,14 @@ class PairCount:
     def of_kind(self, kind: MentionKind) -> int:
         return len(self.kinds.get(kind, ()))
 
+    def summary(self) -> dict[str, Any]:
+        """As the APIs show it: items, items per kind, the last mention's time."""
+        return {
+            "items": self.count,
+            "kinds": {kind.value: self.of_kind(kind) for kind in MentionKind},
+            "last": self.last.isoformat() if self.last else None,
+        }
+
     def add(self, mention: Mention) -> None:
         self.items.add(mention.item)
         self.kinds.setdefault(mention.kind, set()).add(mention.item)
@@ -166,6 +175,11 @@ class RowEntry:
     partner: str
     featured: PairCount  # this network about the partner
     featured_by: PairCount  # the partner about this network
+
+    @property
+    def kept(self) -> bool:
+        """The promise between this network and the partner, both ways."""
+        return self.featured.count >= MINIMUM and self.featured_by.count >= MINIMUM
 
     def lately(self, now: datetime) -> bool:
         last = self.featured.last

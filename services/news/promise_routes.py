@@ -22,7 +22,7 @@ from services.news import digest_store
 from services.news.digest_routes import network_names
 from services.news.store import NewsUnitOfWork
 from shared.contracts.registry import HUB_ORIGIN
-from shared.promise import MINIMUM, WINDOW, MentionKind, PairCount, RowEntry, count, row
+from shared.promise import MINIMUM, WINDOW, RowEntry, count, row
 from shared.service import ServiceKit
 from shared.web.layer import WebLayer
 from shared.web.session import Session
@@ -38,21 +38,13 @@ async def own_row(kit: Kit, now: datetime) -> list[RowEntry]:
     return row(node, sorted(partners), counts)
 
 
-def counted(pair: PairCount) -> dict[str, Any]:
-    return {
-        "items": pair.count,
-        "kinds": {kind.value: pair.of_kind(kind) for kind in MentionKind},
-        "last": pair.last.isoformat() if pair.last else None,
-    }
-
-
 def entry_json(entry: RowEntry, now: datetime) -> dict[str, Any]:
     return {
         "partner": entry.partner,
-        "featured": counted(entry.featured),
-        "featured_by": counted(entry.featured_by),
+        "featured": entry.featured.summary(),
+        "featured_by": entry.featured_by.summary(),
         "lately": entry.lately(now),
-        "kept": entry.featured.count >= MINIMUM and entry.featured_by.count >= MINIMUM,
+        "kept": entry.kept,
     }
 
 

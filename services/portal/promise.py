@@ -31,9 +31,7 @@ from shared.promise import (
     MINIMUM,
     WINDOW,
     Mention,
-    MentionKind,
     Pair,
-    PairCount,
     count,
     digest_mentions,
     item_mentions,
@@ -99,21 +97,11 @@ async def matrix(kit: Kit, now: datetime) -> dict[str, Any]:
     }
 
 
-def count_json(counted: PairCount) -> dict[str, Any]:
-    return {
-        "by": counted.by,
-        "about": counted.about,
-        "items": counted.count,
-        "kinds": {kind.value: counted.of_kind(kind) for kind in MentionKind},
-        "last": counted.last.isoformat() if counted.last else None,
-    }
-
-
 def pair_json(pair: Pair) -> dict[str, Any]:
     return {
         "networks": [pair.first, pair.second],
-        "forth": count_json(pair.forth),
-        "back": count_json(pair.back),
+        "forth": pair.forth.summary(),
+        "back": pair.back.summary(),
         "kept": pair.kept,
     }
 

@@ -128,8 +128,13 @@ def test_a_row_lists_every_partner_least_featured_first_and_who_was_not_lately()
         Mention("ro", "es", MentionKind.DIGEST, ("es", "e"), old),
     ]
     entries = row("ro", ["ro", "fr", "es", "pl"], count(mentions, NOW))
-    assert [(e.partner, e.featured.count, e.lately(NOW)) for e in entries] == [
-        ("pl", 0, False),
-        ("es", 1, False),
-        ("fr", 2, True),
+    assert [(e.partner, e.featured.count, e.lately(NOW), e.kept) for e in entries] == [
+        ("pl", 0, False, False),
+        ("es", 1, False, False),
+        ("fr", 2, True, False),  # fr never featured ro
     ]
+    assert entries[-1].featured.summary() == {
+        "items": 2,
+        "kinds": {"translation": 0, "digest": 0, "about": 2},
+        "last": (NOW - timedelta(days=3)).isoformat(),
+    }
