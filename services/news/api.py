@@ -10,12 +10,13 @@ it is committed.
 
 # No ``from __future__ import annotations`` here: FastAPI reads the route annotations,
 # which name dependencies local to ``news_api``.
+import functools
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
-from prometheus_client import Counter
+from prometheus_client import CollectorRegistry, Counter
 
 from services.news import handlers
 from services.news.domain import (
@@ -86,12 +87,18 @@ def news_filter(
 
 
 def published_counter(kit: Kit) -> Counter:
-    """alliance_news_items_published_total{category}: items this node published."""
+    """alliance_news_items_published_total{category}: items this node published, from
+    the API or the console (one counter per registry, whoever asks first makes it)."""
+    return _published_counter(kit.metrics.registry)
+
+
+@functools.cache
+def _published_counter(registry: CollectorRegistry) -> Counter:
     return Counter(
         "alliance_news_items_published_total",
         "News items this node published (first publication), by category.",
         ["category"],
-        registry=kit.metrics.registry,
+        registry=registry,
     )
 
 

@@ -10,13 +10,16 @@ from services.news import (
     papers_handlers,
     papers_sample,
     papers_store,
+    sample_data,
     translations_bus,
     translations_sample,
     translations_store,
 )
 from services.news.api import news_api
+from services.news.console_pages import news_console
 from services.news.digest_routes import digest_pages, digests_api
 from services.news.feed_routes import NETWORKS_REPLICA, news_feeds
+from services.news.pages import news_pages
 from services.news.papers_routes import papers_api, papers_pages
 from services.news.promise_routes import promise_api, promise_pages
 from services.news.store import COLLECTIONS, MIGRATIONS, NewsUnitOfWork
@@ -64,8 +67,20 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
             *digest_store.REPLICAS,  # the partners' digests: the promise's own row
         ),
         routers=(news_api, papers_api, translations_api, news_feeds, digests_api, promise_api),
-        pages=(papers_pages, translation_pages, digest_pages, promise_pages),
+        # the items' pages last: /news/{origin}/{id} and /console/news/{id} match any segment
+        # (/news/digests/{id}, /console/news/digests and /console/news/promise among them)
+        pages=(
+            papers_pages,
+            translation_pages,
+            digest_pages,
+            promise_pages,
+            news_pages,
+            news_console,
+        ),
         navigation=(
+            NavLink(N_("News"), "/news", order=30),
+            NavLink(N_("Funding"), "/news/funding", order=31),
+            NavLink(N_("News"), "/console/news", Area.CONSOLE, order=30),
             NavLink(N_("Position papers"), "/news/papers", order=32),
             NavLink(N_("Our position papers"), "/console/papers", Area.CONSOLE, order=36),
             NavLink(N_("Papers to co-sign"), "/console/papers-to-sign", Area.CONSOLE, order=37),
@@ -84,9 +99,9 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
         tasks=(translations_bus.lapse_claims_every_minute,),
         subscriptions=(*translations_bus.SUBSCRIPTIONS,),
         package="services.news",
-        # the demo's co-signed position paper and translated item (to be joined with the
-        # items' sample data)
+        # the demo: the networks' items, the co-signed position paper, a translated item
         sample=SampleData.joined(
+            SampleData(sample_data.seed, sample_data.held),
             SampleData(papers_sample.seed, papers_sample.held, papers_sample.with_partners),
             SampleData(
                 translations_sample.seed,

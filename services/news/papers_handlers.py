@@ -47,12 +47,15 @@ def counter(registry: CollectorRegistry) -> Counter:
     """alliance_news_paper_signatures_total{direction, outcome}: signatures this node
     collected as owner (``in``: ``collected`` or the refusal's reason) and answers its
     staff gave as co-signer (``out``: ``signed``, ``declined``). Made once per registry."""
-    return Counter(
+    signatures = Counter(
         "alliance_news_paper_signatures_total",
         "Position paper signatures: collected or refused as owner (in), given as co-signer (out).",
         ["direction", "outcome"],
         registry=registry,
     )
+    for direction, outcome in (("in", "collected"), ("out", "signed")):
+        signatures.labels(direction, outcome)  # the main series exist from the start
+    return signatures
 
 
 def _now() -> datetime:

@@ -184,6 +184,7 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
         replicas = httpx.get(f"{url}/api/membership/replicas", timeout=10).json()
         others = set(NODES) - {name}
         assert all(replicas.get(other, 0) > 0 for other in others), (name, replicas)
+        check_news(name, url)
 
     hub = run_cli("status", "--data-dir", str(demo.data_dir / "hub"), timeout=30)
     assert hub.returncode == 0, hub.stderr
@@ -205,6 +206,16 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     assert demo.process.wait(STOP_TIMEOUT) == 0, demo.output
     demo.wait_for("stopped", 5)
     assert wait_until_gone(sorted(demo.pids)), [pid for pid in demo.pids if pid_alive(pid)]
+
+
+def check_news(name: str, url: str) -> None:
+    """Each site shows every network's public news, and the open funding call first."""
+    public = httpx.get(f"{url}/api/news/items", params={"limit": 500}, timeout=10).json()
+    assert {item["origin"] for item in public["items"]} == set(NODES), (name, public)
+    listing = httpx.get(f"{url}/news", headers={"Accept": "text/html"}, timeout=10).text
+    assert all(f'href="/news/{origin}/' in listing for origin in NODES), (name, listing)
+    calls = httpx.get(f"{url}/news/funding", headers={"Accept": "text/html"}, timeout=10).text
+    assert calls.index("vouchere de inovare") < calls.index("Interreg Europe"), (name, calls)
 
 
 def test_demo_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
