@@ -84,6 +84,8 @@ async def test_a_digest_of_own_and_ticked_partner_items_in_every_form(
 
     page = await node.client.get(f"/news/digests/{digest['id']}", headers=HTML)
     assert page.status_code == 200 and "Les clusters français" in page.text
+    linked = await node.client.get(f"/news/{node.identity.node}/{own['id']}", headers=HTML)
+    assert linked.status_code == 200  # a digest's link leads to the item's page
     metrics = (await node.client.get("/metrics")).text
     assert 'alliance_news_digests_issued_total{language="fr"} 1.0' in metrics
 
