@@ -1,7 +1,8 @@
 """Bus in: the portal keeps replicas of what every network shares, from ALLIANCE.
 
-One consumer per replica set on ALLIANCE: six today, within the room the hub leaves
-its read models (services/hub/natsconf.py, ``HUB_SERVICE_CONSUMERS``).
+One consumer per replica set on ALLIANCE: six here and the promise's one (the networks'
+digests, ``services/portal/promise.py``), within the room the hub leaves its read models
+(services/hub/natsconf.py, ``HUB_SERVICE_CONSUMERS``).
 """
 
 from __future__ import annotations

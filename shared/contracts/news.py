@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from shared.contracts.base import Contract, Event, Visibility, Withdrawal
 from shared.contracts.catalogue import EventCatalogue
+from shared.contracts.news_digests import DigestIssued
 from shared.contracts.news_papers import PositionPaperPublished
 from shared.contracts.news_translations import TranslationRequestChanged, TranslationRequested
 
@@ -113,6 +114,7 @@ CATALOGUE_TABLE: dict[type[Event], str] = {
     NewsItemPublished: "item.published",
     NewsItemRevised: "item.revised",
     NewsItemWithdrawn: "item.withdrawn",
+    DigestIssued: "digest.issued",  # shared/contracts/news_digests.py
     PositionPaperPublished: "paper.published",  # joint position papers (news_papers.py)
     TranslationRequested: "request.opened",  # shared/contracts/news_translations.py
     TranslationRequestChanged: "request.changed",

@@ -132,3 +132,24 @@ def test_the_alliance_news_shows_each_item_on_a_page_announcing_the_feeds(
     expect(page.locator("article")).to_have_attribute("lang", "ro")
     expect(page.get_by_text("Best practice · Net ro")).to_be_visible()
     check_page(page, "hub-news-item")
+
+
+def test_the_promise_matrix_and_a_nodes_own_row_are_accessible(
+    federation: Federation, page: Page
+) -> None:
+    """The hub's matrix, ro's row, the digest pages: tables with headers, axe-clean."""
+    assert federation.hub is not None
+    page.goto(federation.hub.url + "/promise")
+    expect(page.get_by_role("columnheader", name="Net ro").first).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Net fr").first).to_be_visible()
+    check_page(page)
+    ro = federation.members["ro"]
+    sign_in(page, ro.url, admin_token(federation, "ro"), "/console/news/promise")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our twice-a-year promise")
+    check_page(page)
+    page.goto(ro.url + "/console/news/digests?period=week&start=2026-11-25&language=fr")
+    expect(page.get_by_label("Language of the digest (e.g. fr, ro, es)")).to_have_value("fr")
+    check_page(page)
+    page.goto(ro.url + "/news/digests")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Newsletter digests")
+    check_page(page)

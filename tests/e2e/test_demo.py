@@ -169,6 +169,15 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
         timeout=10,
     ).json()["reading"]
     assert french["language"] == "fr" and french["translator"] == "fr-franceclusters"
+    # each network issued this month's digest; the hub counts the partners' items in them
+    issued = [line for line in demo.lines if "issued this month's digest" in line]
+    assert len(issued) == len(NODES), demo.output
+
+    def digests_counted() -> bool:
+        pairs = httpx.get(f"{portal}api/promise", timeout=10).json()["pairs"]
+        return any(p[way]["kinds"]["digest"] for p in pairs for way in ("forth", "back"))
+
+    poll(digests_counted, 30, "the demo's digests in the hub's twice-a-year matrix")
     demo.record_pids()
 
     for name, url in urls.items():
