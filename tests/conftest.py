@@ -125,15 +125,19 @@ async def start_node(
 
 @pytest.fixture
 async def node(
-    tmp_path: Path, nats_server: NatsServer, store_url: str
+    request: pytest.FixtureRequest, tmp_path: Path, nats_server: NatsServer, store_url: str
 ) -> AsyncIterator[NodeUnderTest]:
-    """A whole node (every installed service), on each store backend."""
+    """A whole node, on each store backend: every installed service, or those a test
+    module names in ``NODE_SERVICES`` (each service makes a node slower to start, and a
+    module testing one service needs only it and those it reads from)."""
+    wanted = getattr(request.module, "NODE_SERVICES", None)
+    declarations = [d for d in every_service() if wanted is None or d.name in wanted]
     async for running in start_node(
         tmp_path / "node-ro",
         nats_server.url,
         store_url,
         f"ro{uuid.uuid4().hex[:6]}",
-        every_service(),
+        declarations,
     ):
         yield running
 

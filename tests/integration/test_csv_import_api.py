@@ -17,6 +17,8 @@ from shared.runtime import NatsServer
 from shared.subjects import Channel, event_subject, node_stream
 from tests.conftest import NodeUnderTest
 
+NODE_SERVICES = ("membership",)  # what the `node` fixture starts (tests/conftest.py)
+
 IMPORT = "/api/membership/organizations/import"
 ORGS = "/api/membership/organizations"
 CSV = {"content-type": "text/csv"}

@@ -27,6 +27,8 @@ from tests.integration.test_membership_api import assert_problem
 from tests.integration.test_news_api import shown, write
 from tests.unit.test_digests import item
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 DIGESTS = "/api/news/digests"
 TODAY = datetime.now(UTC).date().isoformat()
 

@@ -26,6 +26,8 @@ from tests.integration.test_events_api import EVENTS, create, shown
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
 
+NODE_SERVICES = ("membership", "events")  # what the `node` fixture starts (tests/conftest.py)
+
 INQUIRIES = "/api/events/inquiries"
 QUESTION = {
     "name": "Ana Popescu",

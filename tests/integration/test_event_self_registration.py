@@ -17,6 +17,8 @@ from tests.integration.test_events_api import create, shown
 from tests.integration.test_events_pages import HTML, csrf_of
 from tests.integration.test_membership_api import assert_problem
 
+NODE_SERVICES = ("membership", "events")  # what the `node` fixture starts (tests/conftest.py)
+
 PUBLIC = f"{REGISTRATIONS}/public"
 
 

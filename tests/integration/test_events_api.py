@@ -27,6 +27,8 @@ from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually, federate_fr, publish
 from tests.integration.test_membership_api import assert_problem
 
+NODE_SERVICES = ("membership", "events")  # what the `node` fixture starts (tests/conftest.py)
+
 EVENTS = "/api/events/events"
 
 

@@ -16,6 +16,8 @@ from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_api import EVENTS, create, shown
 
+NODE_SERVICES = ("membership", "events")  # what the `node` fixture starts (tests/conftest.py)
+
 HTML = {"Accept": "text/html"}
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

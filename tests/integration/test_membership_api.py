@@ -25,6 +25,8 @@ from shared.runtime import NatsServer
 from shared.subjects import Channel, event_subject, node_stream
 from tests.conftest import NodeUnderTest
 
+NODE_SERVICES = ("membership",)  # what the `node` fixture starts (tests/conftest.py)
+
 ORGS = "/api/membership/organizations"
 CLUSTERS = "/api/membership/clusters"
 PROFILE = "/api/membership/profile"

@@ -20,6 +20,8 @@ from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_membership_api import assert_problem
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 ITEMS = "/api/news/items"
 
 

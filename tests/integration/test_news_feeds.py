@@ -31,6 +31,8 @@ from tests.integration.test_membership_api import assert_problem
 from tests.integration.test_news_api import write
 from tests.integration.test_portal_news import partner_item
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 FEEDS = ("/news/feed", "/news/alliance", "/news/funding")
 
 

@@ -27,6 +27,8 @@ from tests.integration.test_bus import eventually
 from tests.integration.test_events_pages import HTML, csrf_of
 from tests.integration.test_news_api import ITEMS, _published, item_payload, shown, write
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 FUNDING = {"programme": "Horizon Europe", "url": "https://calls.example.eu/cl"}
 
 

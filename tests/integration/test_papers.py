@@ -37,6 +37,8 @@ from tests.integration.test_bus import eventually
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 OWN = "/api/news/own-papers"
 TO_SIGN = "/api/news/papers-to-sign"
 DRAFT = {

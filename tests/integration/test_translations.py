@@ -43,6 +43,8 @@ from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_membership_api import assert_problem
 from tests.integration.test_news_api import ITEMS, item_payload, write
 
+NODE_SERVICES = ("membership", "news")  # what the `node` fixture starts (tests/conftest.py)
+
 __all__ = ["fr", "js"]  # fixtures
 REQUESTS = "/api/news/translation-requests"
 Kit = ServiceKit[NewsUnitOfWork]
