@@ -12,7 +12,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.contracts import news as contract
 from shared.news import NewsFilter
-from shared.replicas import replica_key
+from shared.replicas import page_of_replicas, replica_key
 from shared.store import Document, UnitOfWork
 
 
@@ -31,13 +31,7 @@ class NewsReads:
         self, filters: NewsFilter, after: str | None, limit: int
     ) -> tuple[list[Document], str | None]:
         """One page, newest first, and the cursor of the next."""
-        query = filters.query()
-        if after:
-            query["keys.page"] = {"$gt": after}
-        cursor = self._collection.find(query, sort=[("keys.page", ASCENDING)], limit=limit + 1)
-        found = [doc async for doc in cursor]
-        following = found[limit - 1]["keys"]["page"] if len(found) > limit else None
-        return found[:limit], following
+        return await page_of_replicas(self._collection, filters.query(), after, limit)
 
     async def by_deadline(
         self, filters: NewsFilter, limit: int, open_on: str | None = None

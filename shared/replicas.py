@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pymongo import UpdateOne
+from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -206,3 +206,16 @@ async def tombstone_origin(
             )
             tombstoned += result.modified_count
     return tombstoned
+
+
+async def page_of_replicas(
+    collection: AsyncCollection[Document], query: Document, after: str | None, limit: int
+) -> tuple[list[Document], str | None]:
+    """One page of replicas in the order of their ``keys.page`` (a unique, compact string
+    the store adapter computes: date order, newest first…), and the cursor of the next."""
+    if after:
+        query = {**query, "keys.page": {"$gt": after}}
+    cursor = collection.find(query, sort=[("keys.page", ASCENDING)], limit=limit + 1)
+    found = [doc async for doc in cursor]
+    following = found[limit - 1]["keys"]["page"] if len(found) > limit else None
+    return found[:limit], following

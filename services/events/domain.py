@@ -25,10 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    AnyHttpUrl,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     NaiveDatetime,
     PlainSerializer,
@@ -45,6 +43,7 @@ from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
 from shared.countries import check_country
 from shared.errors import DomainError, NotFound, shorten
+from shared.fields import Input, Tag, Url, lower, refuse_nul, upper
 
 __all__ = [
     "MAX_OCCURRENCES",
@@ -96,31 +95,6 @@ NACE_SECTIONS = frozenset("ABCDEFGHIJKLMNOPQRSTU")
 # --- field types -------------------------------------------------------------------------
 
 
-def _refuse_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _upper(value: Any) -> Any:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-def _http_url(value: str) -> str:
-    """An http(s) URL, kept as written (pydantic checks its shape)."""
-    scheme = value.split(":", 1)[0].lower()
-    if scheme not in ("http", "https"):
-        raise ValueError(
-            f"{shorten(value, 80)!r} is not an http(s) URL such as https://example.com"
-        )
-    AnyHttpUrl(value)
-    return value
-
-
 def _zone(value: str) -> str:
     """An IANA time zone that this machine's zone database knows."""
     try:
@@ -140,55 +114,37 @@ def _nace_section(value: str) -> str:
 
 Name = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200),
 ]
 Title = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=300),
 ]
 Text = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, max_length=8000),
 ]
 Language = Annotated[
-    str, BeforeValidator(_lower), StringConstraints(strict=True, pattern=r"^[a-z]{2}$")
+    str, BeforeValidator(lower), StringConstraints(strict=True, pattern=r"^[a-z]{2}$")
 ]
 CountryCode = Annotated[
     str,
-    BeforeValidator(_upper),
+    BeforeValidator(upper),
     StringConstraints(strict=True, max_length=2),
     AfterValidator(check_country),
-]
-Url = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, max_length=2000),
-    AfterValidator(_http_url),
 ]
 Zone = Annotated[
     str, StringConstraints(strict=True, strip_whitespace=True, max_length=64), AfterValidator(_zone)
 ]
-Section = Annotated[str, BeforeValidator(_upper), AfterValidator(_nace_section)]
-Tag = Annotated[
-    str,
-    BeforeValidator(_lower),
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, min_length=1, max_length=80),
-]
+Section = Annotated[str, BeforeValidator(upper), AfterValidator(_nace_section)]
 Texts = Annotated[dict[Language, Text], Field(max_length=MAX_LANGUAGES)]
 Titles = Annotated[dict[Language, Title], Field(min_length=1, max_length=MAX_LANGUAGES)]
 
 
-class _Input(BaseModel):
-    """Unknown fields are refused, so a typo is a clear 422, not silently dropped data."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Venue(_Input):
+class Venue(Input):
     """Where the event takes place in person."""
 
     address: Annotated[Text, Field(max_length=400)] = ""
@@ -196,7 +152,7 @@ class Venue(_Input):
     country: CountryCode
 
 
-class Speaker(_Input):
+class Speaker(Input):
     """A speaker as the public may know them: no contact data here."""
 
     name: Name
@@ -209,7 +165,7 @@ class Speaker(_Input):
 LocalTime = Annotated[NaiveDatetime, PlainSerializer(lambda moment: moment.isoformat())]
 
 
-class CallForSpeakers(_Input):
+class CallForSpeakers(Input):
     """An open call: until ``deadline`` (local, in the event's zone) anyone of the
     alliance may propose a talk on ``topics``, answering ``questions``. Part of the
     event, so it travels (and replicates) with it."""
@@ -235,7 +191,7 @@ class Occurrence:
     capacity: int | None
 
 
-class EventDraft(_Input):
+class EventDraft(Input):
     """What the owner's staff submit to create or revise an event.
 
     Fields are validated in order, so the rules that compare two of them (end after

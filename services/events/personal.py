@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BeforeValidator, StringConstraints
@@ -30,16 +30,11 @@ from shared.calendar import original_text
 from shared.contracts.base import Event as Message
 from shared.contracts.direct import MessageRefused
 from shared.errors import Duplicate, NotFound, shorten
+from shared.fields import refuse_nul
 from shared.store import Document
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 LISTED = 500  # a console page: the newest this many
-
-
-def refuse_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 Email = Annotated[

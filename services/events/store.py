@@ -23,7 +23,7 @@ from shared.calendar import filter_keys, narrowed
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
 from shared.envelope import EnvelopeRejected
-from shared.replicas import replica_key
+from shared.replicas import page_of_replicas, replica_key
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
 
 EVENTS = "events"
@@ -147,13 +147,7 @@ class CalendarReads:
         self, filters: CalendarFilter, after: str | None, limit: int
     ) -> tuple[list[Document], str | None]:
         """One page in calendar order (start, then id), and the cursor of the next."""
-        query = filters.query()
-        if after:
-            query["keys.page"] = {"$gt": after}
-        cursor = self._collection.find(query, sort=[("keys.page", ASCENDING)], limit=limit + 1)
-        found = [doc async for doc in cursor]
-        following = found[limit - 1]["keys"]["page"] if len(found) > limit else None
-        return found[:limit], following
+        return await page_of_replicas(self._collection, filters.query(), after, limit)
 
     async def every(self, filters: CalendarFilter) -> list[Document]:
         """Every matching event in calendar order (feeds: bounded by what the node holds)."""

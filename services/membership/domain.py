@@ -46,6 +46,7 @@ from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import WithdrawalReason
 from shared.countries import check_country
 from shared.errors import DomainError, Duplicate, NotFound, shorten
+from shared.fields import refuse_nul
 from shared.nace import is_valid_nace, normalise_nace, rev21_of_rev2
 
 __all__ = [
@@ -173,15 +174,6 @@ def _converted_nace(values: Any, field: str) -> list[Notice]:
     return notices
 
 
-def _refuse_nul(value: Any) -> Any:
-    """No text field takes a NUL character (strings, and strings in lists; nested models
-    check their own fields)."""
-    texts = value if isinstance(value, list) else [value]
-    if any(isinstance(text, str) and "\x00" in text for text in texts):
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def _unique(items: list[_T]) -> list[_T]:
     """Drop repeats, keeping the first occurrence's position."""
     return list(dict.fromkeys(items))
@@ -244,7 +236,7 @@ class _Input(BaseModel):
     _nace_fields: ClassVar[tuple[str, ...]] = ()
     _notices: list[Notice] = PrivateAttr(default_factory=list)
 
-    _no_nul = field_validator("*", mode="before")(_refuse_nul)
+    _no_nul = field_validator("*", mode="before")(refuse_nul)
 
     @model_validator(mode="wrap")
     @classmethod

@@ -20,10 +20,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    AnyHttpUrl,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -37,6 +34,7 @@ from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
 from shared.contracts.news import Category, ItemStatus
 from shared.errors import DomainError, NotFound, shorten
+from shared.fields import Input, Tag, Url, refuse_nul
 from shared.news import Reading, language_tag, reading  # shared with the hub portal
 from shared.subjects import is_valid_node_id
 
@@ -66,27 +64,6 @@ MAX_TRANSLATIONS = 24  # the EU's official languages
 # --- field types -------------------------------------------------------------------------
 
 
-def _refuse_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _lower(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _http_url(value: str) -> str:
-    """An http(s) URL, kept as written (pydantic checks its shape)."""
-    scheme = value.split(":", 1)[0].lower()
-    if scheme not in ("http", "https"):
-        raise ValueError(
-            f"{shorten(value, 80)!r} is not an http(s) URL such as https://example.com"
-        )
-    AnyHttpUrl(value)
-    return value
-
-
 def _node_id(value: str) -> str:
     if not is_valid_node_id(value):
         raise ValueError(f"{shorten(value, 40)!r} is not a network's node id (such as fr-clusters)")
@@ -98,51 +75,33 @@ LanguageTag = Annotated[
 ]
 Title = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=300),
 ]
 Summary = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, max_length=1000),
 ]
 Body = Annotated[
-    str, BeforeValidator(_refuse_nul), StringConstraints(strict=True, max_length=MAX_BODY)
-]
-Url = Annotated[
-    str,
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, max_length=2000),
-    AfterValidator(_http_url),
-]
-Tag = Annotated[
-    str,
-    BeforeValidator(_lower),
-    BeforeValidator(_refuse_nul),
-    StringConstraints(strict=True, min_length=1, max_length=80),
+    str, BeforeValidator(refuse_nul), StringConstraints(strict=True, max_length=MAX_BODY)
 ]
 NodeId = Annotated[str, StringConstraints(strict=True, max_length=64), AfterValidator(_node_id)]
 Text = Annotated[
     str,
-    BeforeValidator(_refuse_nul),
+    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, max_length=300),
 ]
 
 
-class _Input(BaseModel):
-    """Unknown fields are refused, so a typo is a clear 422, not silently dropped data."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Image(_Input):
+class Image(Input):
     """An image by URL, with the text a screen reader says instead."""
 
     url: Url
     alt: Text = ""
 
 
-class Funding(_Input):
+class Funding(Input):
     """A funding opportunity's call: a deadline (a date; past it the call is closed),
     the programme and where to apply."""
 
@@ -158,7 +117,7 @@ class Funding(_Input):
         return deadline
 
 
-class NewsItemDraft(_Input):
+class NewsItemDraft(Input):
     """What the owner's staff submit to write or revise an item.
 
     ``body`` is HTML; it is sanitised when the item takes it (``NewsItem``), and the
@@ -200,7 +159,7 @@ class NewsItemDraft(_Input):
         )
 
 
-class TranslationDraft(_Input):
+class TranslationDraft(Input):
     """A translation a partner network submits: the item's texts in ``language``."""
 
     language: LanguageTag

@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING
 from services.portal.calendar import EVENTS, CalendarQuery
 from shared.contracts import membership
 from shared.contracts.base import Event, Visibility
-from shared.replicas import replica_key
+from shared.replicas import page_of_replicas, replica_key
 from shared.store import Document, UnitOfWork
 from shared.text import search_words
 
@@ -119,15 +119,7 @@ class PortalReads:
         self, query: CalendarQuery, after: str | None, limit: int
     ) -> tuple[list[Document], str | None]:
         """One page of the alliance calendar in date order, and the cursor of the next."""
-        match = query.filter()
-        if after:
-            match["keys.page"] = {"$gt": after}
-        cursor = self.uow.collection(EVENTS).find(
-            match, sort=[("keys.page", ASCENDING)], limit=limit + 1
-        )
-        found = [doc async for doc in cursor]
-        following = found[limit - 1]["keys"]["page"] if len(found) > limit else None
-        return found[:limit], following
+        return await page_of_replicas(self.uow.collection(EVENTS), query.filter(), after, limit)
 
     async def public_events(self) -> list[Document]:
         """Every public event of the alliance, past ones too (a feed keeps its history)."""
