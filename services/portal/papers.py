@@ -86,6 +86,17 @@ def named(view: dict[str, Any], known: dict[str, Network]) -> dict[str, Any]:
     }
 
 
+def listed(doc: Document, known: dict[str, Network]) -> dict[str, Any]:
+    """A paper in the list, its owner and signatories under the registry's names (a
+    paper states its signatories' names itself; the hub trusts its own registry)."""
+    signatories = [
+        known[s["node"]].name if s["node"] in known else s["name"] or s["node"]
+        for s in doc["data"]["signatures"]
+    ]
+    owner = known.get(doc["origin"], Network(doc["data"]["owner_name"]))
+    return {**summary_view(doc), "network": owner, "signatories": signatories}
+
+
 def papers_api(kit: Kit) -> APIRouter:
     """``GET /api/papers/{origin}/{id}``: a published paper as a node's API gives it."""
     api = APIRouter(prefix="/api/papers", tags=["portal: position papers"])
@@ -106,10 +117,7 @@ def papers_pages(kit: Kit, web: WebLayer) -> APIRouter:
     @pages.get("/papers")
     async def papers_page(request: Request) -> Response:
         known = await networks(kit)
-        found = [
-            {**summary_view(doc), "network": known.get(doc["origin"], Network(doc["origin"]))}
-            for doc in await published(kit)
-        ]
+        found = [listed(doc, known) for doc in await published(kit)]
         return web.render(request, "portal/papers.html", {"papers": found})
 
     @pages.get("/papers/{origin}/{paper_id}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.hub.natsconf import HUB_SERVICE_CONSUMERS
 from services.portal.app import declare
-from services.portal.papers import named
+from services.portal.papers import listed, named
 from shared.feeds import Network
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +54,19 @@ def test_each_signatory_carries_the_name_the_hubs_registry_knows() -> None:
     shown = named(view, known)
     assert shown["network"].name == "CLUSTERO"
     assert [s["network"].name for s in shown["signatures"]] == ["CLUSTERO", "Unknown net"]
+
+
+def test_the_list_names_owner_and_signatories_as_the_registry_does() -> None:
+    """A paper may call its signatories anything; the hub's list uses its registry."""
+    data = {
+        "id": "p1",
+        "owner": "ro",
+        "owner_name": "Somebody else",
+        "language": "en",
+        "title": "T",
+        "published_at": "2026-12-01T09:00:00Z",
+        "signatures": [{"node": "ro", "name": "France Clusters"}, {"node": "zz", "name": ""}],
+    }
+    shown = listed({"origin": "ro", "data": data}, {"ro": Network("CLUSTERO")})
+    assert shown["network"].name == "CLUSTERO"
+    assert shown["signatories"] == ["CLUSTERO", "zz"]
