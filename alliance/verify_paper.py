@@ -3,7 +3,7 @@
 Anyone holding the JSON of a paper (``GET /api/news/papers/{origin}/{id}``, the
 "Download" link of its page) can check, without a node or a network connection, that its
 text is the one hashed and that each signatory signed that hash: the rules are
-``services/news/paper_signatures.py``'s, the same a node uses. With ``--keys`` the keys
+``shared/paper_signatures.py``'s, the same a node uses. With ``--keys`` the keys
 must also be the ones a trusted registry lists (the hub's ``GET /api/hub/nodes``, or a
 ``{"node id": "public key"}`` object such as a node's ``peers.json``); without it a
 signature is checked against the key the paper states, which proves only that the paper
@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from services.news.paper_signatures import PaperCheck, PaperDocument, check_paper
+from shared.paper_signatures import PaperCheck, PaperDocument, check_paper
 from shared.runtime import RuntimeFailure
 
 

@@ -35,8 +35,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.news import paper_signatures
 from services.news.domain import Body, LanguageTag, Title
+from shared import paper_signatures
 from shared.aggregate import Aggregate
 from shared.contracts.news_papers import PositionPaperPublished, Signature
 from shared.errors import DomainError, Duplicate

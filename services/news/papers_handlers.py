@@ -19,9 +19,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.news import paper_signatures
 from services.news.papers import PaperDraft, PositionPaper, SignatureRefused, StaleText, rfc3339
 from services.news.papers_store import TO_SIGN, PaperRepository, invitation
+from shared import paper_signatures
 from shared.contracts.base import Event as Message
 from shared.contracts.direct import MessageRefused
 from shared.contracts.news_papers import (

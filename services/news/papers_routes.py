@@ -23,7 +23,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.news import papers_handlers as handlers
 from services.news.domain import NodeId
-from services.news.paper_signatures import PaperDocument, check_paper
 from services.news.papers import PaperDraft, PositionPaper
 from services.news.papers_store import (
     PaperRepository,
@@ -31,9 +30,9 @@ from services.news.papers_store import (
     published_paper,
     published_papers,
 )
-from shared.envelope import KeyRing
 from shared.errors import DomainError, NotFound
 from shared.http import problem_responses
+from shared.paper_signatures import reader_view, summary_view
 from shared.service import ServiceKit
 from shared.store import Document, UnitOfWork
 from shared.web.forms import domain_errors, parse, split_list, submit, text
@@ -67,35 +66,6 @@ def own_view(paper: PositionPaper) -> dict[str, Any]:
         **paper.model_dump(mode="json", exclude={"owner_signature"}),
         "hash": paper.hash,
         "signatures": [s.model_dump(mode="json") for s in paper.signatures()],
-    }
-
-
-def reader_view(doc: Document, keyring: KeyRing) -> dict[str, Any]:
-    """A published paper with the reader's verdicts: each signature is checked here
-    against the key this node's registry holds for its node (none: not verified)."""
-    data = doc["data"]
-    paper = PaperDocument.model_validate(data)
-    trusted = {s.node: key for s in paper.signatures if (key := keyring.public_key(s.node))}
-    check = check_paper(paper, trusted)
-    signatures = [
-        {**entry.model_dump(), "verified": verdict.verified, "verification": verdict.reason}
-        for entry, verdict in zip(paper.signatures, check.signatures, strict=True)
-    ]
-    return {
-        **data,
-        "origin": doc["origin"],
-        "hash_matches": check.hash_matches,
-        "verified": check.verified,
-        "signatures": signatures,
-    }
-
-
-def summary_view(doc: Document) -> dict[str, Any]:
-    data = doc["data"]
-    return {
-        "origin": doc["origin"],
-        **{k: data[k] for k in ("id", "owner_name", "language", "title", "published_at")},
-        "signatories": [s["name"] or s["node"] for s in data["signatures"]],
     }
 
 

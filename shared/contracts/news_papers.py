@@ -2,9 +2,9 @@
 signatories, and the direct messages that ask networks to co-sign it.
 
 A paper is drafted by one network (its *owner*) and co-signed by others, each on its own
-node, with that node's Ed25519 key over the paper's hash (``services/news/
-paper_signatures.py`` defines the hashed and the signed bytes once). Drafts and
-invitations never go on the alliance's streams:
+node, with that node's Ed25519 key over the paper's hash (``shared/paper_signatures.py``
+defines the hashed and the signed bytes once). Drafts and invitations never go on the
+alliance's streams:
 
 - ``PaperInvited`` (owner → each invited network, direct): the exact text and its hash;
   sent again, with the new text and hash, after every change of the text;

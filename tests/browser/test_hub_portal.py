@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import admin_token, check_page
 from tests.browser.test_calendar import event_body, publish_on_ro
 from tests.browser.test_node_site import sign_in
-from tests.federation import Federation
+from tests.e2e.test_news_papers import OWN, call, drafted_and_invited, sign_on, statuses_on_ro
+from tests.federation import Federation, poll
 
 pytestmark = pytest.mark.browser
 
@@ -152,4 +153,29 @@ def test_the_promise_matrix_and_a_nodes_own_row_are_accessible(
     check_page(page)
     page.goto(ro.url + "/news/digests")
     expect(page.get_by_role("heading", level=1)).to_have_text("Newsletter digests")
+    check_page(page)
+
+
+def test_a_published_paper_on_the_hub_shows_its_verified_signatories(
+    federation: Federation, page: Page
+) -> None:
+    """ro's paper co-signed by fr: listed on the hub, its page verified and axe-clean."""
+    assert federation.hub is not None
+    title = "Clusters and the single market"
+    paper = drafted_and_invited(federation, title, ["fr"])
+    sign_on(federation, "fr", paper)
+    poll(lambda: statuses_on_ro(federation, paper["id"]) == {"fr": "signed"}, 60, "fr signed")
+    call(federation, "ro", "POST", f"{OWN}/{paper['id']}/publish")
+    wait_for(page, federation.hub.url + "/", "Position papers")
+    page.get_by_role("link", name="Position papers").click()
+    wait_for(page, page.url, title)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Position papers")
+    check_page(page)
+    page.get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    for network in ("Net ro", "Net fr"):
+        row = page.get_by_role("row").filter(has_text=network)
+        expect(row).to_contain_text("verified")
+        expect(row).not_to_contain_text("not verified")
+    expect(page.get_by_text(paper["hash"])).to_be_visible()
     check_page(page)

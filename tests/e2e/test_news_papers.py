@@ -4,7 +4,9 @@ ro drafts a paper and invites fr and es; each reads the exact text and hash in i
 papers-to-sign and signs it with its node's key; ro publishes; es shows the paper with
 the three signatures verified against its registry, and the JSON downloaded from es passes
 ``alliance verify-paper`` (the real command) against the hub's node list, while a copy
-with its text changed fails. A second paper, signed by fr, is edited by ro: fr's signature
+with its text changed fails. The hub's portal shows the same paper, each signature verified
+against the hub's own registry, and its JSON passes ``alliance verify-paper`` too; an
+unknown paper is a 404 there. A second paper, signed by fr, is edited by ro: fr's signature
 is void, fr is asked again with the new hash, and the paper cannot be published.
 """
 
@@ -113,6 +115,8 @@ def test_a_paper_cosigned_by_three_networks_verifies_offline(
         "OK   ro (Net ro): verified",
     ]
 
+    on_hub(federation, paper, keys, tmp_path)
+
     tampered = tmp_path / "tampered.json"
     document = json.loads(download.read_text())
     tampered.write_text(json.dumps({**document, "text": TEXT.replace("fund", "consider")}))
@@ -124,6 +128,36 @@ def test_a_paper_cosigned_by_three_networks_verifies_offline(
         metrics, "alliance_news_paper_signatures_total", direction="in", outcome="collected"
     )
     assert collected is not None and collected >= 2
+
+
+def on_hub(federation: Federation, paper: Any, keys: Path, tmp_path: Path) -> None:
+    """The hub's portal shows the published paper, verified by the hub, downloadable."""
+    assert federation.hub is not None
+    hub, paper_id = federation.hub.url, paper["id"]
+    url = f"{hub}/api/papers/ro/{paper_id}"
+    shown = poll(
+        lambda: (r := httpx.get(url, timeout=30)).status_code == 200 and r.json(),
+        60,
+        "ro's published paper on the hub",
+    )
+    assert shown["verified"] and shown["hash"] == paper["hash"]
+    assert sorted((s["node"], s["verified"]) for s in shown["signatures"]) == [
+        ("es", True),
+        ("fr", True),
+        ("ro", True),
+    ]
+    listed = httpx.get(f"{hub}/papers", timeout=30).text
+    assert f'href="/papers/ro/{paper_id}"' in listed and "Cluster internationalisation" in listed
+    page = httpx.get(f"{hub}/papers/ro/{paper_id}", timeout=30)
+    assert page.status_code == 200 and paper["hash"] in page.text
+    assert "Net fr" in page.text and "Net es" in page.text and "not verified" not in page.text
+    download = tmp_path / "from-hub.json"
+    download.write_bytes(httpx.get(url, timeout=30).content)
+    verified = run_cli("verify-paper", str(download), "--keys", str(keys))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    unknown = httpx.get(f"{hub}/api/papers/ro/no-such-paper", timeout=30)
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["field"] == "id"
+    assert httpx.get(f"{hub}/papers/ro/no-such-paper", timeout=30).status_code == 404
 
 
 def test_an_edit_voids_the_signatures_and_asks_the_networks_again(

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from services.news import paper_signatures as ps
 from services.news.app import declare
+from shared import paper_signatures as ps
 from shared.contracts.base import Event
 from shared.contracts.direct import MessageRefused
 from shared.contracts.news_papers import (

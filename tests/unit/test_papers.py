@@ -11,7 +11,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from services.news import paper_signatures as ps
 from services.news.papers import (
     AlreadyPublished,
     BadSignature,
@@ -23,6 +22,7 @@ from services.news.papers import (
     RefusalReason,
     StaleText,
 )
+from shared import paper_signatures as ps
 from shared.contracts.news_papers import PositionPaperPublished, Signature
 from shared.errors import DomainError, Duplicate
 from shared.identity import NodeIdentity

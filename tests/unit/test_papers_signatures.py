@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.news import paper_signatures as ps
+from shared import paper_signatures as ps
 from shared.identity import NodeIdentity
 
 

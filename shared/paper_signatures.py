@@ -1,6 +1,8 @@
 """What a co-signature of a position paper is, defined once: hashed bytes, signed bytes,
-signing and verifying. The service (owner and signers), the API's ``verified`` and the
-offline check ``alliance verify-paper`` all use these functions, so they cannot disagree.
+signing and verifying, and a published paper as a reader is shown it. The news service
+(owner and signers, its API's ``verified``), the hub's portal (which may not import the
+news service) and the offline check ``alliance verify-paper`` all use these functions, so
+they cannot disagree.
 
 - **Hashed bytes**: the canonical JSON of ``{id, owner, language, title, text}`` (keys
   sorted, no whitespace, UTF-8, non-ASCII as is: ``json.dumps(sort_keys=True,
@@ -26,11 +28,13 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 from pydantic import BaseModel, ConfigDict
 
+from shared.envelope import KeyRing
 from shared.identity import NodeIdentity
 
 SIGNING_CONTEXT = "eu.clustersalliance.news.position-paper/1"
@@ -156,3 +160,35 @@ def check_paper(paper: PaperDocument, trusted: Mapping[str, str] | None = None) 
             SignatureCheck(c.node, c.name, False, "the text is not the one signed") for c in checks
         ]
     return PaperCheck(paper.hash, computed, checks)
+
+
+def reader_view(doc: Mapping[str, Any], keyring: KeyRing) -> dict[str, Any]:
+    """A published paper's replica (``data``: the ``PositionPaperPublished`` event) with
+    the reader's verdicts: each signature checked against the key the reader's own
+    registry holds for its node (none: not verified). The JSON is what
+    ``alliance verify-paper`` reads back, on a node's API and on the hub's alike."""
+    data = doc["data"]
+    paper = PaperDocument.model_validate(data)
+    trusted = {s.node: key for s in paper.signatures if (key := keyring.public_key(s.node))}
+    check = check_paper(paper, trusted)
+    signatures = [
+        {**entry.model_dump(), "verified": verdict.verified, "verification": verdict.reason}
+        for entry, verdict in zip(paper.signatures, check.signatures, strict=True)
+    ]
+    return {
+        **data,
+        "origin": doc["origin"],
+        "hash_matches": check.hash_matches,
+        "verified": check.verified,
+        "signatures": signatures,
+    }
+
+
+def summary_view(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A published paper in a list: who owns it, in which language, who signed, when."""
+    data = doc["data"]
+    return {
+        "origin": doc["origin"],
+        **{k: data[k] for k in ("id", "owner_name", "language", "title", "published_at")},
+        "signatories": [s["name"] or s["node"] for s in data["signatures"]],
+    }
