@@ -360,3 +360,19 @@ async def test_the_console_marks_only_the_page_it_is_on(node: NodeUnderTest) -> 
         current = re.findall(r'<a href="([^"]+)" aria-current="page"', console_bar)
         assert current == [entry], (path, current)
     await client.aclose()
+
+
+async def test_a_published_items_console_page_leads_to_asking_for_a_translation(
+    node: NodeUnderTest,
+) -> None:
+    shared, draft = await write(node), await write(node, publish=False)
+    private = await write(node, visibility="node")
+    editor = await signed_in(node, node.editor)
+    link = f'href="/console/translations?item={shared["id"]}#request"'
+    assert link in (await editor.get(f"/console/news/{shared['id']}", headers=HTML)).text
+    for other in (draft, private):  # nothing to ask partners for: unseen by them
+        page = (await editor.get(f"/console/news/{other['id']}", headers=HTML)).text
+        assert "/console/translations?item=" not in page
+    form = (await editor.get(f"/console/translations?item={shared['id']}", headers=HTML)).text
+    assert re.search(rf'<option value="{shared["id"]}"[^>]*selected', form), form
+    await editor.aclose()
