@@ -35,6 +35,8 @@ from shared.streams import ensure_node_streams
 from shared.subjects import Channel
 from tests.conftest import NodeUnderTest
 
+NODE_SERVICES = ("membership",)  # what the `node` fixture starts (tests/conftest.py)
+
 
 @pytest.fixture
 async def js(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:

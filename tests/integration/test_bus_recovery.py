@@ -32,6 +32,8 @@ from shared.subjects import Channel
 from tests.conftest import NodeUnderTest, every_service
 from tests.federation import metric_value
 
+NODE_SERVICES = ("membership",)  # what the `node` fixture starts (tests/conftest.py)
+
 
 async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + seconds

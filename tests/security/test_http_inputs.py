@@ -16,6 +16,8 @@ from shared.http import MAX_BODY_BYTES
 from tests.conftest import NodeUnderTest
 from tests.integration.test_membership_api import assert_problem, org_payload
 
+NODE_SERVICES = ("membership",)  # what the `node` fixture starts (tests/conftest.py)
+
 ORGS = "/api/membership/organizations"
 CLUSTERS = "/api/membership/clusters"
 
