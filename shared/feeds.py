@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import nh3
 from feedgen.entry import FeedEntry as AtomEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -40,7 +39,9 @@ from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.news import Category, NewsItemState
+from shared.instants import from_wire
 from shared.news import Reading, reading
+from shared.sanitise import safe_html
 
 __all__ = [
     "ATOM_MEDIA_TYPE",
@@ -59,7 +60,6 @@ __all__ = [
     "feed_tag",
     "item_tag",
     "json_feed",
-    "safe_html",
 ]
 
 ATOM_MEDIA_TYPE = "application/atom+xml"
@@ -126,18 +126,9 @@ def feed_tag(scope: str, filters: dict[str, str]) -> str:
     return f"{TAG_AUTHORITY}news-feed/{scope}" + (f"?{query}" if query else "")
 
 
-def safe_html(html: str) -> str:
-    """The owner sanitised it, but a feed passes on other nodes' HTML: never unchecked."""
-    return nh3.clean(html)
-
-
-def _moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
 def _updated(page: FeedPage, now: datetime) -> datetime:
     """The newest change among the page's items; ``now`` for an empty page."""
-    return max((_moment(i.item.updated_at) for i in page.items), default=now)
+    return max((from_wire(i.item.updated_at) for i in page.items), default=now)
 
 
 def _text(entry: FeedItem, language: str | None) -> Reading:
@@ -214,9 +205,9 @@ def _atom_entry(atom_entry: AtomEntry, entry: FeedItem, language: str | None) ->
     details.language = text.language
     atom_entry.id(item_tag(entry.origin, item.id))
     atom_entry.title(text.title)
-    atom_entry.updated(_moment(item.updated_at))
+    atom_entry.updated(from_wire(item.updated_at))
     if item.published_at:
-        atom_entry.published(_moment(item.published_at))
+        atom_entry.published(from_wire(item.published_at))
     atom_entry.author(_person(entry.author))
     if text.summary:
         atom_entry.summary(text.summary, type="text")

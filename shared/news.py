@@ -11,7 +11,6 @@ collection are in ``shared/news_reads.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import langcodes
@@ -20,6 +19,7 @@ from babel.core import negotiate_locale
 from shared.contracts import news as contract
 from shared.contracts.base import Event, Visibility
 from shared.errors import DomainError, shorten
+from shared.instants import from_wire
 
 __all__ = [
     "NEWEST",
@@ -125,7 +125,7 @@ def news_keys(event: Event) -> Document:
     date)."""
     assert isinstance(event, contract.NewsItemState)
     shown = event.published_at or event.updated_at
-    seconds = int(datetime.fromisoformat(shown.replace("Z", "+00:00")).timestamp())
+    seconds = int(from_wire(shown).timestamp())
     published = event.status == contract.ItemStatus.PUBLISHED.value
     return {
         "page": f"{NEWEST - seconds:013d}|{event.id}",

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from shared.contracts.base import Visibility
 from shared.contracts.news import ItemStatus, NewsItemState
 from shared.contracts.news_digests import DigestIssued
+from shared.instants import from_wire
 
 WINDOW = timedelta(days=365)
 LATELY = timedelta(days=183)
@@ -57,29 +58,18 @@ class Mention:
     at: datetime
 
 
-def instant(value: str) -> datetime:
-    """An RFC 3339 instant as an aware datetime (``Z`` accepted)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def wire_time(moment: datetime) -> str:
-    """An aware datetime as the wire writes times (RFC 3339 in UTC, to the second): so a
-    digest's times compare, as strings, like the items' it counts with."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def item_mentions(origin: str, state: NewsItemState) -> list[Mention]:
     """What one published, shared item says: whom it is about, who translated it."""
     if state.status != ItemStatus.PUBLISHED.value or state.visibility == Visibility.NODE.value:
         return []
     key = (origin, state.id)
     found = [
-        Mention(origin, partner, MentionKind.ABOUT, key, instant(state.published_at))
+        Mention(origin, partner, MentionKind.ABOUT, key, from_wire(state.published_at))
         for partner in dict.fromkeys(state.about_networks)
         if partner != origin and state.published_at
     ]
     found += [
-        Mention(t.translator, origin, MentionKind.TRANSLATION, key, instant(t.published_at))
+        Mention(t.translator, origin, MentionKind.TRANSLATION, key, from_wire(t.published_at))
         for t in state.translations
         if t.translator != origin
     ]
@@ -88,7 +78,7 @@ def item_mentions(origin: str, state: NewsItemState) -> list[Mention]:
 
 def digest_mentions(issued: DigestIssued) -> list[Mention]:
     """The partners' items a digest featured (its network's own are not mentions)."""
-    at = instant(issued.issued_at)
+    at = from_wire(issued.issued_at)
     return [
         Mention(issued.network, f.origin, MentionKind.DIGEST, (f.origin, f.item), at)
         for f in issued.featured

@@ -42,6 +42,7 @@ from shared.direct import (
 )
 from shared.envelope import Envelope, EnvelopeRejected, KeyRing
 from shared.identity import NodeIdentity
+from shared.instants import from_wire
 from shared.jobs import Jobs
 from shared.metrics import Metrics
 from shared.relay import OutboxRelay
@@ -521,7 +522,7 @@ def _union(events: Sequence[type[Event]]) -> Any:
 
 
 def _age(rfc3339: str) -> float:
-    sent = datetime.fromisoformat(rfc3339.replace("Z", "+00:00"))
+    sent = from_wire(rfc3339)
     return max(0.0, (datetime.now(UTC) - sent).total_seconds())
 
 

@@ -30,6 +30,7 @@ from shared.calendar import FeedItem, feed
 from shared.contracts.events import EventState
 from shared.errors import DomainError
 from shared.http import Page, problem_responses
+from shared.instants import wire_now
 from shared.service import ServiceKit
 from shared.store import Document
 
@@ -51,8 +52,7 @@ def month_bounds(first: date) -> tuple[str, str]:
     return day_instant(first), day_instant(following)
 
 
-def now_instant() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now_instant = wire_now  # the calendar's keys write instants as the wire does
 
 
 def dates_of(event: EventState) -> list[dict[str, Any]]:

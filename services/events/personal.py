@@ -16,7 +16,6 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated
 
@@ -31,6 +30,7 @@ from shared.contracts.base import Event as Message
 from shared.contracts.direct import MessageRefused
 from shared.errors import Duplicate, NotFound, shorten
 from shared.fields import refuse_nul
+from shared.instants import wire_now
 from shared.store import Document
 
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
@@ -49,9 +49,7 @@ Organisation = Annotated[
 ]
 
 
-def now() -> str:
-    """An instant as the records and messages write it (RFC 3339, UTC, to the second)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+now = wire_now  # an instant as the records and messages write it
 
 
 def new_key() -> tuple[str, str]:

@@ -33,6 +33,7 @@ from shared.contracts.events import EventState
 from shared.contracts.events_register import Change, RegistrationChanged
 from shared.errors import DomainError, Duplicate, NotFound
 from shared.http import problem_responses
+from shared.instants import wire_time
 from shared.service import ServiceKit
 from shared.store import Document
 
@@ -52,10 +53,6 @@ CSV_COLUMNS = (
     "request_id",
     "arrived",
 )
-
-
-def _instant(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def event_to_register(kit: Kit, form: RegistrationForm) -> Document:
@@ -85,7 +82,7 @@ def _check_open(event: EventState, keys: Document) -> None:
     """A cancelled, postponed or closed event takes no registration (the owner's rule)."""
     if event.status != EventStatus.PUBLISHED.value:
         raise DomainError(f"the event is {event.status}, not open for registration", "event_id")
-    now = _instant(datetime.now(UTC))
+    now = wire_time(datetime.now(UTC))
     opens, closes = keys.get("registration_from"), keys.get("registration_until")
     if opens and now < opens:
         raise DomainError(f"registration opens at {opens}", "event_id")

@@ -17,7 +17,8 @@ from services.news.digests import Candidate, Digest, Period
 from services.news.store import NEWS, NewsFilter, compact
 from shared.contracts import news as contract
 from shared.contracts.news_digests import DigestIssued
-from shared.promise import WINDOW, Mention, digest_mentions, item_mentions, wire_time
+from shared.instants import wire_time
+from shared.promise import WINDOW, Mention, digest_mentions, item_mentions
 from shared.replicas import Replicas
 from shared.store import Document, Repository, UnitOfWork
 

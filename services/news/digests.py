@@ -31,7 +31,7 @@ from shared.contracts.base import Visibility
 from shared.contracts.news import ItemStatus, NewsItemState
 from shared.contracts.news_digests import DigestIssued, FeaturedItem, PeriodKind
 from shared.errors import DomainError
-from shared.promise import instant, wire_time
+from shared.instants import from_wire, wire_time
 
 MAX_DAYS = 92  # a custom range covers at most a quarter: a newsletter, not an archive
 MAX_PICKS = 200
@@ -94,7 +94,7 @@ class Period:
         """Whether an RFC 3339 instant falls on one of the period's days (UTC)."""
         if not moment:
             return False
-        at = instant(moment).astimezone(UTC)
+        at = from_wire(moment).astimezone(UTC)
         return self.start <= at.date() <= self.end
 
     def bounds(self) -> tuple[str, str]:

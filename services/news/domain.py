@@ -2,7 +2,7 @@
 
 Pure logic: no I/O. The owner's staff draft an item, publish it, revise it and may
 withdraw it (an admin). Its body is rich text, sanitised when it is written
-(``services/news/sanitise.py``): what was removed is reported, never silently dropped.
+(``shared/sanitise.py``): what was removed is reported, never silently dropped.
 An item has an original, in the language it was written in (a BCP 47 tag), and any
 number of translations by partner networks (``add_translation``): a translation never
 changes the original's text, and a reader gets the item in their language when one
@@ -15,7 +15,7 @@ Errors a user can cause (``shared.errors``): ``DomainError`` (422) naming the fi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -27,7 +27,6 @@ from pydantic import (
     field_validator,
 )
 
-from services.news.sanitise import sanitise
 from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import news as contract
 from shared.contracts.base import Event as ContractEvent
@@ -35,7 +34,9 @@ from shared.contracts.base import Visibility
 from shared.contracts.news import Category, ItemStatus
 from shared.errors import DomainError, NotFound, shorten
 from shared.fields import Input, Tag, Url, refuse_nul
+from shared.instants import wire_time
 from shared.news import Reading, language_tag, reading  # shared with the hub portal
+from shared.sanitise import sanitise
 from shared.subjects import is_valid_node_id
 
 __all__ = [
@@ -252,7 +253,7 @@ class NewsItem(NewsItemDraft, Aggregate):
             title=draft.title,
             summary=draft.summary,
             body=cleaned.html,
-            published_at=instant(now),
+            published_at=wire_time(now),
         )
         self.translations = [*others, translation]
         self._announce(was_shared, first_shown=False)
@@ -294,8 +295,8 @@ class NewsItem(NewsItemDraft, Aggregate):
         drafted = self.status is ItemStatus.DRAFT
         kind = contract.NewsItemPublished if first_shown or drafted else contract.NewsItemRevised
         state = self.model_dump(mode="json")
-        state["updated_at"] = instant(self.updated_at)
-        state["published_at"] = instant(self.published_at) if self.published_at else None
+        state["updated_at"] = wire_time(self.updated_at)
+        state["published_at"] = wire_time(self.published_at) if self.published_at else None
         return kind.model_validate(state)
 
 
@@ -306,11 +307,6 @@ def _clean(draft: NewsItemDraft) -> tuple[dict[str, Any], list[str]]:
     fields = {name: getattr(draft, name) for name in NewsItemDraft.model_fields}
     fields["body"] = cleaned.html
     return fields, cleaned.removed
-
-
-def instant(moment: datetime) -> str:
-    """RFC 3339 in UTC, second precision: how the wire writes times."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def same_language(one: str, other: str) -> bool:

@@ -17,7 +17,7 @@ puts another node's HTML through ``safe_html`` again before showing it.
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations.
 import contextlib
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -33,11 +33,12 @@ from services.news.domain import (
     reading,
 )
 from services.news.feed_routes import known_networks
-from services.news.sanitise import safe_html
 from services.news.store import NewsFilter, NewsUnitOfWork
 from shared.contracts.base import Visibility
 from shared.contracts.news import Funding, NewsItemState
 from shared.errors import DomainError
+from shared.instants import from_wire
+from shared.sanitise import safe_html
 from shared.service import ServiceKit
 from shared.store import Document
 from shared.web.forms import domain_errors
@@ -214,7 +215,7 @@ def entry(doc: Document, wanted: list[str]) -> dict[str, Any]:
         "reading": reading(state, wanted),
         "open": funding_open(state.funding, date.today()) if state.funding and deadline else None,
         "deadline": deadline,
-        "day": _instant(state.published_at or state.updated_at).date(),
+        "day": from_wire(state.published_at or state.updated_at).date(),
         "images": [i for i in data.get("images", []) if is_http(i.get("url", ""))],
     }
 
@@ -280,11 +281,6 @@ def public_filter(values: dict[str, str]) -> NewsFilter:
         _day(values["from"], "from"),
         _day(values["to"], "to"),
     )
-
-
-def _instant(moment: str) -> datetime:
-    """An RFC 3339 instant of the wire (``…Z``) as an aware datetime."""
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
 
 
 def _day(value: str, field: str) -> date | None:

@@ -40,6 +40,7 @@ from shared import paper_signatures
 from shared.aggregate import Aggregate
 from shared.contracts.news_papers import PositionPaperPublished, Signature
 from shared.errors import DomainError, Duplicate
+from shared.instants import wire_time
 
 MAX_TEXT = 15_000  # characters: the paper, its signatures and the envelope stay < 64 KiB
 MAX_COSIGNERS = 30
@@ -274,10 +275,5 @@ class PositionPaper(Aggregate):
             hash=self.hash,
             revision=self.revision,
             signatures=self.signatures(),
-            published_at=rfc3339(self.published_at),
+            published_at=wire_time(self.published_at),
         )
-
-
-def rfc3339(moment: datetime) -> str:
-    """A UTC instant as the contracts write it (``2026-12-03T16:00:00Z``)."""
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -19,7 +19,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
-from services.news.papers import PaperDraft, PositionPaper, SignatureRefused, StaleText, rfc3339
+from services.news.papers import PaperDraft, PositionPaper, SignatureRefused, StaleText
 from services.news.papers_store import TO_SIGN, PaperRepository, invitation
 from shared import paper_signatures
 from shared.contracts.base import Event as Message
@@ -35,6 +35,7 @@ from shared.direct import DirectDelivery, DirectHandler
 from shared.errors import Duplicate, NotFound
 from shared.identity import NodeIdentity
 from shared.ids import new_id
+from shared.instants import wire_time
 from shared.replicas import replica_key
 from shared.service import ServiceKit
 from shared.store import Document, UnitOfWork
@@ -83,7 +84,7 @@ def _ask(uow: UnitOfWork, paper: PositionPaper, nodes: list[str], now: datetime)
                 text=paper.text,
                 hash=paper.hash,
                 revision=paper.revision,
-                invited_at=rfc3339(now),
+                invited_at=wire_time(now),
             ),
         )
 
@@ -126,7 +127,7 @@ async def publish_paper(uow: UnitOfWork, identity: NodeIdentity, paper_id: str) 
         name=identity.name,
         public_key=identity.public_key_b64,
         signature=paper_signatures.sign(identity, paper.hash),
-        signed_at=rfc3339(now),
+        signed_at=wire_time(now),
     )
     paper.publish(mine, now)
     await PaperRepository(uow).save(paper)
@@ -290,7 +291,7 @@ async def sign_paper(
 ) -> Document:
     """Signer side: sign the hash the staff read, with this node's key; the owner hears."""
     found = await _asked(uow, origin, paper_id, digest)
-    now = rfc3339(_now())
+    now = wire_time(_now())
     signature = paper_signatures.sign(identity, digest)
     uow.send(
         origin,
@@ -313,7 +314,7 @@ async def sign_paper(
 async def decline_paper(uow: UnitOfWork, origin: str, paper_id: str, digest: str) -> Document:
     """Signer side: decline this text; the owner hears."""
     found = await _asked(uow, origin, paper_id, digest)
-    now = rfc3339(_now())
+    now = wire_time(_now())
     uow.send(origin, PaperDeclined(id=paper_id, hash=digest, declined_at=now))
     change = {"status": DECLINED, "answered_at": now, "refusal": None}
     await uow.collection(TO_SIGN).update_one(

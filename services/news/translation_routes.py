@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.news import handlers
 from services.news import translations_bus as bus
-from services.news.sanitise import sanitise
 from services.news.store import NewsUnitOfWork
 from services.news.translations import (
     RequestDraft,
@@ -35,6 +34,7 @@ from services.news.translations_store import (
 )
 from shared.errors import DomainError
 from shared.http import problem_responses
+from shared.sanitise import sanitise
 from shared.service import ServiceKit
 from shared.store import Document
 from shared.web.forms import domain_errors, parse, text

@@ -37,7 +37,6 @@ from services.news.domain import (
     Text,
     Title,
     TranslationDraft,
-    instant,
     same_language,
 )
 from shared.aggregate import Aggregate
@@ -48,6 +47,7 @@ from shared.contracts.news_translations import (
     TranslationRequestState,
 )
 from shared.errors import DomainError, Duplicate
+from shared.instants import from_wire, wire_time
 
 __all__ = [
     "ClaimHeld",
@@ -75,7 +75,7 @@ class ClaimHeld(Conflict):
 
     def __init__(self, holder: str, until: datetime) -> None:
         super().__init__(
-            f"claimed by the network {holder} until {instant(until)}; try again once it lapses",
+            f"claimed by the network {holder} until {wire_time(until)}; try again once it lapses",
             "claim",
         )
         self.holder = holder
@@ -295,11 +295,11 @@ class TranslationRequest(Aggregate):
             "status": self.status.value,
             "note": self.note,
             "claimer": self.claimer,
-            "claimed_until": instant(self.claimed_until) if self.claimed_until else None,
+            "claimed_until": wire_time(self.claimed_until) if self.claimed_until else None,
             "returned_reason": self.returned_reason,
             "translator": self.translator,
-            "requested_at": instant(self.requested_at),
-            "updated_at": instant(self.updated_at),
+            "requested_at": wire_time(self.requested_at),
+            "updated_at": wire_time(self.updated_at),
         }
 
 
@@ -308,7 +308,7 @@ def held_by_another(state: TranslationRequestState, me: str, now: datetime) -> C
     claim is refused with at once, before asking the owner)."""
     if state.status not in HOLDING or not state.claimer or not state.claimed_until:
         return None
-    until = datetime.fromisoformat(state.claimed_until.replace("Z", "+00:00"))
+    until = from_wire(state.claimed_until)
     if state.claimer == me or (state.status in HELD and until <= now):
         return None
     return ClaimHeld(state.claimer, until)

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.news import handlers
-from services.news.domain import NotFound, instant, same_language
+from services.news.domain import NotFound, same_language
 from services.news.store import NewsUnitOfWork
 from services.news.translations import (
     Conflict,
@@ -57,6 +57,7 @@ from shared.contracts.news_translations import (
 from shared.direct import DirectDelivery, DirectHandler
 from shared.errors import DomainError
 from shared.ids import new_id
+from shared.instants import wire_time
 from shared.replicas import replica_key
 from shared.service import Delivery, Subscription
 from shared.store import Document
@@ -231,7 +232,7 @@ async def on_translation_claimed(
         return
     await requests(uow).save(request)
     assert request.claimed_until is not None
-    uow.send(delivery.sender, ClaimGranted(id=request.id, until=instant(request.claimed_until)))
+    uow.send(delivery.sender, ClaimGranted(id=request.id, until=wire_time(request.claimed_until)))
 
 
 async def on_translation_submitted(
@@ -259,7 +260,7 @@ def refusal(request_id: str, exc: DomainError) -> ClaimRefused:
     holder = getattr(exc, "holder", None)
     until = getattr(exc, "until", None)
     return ClaimRefused(
-        id=request_id, reason=exc.reason, holder=holder, until=instant(until) if until else None
+        id=request_id, reason=exc.reason, holder=holder, until=wire_time(until) if until else None
     )
 
 
@@ -297,7 +298,7 @@ async def claim(uow: NewsUnitOfWork, node: str, origin: str, request_id: str) ->
         "item_id": state.item_id,
         "language": state.language,
         "status": PENDING,
-        "claimed_at": instant(_now()),
+        "claimed_at": wire_time(_now()),
         "until": None,  # the owner's answers fill these in
         "reason": "",
         "holder": None,
@@ -325,7 +326,7 @@ async def submit(
     mine = await my_claim(uow, origin, request_id)
     if mine is None or mine["status"] in (PENDING, REFUSED):
         raise Conflict("this network holds no claim on this request (yet)", "claim")
-    submitted = instant(_now())
+    submitted = wire_time(_now())
     uow.send(
         origin,
         TranslationSubmitted(

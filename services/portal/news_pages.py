@@ -24,8 +24,9 @@ from services.portal.news import alliance_news, networks
 from services.portal.store import PortalUnitOfWork
 from shared.contracts.news import Category, NewsItemState
 from shared.errors import DomainError, NotFound
-from shared.feeds import Network, safe_html
+from shared.feeds import Network
 from shared.news import NewsFilter, Reading, checked_language, language_tag, reading
+from shared.sanitise import safe_html
 from shared.service import ServiceKit
 from shared.store import Document
 from shared.web.forms import domain_errors

@@ -27,6 +27,7 @@ from services.portal.store import PortalUnitOfWork
 from shared.contracts import news
 from shared.contracts.base import Event
 from shared.contracts.news_digests import DigestIssued
+from shared.instants import from_wire, wire_time
 from shared.promise import (
     MINIMUM,
     WINDOW,
@@ -36,7 +37,6 @@ from shared.promise import (
     digest_mentions,
     item_mentions,
     pairs,
-    wire_time,
 )
 from shared.replicas import Replicas
 from shared.service import ServiceKit
@@ -50,14 +50,10 @@ DIGESTS = "news_digests"  # every network's issued digests (what they featured)
 def digest_keys(event: Event) -> Document:
     """When a digest was issued, compact (nx-27017 ranges: docs/store.md)."""
     assert isinstance(event, DigestIssued)
-    return {"issued": instant(_moment(event.issued_at))}
+    return {"issued": instant(from_wire(event.issued_at))}
 
 
 REPLICAS = (Replicas(DIGESTS, news.CATALOGUE, "digest", keys=digest_keys, indexes=("issued",)),)
-
-
-def _moment(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 async def mentions(uow: PortalUnitOfWork, now: datetime) -> list[Mention]:

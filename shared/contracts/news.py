@@ -7,7 +7,7 @@ travels, drafts and ``node``-only items included; on the ``alliance`` channel on
 published ``public`` and ``alliance`` items, and a withdrawal when one leaves the
 alliance's view.
 
-Texts: ``body`` is HTML already sanitised by its owner (``services/news/sanitise.py``);
+Texts: ``body`` is HTML already sanitised by its owner (``shared/sanitise.py``);
 a reader sanitises it again before showing it (never trust another node's HTML).
 Languages are BCP 47 tags (``ro``, ``fr``, ``pt-BR``), in their canonical case.
 Times are RFC 3339 in UTC; a funding deadline is a calendar date (``2027-03-31``).
