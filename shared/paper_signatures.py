@@ -35,6 +35,7 @@ from nacl.signing import VerifyKey
 from pydantic import BaseModel, ConfigDict
 
 from shared.envelope import KeyRing
+from shared.feeds import Network
 from shared.identity import NodeIdentity
 
 SIGNING_CONTEXT = "eu.clustersalliance.news.position-paper/1"
@@ -184,11 +185,29 @@ def reader_view(doc: Mapping[str, Any], keyring: KeyRing) -> dict[str, Any]:
     }
 
 
-def summary_view(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """A published paper in a list: who owns it, in which language, who signed, when."""
+def summary_view(doc: Mapping[str, Any], known: Mapping[str, Network]) -> dict[str, Any]:
+    """A published paper in a list: who owns it, in which language, who signed, when;
+    the owner and the signatories under the names the reader's registry knows (a paper
+    states its signatories' names itself, and may call them anything)."""
     data = doc["data"]
+    owner = known.get(doc["origin"], Network(data["owner_name"]))
     return {
         "origin": doc["origin"],
         **{k: data[k] for k in ("id", "owner_name", "language", "title", "published_at")},
-        "signatories": [s["name"] or s["node"] for s in data["signatures"]],
+        "network": owner,
+        "signatories": [_network(s, known).name for s in data["signatures"]],
     }
+
+
+def named(view: dict[str, Any], known: Mapping[str, Network]) -> dict[str, Any]:
+    """A paper (``reader_view``) whose owner and signatories carry the names the reader's
+    registry knows, for its page."""
+    signatures = [{**s, "network": _network(s, known)} for s in view["signatures"]]
+    owner = known.get(view["owner"], Network(view["owner_name"]))
+    return {**view, "network": owner, "signatures": signatures}
+
+
+def _network(signature: Mapping[str, Any], known: Mapping[str, Network]) -> Network:
+    """A signatory as the registry names it; as the paper does only if unknown."""
+    node = signature["node"]
+    return known.get(node) or Network(signature.get("name") or node)

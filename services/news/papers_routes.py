@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.news import papers_handlers as handlers
 from services.news.domain import NodeId
+from services.news.feed_routes import known_networks
 from services.news.papers import PaperDraft, PositionPaper
 from services.news.papers_store import (
     PaperRepository,
@@ -32,7 +33,7 @@ from services.news.papers_store import (
 )
 from shared.errors import DomainError, NotFound
 from shared.http import problem_responses
-from shared.paper_signatures import reader_view, summary_view
+from shared.paper_signatures import named, reader_view, summary_view
 from shared.service import ServiceKit
 from shared.store import Document, UnitOfWork
 from shared.web.forms import domain_errors, parse, split_list, submit, text
@@ -135,7 +136,8 @@ def papers_api(kit: Kit) -> APIRouter:
     @api.get("/papers")
     async def list_papers() -> dict[str, Any]:
         """Published position papers of the whole alliance, newest first."""
-        return {"items": [summary_view(doc) for doc in await published_papers(kit.reads())]}
+        known = await known_networks(kit, "/")
+        return {"items": [summary_view(doc, known) for doc in await published_papers(kit.reads())]}
 
     @api.get("/papers/{origin}/{paper_id}", responses=problem_responses(404))
     async def read_paper(origin: str, paper_id: str) -> dict[str, Any]:
@@ -215,12 +217,13 @@ def papers_pages(kit: Kit, web: WebLayer) -> APIRouter:
 
     @pages.get("/news/papers")
     async def papers_page(request: Request) -> Response:
-        papers = [summary_view(doc) for doc in await published_papers(kit.reads())]
+        known = await known_networks(kit, "/")
+        papers = [summary_view(doc, known) for doc in await published_papers(kit.reads())]
         return web.render(request, "news/papers_list.html", {"papers": papers})
 
     @pages.get("/news/papers/{origin}/{paper_id}")
     async def paper_page(request: Request, origin: str, paper_id: str) -> Response:
-        paper = await read_published(kit, origin, paper_id)
+        paper = named(await read_published(kit, origin, paper_id), await known_networks(kit, "/"))
         return web.render(request, "news/papers_paper.html", {"paper": paper})
 
     async def console(

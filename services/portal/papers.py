@@ -27,9 +27,8 @@ from shared.contracts import news
 from shared.contracts.base import Event
 from shared.contracts.news_papers import PositionPaperPublished
 from shared.errors import NotFound
-from shared.feeds import Network
 from shared.http import problem_responses
-from shared.paper_signatures import reader_view, summary_view
+from shared.paper_signatures import named, reader_view, summary_view
 from shared.replicas import Replicas, replica_key
 from shared.service import ServiceKit
 from shared.store import Document
@@ -73,30 +72,6 @@ async def paper(kit: Kit, origin: str, paper_id: str) -> dict[str, Any]:
     return reader_view(found, kit.context.keyring)
 
 
-def named(view: dict[str, Any], known: dict[str, Network]) -> dict[str, Any]:
-    """A paper whose owner and signatories carry the names the hub's registry knows."""
-    signatures = [
-        {**s, "network": known.get(s["node"], Network(s["name"] or s["node"]))}
-        for s in view["signatures"]
-    ]
-    return {
-        **view,
-        "network": known.get(view["owner"], Network(view["owner_name"])),
-        "signatures": signatures,
-    }
-
-
-def listed(doc: Document, known: dict[str, Network]) -> dict[str, Any]:
-    """A paper in the list, its owner and signatories under the registry's names (a
-    paper states its signatories' names itself; the hub trusts its own registry)."""
-    signatories = [
-        known[s["node"]].name if s["node"] in known else s["name"] or s["node"]
-        for s in doc["data"]["signatures"]
-    ]
-    owner = known.get(doc["origin"], Network(doc["data"]["owner_name"]))
-    return {**summary_view(doc), "network": owner, "signatories": signatories}
-
-
 def papers_api(kit: Kit) -> APIRouter:
     """``GET /api/papers/{origin}/{id}``: a published paper as a node's API gives it."""
     api = APIRouter(prefix="/api/papers", tags=["portal: position papers"])
@@ -117,7 +92,7 @@ def papers_pages(kit: Kit, web: WebLayer) -> APIRouter:
     @pages.get("/papers")
     async def papers_page(request: Request) -> Response:
         known = await networks(kit)
-        found = [listed(doc, known) for doc in await published(kit)]
+        found = [summary_view(doc, known) for doc in await published(kit)]
         return web.render(request, "portal/papers.html", {"papers": found})
 
     @pages.get("/papers/{origin}/{paper_id}")

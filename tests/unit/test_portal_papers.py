@@ -8,8 +8,8 @@ from pathlib import Path
 
 from services.hub.natsconf import HUB_SERVICE_CONSUMERS
 from services.portal.app import declare
-from services.portal.papers import listed, named
 from shared.feeds import Network
+from shared.paper_signatures import named, summary_view
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,6 +67,6 @@ def test_the_list_names_owner_and_signatories_as_the_registry_does() -> None:
         "published_at": "2026-12-01T09:00:00Z",
         "signatures": [{"node": "ro", "name": "France Clusters"}, {"node": "zz", "name": ""}],
     }
-    shown = listed({"origin": "ro", "data": data}, {"ro": Network("CLUSTERO")})
+    shown = summary_view({"origin": "ro", "data": data}, {"ro": Network("CLUSTERO")})
     assert shown["network"].name == "CLUSTERO"
     assert shown["signatories"] == ["CLUSTERO", "zz"]
