@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -206,15 +206,17 @@ def direct_decoder(
     return decode
 
 
-def refusal_handler(declared: DirectHandler | None) -> DirectHandler:
-    """The kit's handler of ``MessageRefused``: counted by reason, then handed to the
-    service's ``on_refused`` (which marks its pending request refused) or only logged."""
+def refusal_handler(declared: Sequence[DirectHandler]) -> DirectHandler:
+    """The kit's handler of ``MessageRefused``: counted by reason, then handed to each of
+    the service's ``on_refused`` handlers (each part of a service marks its own pending
+    request refused and leaves the others') or, with none, only logged."""
 
     async def on_refused(kit: Any, message: Event, delivery: DirectDelivery, uow: Any) -> None:
         assert isinstance(message, MessageRefused)
         kit.metrics.direct_refused.labels(kit.name, "received", message.reason).inc()
-        if declared is not None:
-            await declared(kit, message, delivery, uow)
+        for handler in declared:
+            await handler(kit, message, delivery, uow)
+        if declared:
             return
         log.warning(
             "%s refused %s %s of %s: %s (%s)",

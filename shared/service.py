@@ -191,8 +191,9 @@ class ServiceDeclaration(Generic[U]):
     messages: DirectCatalogue | None = None
     direct: Mapping[type[Event], DirectHandler] = field(default_factory=dict)
     # what to do when a target refused one of its messages (``MessageRefused``), e.g.
-    # mark the pending request refused; without one the refusal is logged and counted
-    on_refused: DirectHandler | None = None
+    # mark the pending request refused: each handler is given every refusal and acts on
+    # its own kinds; without any the refusal is logged and counted
+    on_refused: tuple[DirectHandler, ...] = ()
     # periodic work (an owner moving lapsed offers on): each runs while the kit runs
     tasks: tuple[Callable[[ServiceKit[U]], Coroutine[Any, Any, None]], ...] = ()
 

@@ -99,7 +99,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             held=sample_data.held,
             with_partners=sample_data.register_for_partners,
         ),
-        on_refused=registrations_bus.on_message_refused,
+        on_refused=(registrations_bus.on_message_refused,),
         subscriptions=registrations_bus.SUBSCRIPTIONS,
         tasks=(registrations_bus.expire_offers_every_minute,),
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from services.news import (
     digest_store,
     digests_sample,
@@ -27,21 +25,10 @@ from services.news.subscribers import REPLICAS
 from services.news.translation_routes import translation_pages, translations_api
 from shared.contracts import news as contract
 from shared.contracts import news_papers, news_translations
-from shared.contracts.base import Event
 from shared.contracts.direct import DirectCatalogue
-from shared.direct import DirectDelivery
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
-
-
-async def on_message_refused(
-    kit: Any, message: Event, delivery: DirectDelivery, uow: NewsUnitOfWork
-) -> None:
-    """A partner refused one of our messages unread: each part marks its own request
-    (each looks at the refused message's kind and leaves the others')."""
-    await papers_handlers.on_message_refused(kit, message, delivery, uow)
-    await translations_bus.on_message_refused(kit, message, delivery, uow)
 
 
 def declare() -> ServiceDeclaration[NewsUnitOfWork]:
@@ -95,7 +82,7 @@ def declare() -> ServiceDeclaration[NewsUnitOfWork]:
             contract.SERVICE, {**news_papers.DIRECT, **news_translations.DIRECT}
         ),
         direct={**papers_handlers.DIRECT_HANDLERS, **translations_bus.DIRECT_HANDLERS},
-        on_refused=on_message_refused,
+        on_refused=(papers_handlers.on_message_refused, translations_bus.on_message_refused),
         tasks=(translations_bus.lapse_claims_every_minute,),
         subscriptions=(*translations_bus.SUBSCRIPTIONS,),
         package="services.news",

@@ -182,7 +182,7 @@ def desk() -> ServiceDeclaration[DeskUnitOfWork]:
         collections=("questions", "refusals"),
         messages=MESSAGES,
         direct={Asked: on_asked},
-        on_refused=on_refused,
+        on_refused=(on_refused,),
     )
 
 

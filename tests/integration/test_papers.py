@@ -27,7 +27,7 @@ from shared.contracts.news_papers import (
     PaperSignatureRefused,
     PaperSigned,
 )
-from shared.direct import DirectDelivery
+from shared.direct import DirectDelivery, refusal_handler
 from shared.envelope import Envelope
 from shared.identity import NodeIdentity, create_identity
 from shared.runtime import NatsServer
@@ -69,10 +69,11 @@ def news_kit(node: NodeUnderTest) -> ServiceKit[Any]:
 
 
 async def handle(node: NodeUnderTest, message: Event, sender: str) -> None:
-    """What the kit does with an inbox message: the declared handler, in a transaction."""
+    """What the kit does with an inbox message: the declared handler (for a refusal, the
+    kit's own, which hands it to each declared one), in a transaction."""
     kit = news_kit(node)
     handler = (
-        kit.declaration.on_refused
+        refusal_handler(kit.declaration.on_refused)
         if isinstance(message, MessageRefused)
         else kit.declaration.direct[type(message)]
     )
