@@ -26,12 +26,15 @@ from services.news.domain import (
     NewsItemDraft,
     reading,
 )
-from services.news.store import NewsFilter, NewsUnitOfWork
+from services.news.store import NewsUnitOfWork
 from shared.auth import Role, can_read
 from shared.contracts.news import NewsItemState
 from shared.errors import DomainError
 from shared.http import Page, problem_responses
-from shared.news import checked_language  # shared with the hub portal
+from shared.news import (
+    NewsFilter,
+    checked_language,  # shared with the hub portal
+)
 from shared.service import ServiceKit
 from shared.store import Document
 from shared.web.i18n import accepted_languages

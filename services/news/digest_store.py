@@ -14,10 +14,11 @@ from datetime import datetime
 from pymongo import ASCENDING, DESCENDING
 
 from services.news.digests import Candidate, Digest, Period
-from services.news.store import NEWS, NewsFilter, compact
+from services.news.store import NEWS
 from shared.contracts import news as contract
 from shared.contracts.news_digests import DigestIssued
 from shared.instants import wire_time
+from shared.news import NewsFilter, compact
 from shared.promise import WINDOW, Mention, digest_mentions, item_mentions
 from shared.replicas import Replicas
 from shared.store import Document, Repository, UnitOfWork

@@ -33,11 +33,12 @@ from services.news.domain import (
     reading,
 )
 from services.news.feed_routes import known_networks
-from services.news.store import NewsFilter, NewsUnitOfWork
+from services.news.store import NewsUnitOfWork
 from shared.contracts.base import Visibility
 from shared.contracts.news import Funding, NewsItemState
 from shared.errors import DomainError
 from shared.instants import from_wire
+from shared.news import NewsFilter
 from shared.sanitise import safe_html
 from shared.service import ServiceKit
 from shared.store import Document

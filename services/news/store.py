@@ -6,7 +6,7 @@ local channel) and of the items other nodes share (from its feed), each with the
 keys its filters and paging read, computed once per item as it arrives (nx-27017 scans
 on a match into an array; only ``languages`` and ``tags`` are arrays, matched with
 ``$in``: docs/store.md). The keys, filters and reads are shared with the hub portal
-(``shared/news.py``, ``shared/news_reads.py``) and re-exported here.
+(``shared/news.py``, ``shared/news_reads.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from functools import cached_property
 from pymongo import ASCENDING
 
 from services.news.domain import NewsItem
-from shared.news import NEWEST, NewsFilter, compact, news_keys  # noqa: F401
 from shared.news_reads import NewsReads
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
 

@@ -7,8 +7,9 @@ the news filters read (``news_keys``).
 
 from __future__ import annotations
 
-from services.news.store import NEWS, NEWS_INDEXES, news_keys
+from services.news.store import NEWS, NEWS_INDEXES
 from shared.contracts import news as contract
+from shared.news import news_keys
 from shared.replicas import Replicas
 
 REPLICAS = (

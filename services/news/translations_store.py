@@ -16,12 +16,12 @@ from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 
-from services.news.store import compact
 from services.news.translations import LIVE, TranslationRequest
 from shared.contracts import news as news_contract
 from shared.contracts.base import Event as ContractEvent
 from shared.contracts.news_translations import TranslationRequestState
 from shared.errors import Duplicate
+from shared.news import compact
 from shared.replicas import Replicas, replica_key
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork
 
