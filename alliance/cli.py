@@ -13,6 +13,7 @@ import typer
 from alliance.demo import run_demo
 from alliance.erasure import erase_contact
 from alliance.hub import admit_node, remove_node, run_hub
+from alliance.matching import matching_app
 from alliance.node import run_node
 from alliance.process import say
 from alliance.status import status as status_report
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 token_app = typer.Typer(no_args_is_help=True, help="API tokens of a node.")
 app.add_typer(token_app, name="token")
+app.add_typer(matching_app, name="matching")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="node data dir [./.alliance]")]
 Port = Annotated[int | None, typer.Option("--port", help="HTTP port [8080]")]

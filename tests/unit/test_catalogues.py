@@ -22,6 +22,7 @@ PACKAGES = (
     "services/hub",
     "services/events",
     "services/news",
+    "services/matching",
 )
 TRANSLATED = ("fr", "es")
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]

@@ -1,0 +1,1 @@
+"""The matching service: partner search across the alliance, and brokerage-event meetings."""
