@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from services.matching.store import COLLECTIONS, MatchingUnitOfWork
+from services.matching.api import search_api
+from services.matching.projection import Projection
+from services.matching.store import COLLECTIONS, MIGRATIONS, MatchingUnitOfWork
+from services.matching.subscribers import ORGANISATIONS
 from shared.contracts import matching as contract
 from shared.service import ServiceDeclaration
 
 
 def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
     """Partner search over every organisation this node knows, and brokerage meetings."""
+    projection = Projection()  # the index and its worker, shared by routes and task
     return ServiceDeclaration(
         name=contract.SERVICE,
         description="partner search across the alliance, brokerage-event meetings",
         unit_of_work=MatchingUnitOfWork,
         collections=COLLECTIONS,
+        migrations=MIGRATIONS,
+        subscriptions=(ORGANISATIONS,),
+        routers=(search_api(projection),),
+        tasks=(projection.run,),
         package="services.matching",
     )
