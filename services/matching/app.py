@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.matching.api import search_api
+from services.matching import interest
+from services.matching.api import interests_api, search_api
 from services.matching.projection import Projection
 from services.matching.store import COLLECTIONS, MIGRATIONS, MatchingUnitOfWork
 from services.matching.subscribers import ORGANISATIONS
@@ -20,7 +21,14 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
         collections=COLLECTIONS,
         migrations=MIGRATIONS,
         subscriptions=(ORGANISATIONS,),
-        routers=(search_api(projection),),
+        routers=(search_api(projection), interests_api(projection)),
+        # expressions of interest travel to the partner's network and back
+        messages=contract.direct_catalogue(),
+        direct={
+            contract.InterestExpressed: interest.on_interest_expressed,
+            contract.InterestAnswered: interest.on_interest_answered,
+        },
+        on_refused=(interest.on_message_refused,),
         tasks=(projection.run,),
         package="services.matching",
     )

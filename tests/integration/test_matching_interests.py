@@ -1,0 +1,159 @@
+"""Expressions of interest on a whole in-process node (real NATS, nx-27017, the model).
+
+Between two organisations of this node nothing travels: the member's record and the
+staff's are written at once, the staff answer, the member reads the answer with the key.
+An expression from another node is handed to the handler the kit calls for an inbox
+message: a known organisation opens it (without the person's name or e-mail, which never
+travel), an unknown one is refused by a message back. Who may read what, and bad input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.matching import interest
+from services.matching.store import MatchingUnitOfWork
+from shared.contracts.matching import InterestAnswered, InterestExpressed, Organisation
+from shared.direct import DirectDelivery
+from shared.service import ServiceKit
+from tests.conftest import NodeUnderTest
+from tests.integration.test_bus import eventually
+from tests.integration.test_matching_search import PCB_NEED, PCB_OFFER, found
+from tests.integration.test_membership_api import assert_problem, create_org
+
+NODE_SERVICES = ("membership", "matching")  # what the `node` fixture starts
+
+INTERESTS = "/api/matching/interests"
+PERSON = {"name": "Ana Popescu", "email": "ana@example.ro"}
+
+
+async def indexed(node: NodeUnderTest, *orgs: dict[str, Any]) -> str:
+    """Wait until the organisations are searchable; returns this node's network id."""
+    query = {"need": PCB_NEED, "offer": PCB_OFFER, "exclude_own_country": "false"}
+
+    async def all_there() -> bool:
+        ids = {r["organisation_id"] for r in await found(node, query, node.editor)}
+        return all(org["id"] in ids for org in orgs)
+
+    await eventually(all_there)
+    return node.identity.node
+
+
+def delivery(sender: str) -> DirectDelivery:
+    return DirectDelivery(sender=sender, message_id=f"env-{sender}", time="2027-01-01T00:00:00Z")
+
+
+async def test_an_interest_between_own_members_is_answered_and_read_with_its_key(
+    node: NodeUnderTest,
+) -> None:
+    seeker = await create_org(node, needs=PCB_NEED, visibility="public")
+    partner = await create_org(node, offers=PCB_OFFER, visibility="public")
+    network = await indexed(node, seeker, partner)
+    draft = {
+        **PERSON,
+        "partner": f"{network}/{partner['id']}",
+        "organisation_id": seeker["id"],
+        "message": "We would like to meet you at the next brokerage event.",
+    }
+    sent = await node.client.post(INTERESTS, json=draft)
+    assert sent.status_code == 201, sent.text
+    record = sent.json()
+    assert record["status"] == "waiting" and record["key"]
+    assert record["person"] == PERSON
+    assert any(r["kind"] == "need_offer" for r in record["reasons"])
+    mine = f"{INTERESTS}/{record['id']}"
+
+    # the staff's console: received (no person) and sent
+    received = (await node.client.get(INTERESTS, headers=node.editor)).json()["items"]
+    [opened] = [item for item in received if item["id"] == record["id"]]
+    assert opened["status"] == "open" and "person" not in opened
+    assert opened["sender"]["legal_name"] == seeker["legal_name"]
+    assert_problem(await node.client.get(INTERESTS), 401)
+
+    # the member reads it with the key only; a wrong key looks like an unknown record
+    assert_problem(await node.client.get(mine), 404, "key")
+    assert_problem(await node.client.get(mine, params={"key": "wrong"}), 404, "id")
+    answer = {"outcome": "introduce", "note": "We will write to both of you this week."}
+    assert_problem(await node.client.post(f"{mine}/answer", json=answer), 401)
+    answered = await node.client.post(f"{mine}/answer", json=answer, headers=node.editor)
+    assert answered.status_code == 200, answered.text
+    again = await node.client.post(f"{mine}/answer", json=answer, headers=node.editor)
+    assert_problem(again, 409, "outcome")
+    read = await node.client.get(mine, params={"key": record["key"]})
+    assert read.status_code == 200, read.text
+    assert read.json()["status"] == "introduce"
+    assert read.json()["note"] == answer["note"]
+    assert "key" not in read.json()
+
+
+async def test_bad_interests_are_refused_naming_the_field(node: NodeUnderTest) -> None:
+    seeker = await create_org(node, needs=PCB_NEED, visibility="public")
+    hidden = await create_org(node, offers=PCB_OFFER, visibility="node")
+    network = await indexed(node, seeker, hidden)
+    good = {
+        **PERSON,
+        "partner": f"{network}/{hidden['id']}",
+        "organisation_id": seeker["id"],
+        "message": "Hello",
+    }
+    # a node-only partner is unknown to the public, known to staff
+    assert_problem(await node.client.post(INTERESTS, json=good), 404, "partner")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({**good, "email": "not-an-address"}, "email"),
+        ({**good, "message": "  "}, "message"),
+        ({**good, "organisation_id": "nobody"}, "organisation_id"),
+        ({**good, "partner": f"{network}/{seeker['id']}"}, "partner"),
+        ({**good, "phone": "+40 000"}, "phone"),
+    ]
+    for body, field in cases:
+        response = await node.client.post(INTERESTS, json=body, headers=node.editor)
+        assert_problem(response, 422, field)
+    bad_answer = {"outcome": "maybe"}
+    response = await node.client.post(f"{INTERESTS}/x/answer", json=bad_answer, headers=node.editor)
+    assert_problem(response, 422, "outcome")
+    response = await node.client.post(
+        f"{INTERESTS}/x/answer", json={"outcome": "decline"}, headers=node.editor
+    )
+    assert_problem(response, 404, "id")
+
+
+async def test_a_partners_interest_opens_here_and_one_for_an_unknown_organisation_is_refused(
+    node: NodeUnderTest,
+) -> None:
+    partner = await create_org(node, offers=PCB_OFFER, visibility="alliance")
+    network = await indexed(node, partner)
+    kit: ServiceKit[MatchingUnitOfWork] = node.kit("matching")
+
+    def expressed(organisation_id: str, message_id: str) -> InterestExpressed:
+        return InterestExpressed(
+            id=message_id,
+            sender=Organisation(id="fr-1", network="fr", legal_name="Lumière SAS", country="FR"),
+            partner=Organisation(id=organisation_id, network=network, legal_name="?", country="RO"),
+            message="Nous cherchons un assembleur de cartes.",
+            expressed_at="2027-01-01T00:00:00Z",
+        )
+
+    for message in (expressed(partner["id"], "fr-i1"), expressed("unknown", "fr-i2")):
+        await kit.transaction(
+            lambda uow, m=message: interest.on_interest_expressed(kit, m, delivery("fr"), uow)
+        )
+    received = (await node.client.get(INTERESTS, headers=node.editor)).json()["items"]
+    assert [item["id"] for item in received] == ["fr-i1"]
+    outbox = await kit.database.direct_outbox.find({"target": "fr"}).to_list()
+    assert len(outbox) == 1 and b"refused" in outbox[0]["body"]
+
+    answer = {"outcome": "decline", "note": "They are fully booked."}
+    answered = await node.client.post(f"{INTERESTS}/fr-i1/answer", json=answer, headers=node.editor)
+    assert answered.status_code == 200, answered.text
+    assert len(await kit.database.direct_outbox.find({"target": "fr"}).to_list()) == 2
+
+    # an answer from a node the expression was not sent to is an error (dead-lettered)
+    forged = InterestAnswered(id="fr-i1", outcome="introduce", answered_at="2027-01-01T00:00:00Z")
+    try:
+        await kit.transaction(
+            lambda uow: interest.on_interest_answered(kit, forged, delivery("es"), uow)
+        )
+    except LookupError as exc:
+        assert "fr-i1" in str(exc)
+    else:
+        raise AssertionError("an answer nobody waits for was accepted")
