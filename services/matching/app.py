@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from services.matching import interest
 from services.matching.api import interests_api, search_api
+from services.matching.pages import matching_pages
 from services.matching.projection import Projection
 from services.matching.store import COLLECTIONS, MIGRATIONS, MatchingUnitOfWork
 from services.matching.subscribers import ORGANISATIONS
 from shared.contracts import matching as contract
 from shared.service import ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
 
 
 def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
@@ -30,5 +33,10 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
         },
         on_refused=(interest.on_message_refused,),
         tasks=(projection.run,),
+        pages=(matching_pages(projection),),
+        navigation=(
+            NavLink(N_("Partner search"), "/partners", order=50),
+            NavLink(N_("Expressions of interest"), "/console/interests", Area.CONSOLE, order=50),
+        ),
         package="services.matching",
     )

@@ -18,6 +18,7 @@ from shared.direct import DirectDelivery
 from shared.service import ServiceKit
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
+from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 from tests.integration.test_matching_search import PCB_NEED, PCB_OFFER, found
 from tests.integration.test_membership_api import assert_problem, create_org
 
@@ -157,3 +158,43 @@ async def test_a_partners_interest_opens_here_and_one_for_an_unknown_organisatio
         assert "fr-i1" in str(exc)
     else:
         raise AssertionError("an answer nobody waits for was accepted")
+
+
+async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_console(
+    node: NodeUnderTest,
+) -> None:
+    seeker = await create_org(node, needs=PCB_NEED, visibility="public")
+    partner = await create_org(
+        node, offers=PCB_OFFER, visibility="public", nace_codes=["26.12"], legal_name="Placas SL"
+    )
+    network = await indexed(node, seeker, partner)
+    client = node.client
+    page = await client.get(
+        "/partners", params={"need": PCB_NEED, "include_own": "on", "lang": "fr"}, headers=HTML
+    )
+    assert page.status_code == 200, page.text
+    assert "Placas SL" in page.text and PCB_OFFER in page.text and "Votre besoin" in page.text
+    bad = await client.get("/partners", params={"need": PCB_NEED, "country": "XX"}, headers=HTML)
+    assert bad.status_code == 422 and 'id="e-country"' in bad.text
+
+    form = f"/partners/interest?partner={network}/{partner['id']}"
+    csrf = await csrf_of(client, form)
+    values = {"csrf": csrf, "partner": f"{network}/{partner['id']}", "message": "Hola"}
+    wrong = await client.post(
+        "/partners/interest", data={**values, "organisation_id": seeker["id"]}, headers=HTML
+    )
+    assert wrong.status_code == 422 and 'id="e-name"' in wrong.text and 'id="e-email"' in wrong.text
+    sent = await client.post(
+        "/partners/interest",
+        data={**values, **PERSON, "organisation_id": seeker["id"]},
+        headers=HTML,
+    )
+    assert sent.status_code == 303, sent.text
+    mine = await client.get(sent.headers["location"], headers=HTML)
+    assert mine.status_code == 200 and "Placas SL" in mine.text
+
+    assert (await client.get("/console/interests", headers=HTML)).status_code in (302, 303)
+    await signed_in(node)
+    console = await client.get("/console/interests", headers=HTML)
+    assert console.status_code == 200, console.text
+    assert "Hola" in console.text and PERSON["email"] in console.text
