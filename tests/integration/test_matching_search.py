@@ -22,6 +22,7 @@ from shared.identity import load_identity
 from shared.runtime import NatsServer
 from shared.settings import NodeSettings
 from tests.conftest import NodeUnderTest, every_service, start_node
+from tests.dashboards import every_query, scrape_targets, scraped_series, unanswered
 from tests.integration.test_bus import eventually
 from tests.integration.test_membership_api import ORGS, assert_problem, create_org
 
@@ -31,6 +32,7 @@ SEARCH = "/api/matching/search"
 PCB_OFFER = "PCB assembly and soldering of electronic boards for small series."
 PCB_NEED = "We are looking for printed circuit board assembly."
 EMBEDDED = "alliance_matching_profiles_embedded_total"
+CONTAINER_PORT = 8080  # where prometheus.yml scrapes each service
 
 
 async def found(
@@ -150,3 +152,14 @@ async def test_a_restart_rebuilds_the_index_from_stored_vectors_without_the_mode
             metrics = (await client.get("/metrics")).text
             assert metric(metrics, "alliance_matching_index_profiles") == 1.0
             assert metric(metrics, EMBEDDED) == 0.0  # rebuilt from the store, no model call
+
+
+async def test_the_dashboards_partner_search_row_asks_only_for_exported_series(
+    node: NodeUnderTest,
+) -> None:
+    """Every series is there from the start (a panel has samples before the first search)."""
+    text = (await node.client.get("/metrics")).text
+    series = scraped_series(scrape_targets({f"matching:{CONTAINER_PORT}": lambda: text}))
+    queries = [query for query in every_query() if "alliance_matching_" in query.expr]
+    assert len(queries) >= 8
+    assert [problem for query in queries for problem in unanswered(query, series)] == []
