@@ -110,8 +110,14 @@ async def free_search(
     if not query.need and not query.offer:
         raise DomainError("describe a need or an offer (or both)", "need")
     started = time.perf_counter()
-    seeker = PartnerProfile(
-        id="search", country=kit.identity.country, needs=query.need, offers=query.offer
+    seeker = PartnerProfile(  # what the searcher asks for is also what a reason names
+        id="search",
+        country=kit.identity.country,
+        needs=query.need,
+        offers=query.offer,
+        nace_codes=[query.sector] if query.sector else [],
+        cooperation_types=[query.cooperation_type.value] if query.cooperation_type else [],
+        countries_of_interest=query.country,
     )
     [vectors] = await projection.embed([seeker])
     matches = _search(projection, seeker, vectors, query, staff)

@@ -253,6 +253,7 @@ class Projection:
         for key in gone:
             self.index.remove(key)
             self.known.pop(key, None)
+        self._count()
         if gone:
             async with database.writing():
                 await collection.bulk_write(
@@ -271,6 +272,12 @@ class Projection:
         self.known[profile.id] = Indexed(
             Visibility(doc["visibility"]), bool(doc.get("contacts_shared"))
         )
+        self._count()
+
+    def _count(self) -> None:
+        """The index's size, set as it changes (a reader never sees it lag the index)."""
+        if self.metrics is not None and self.index is not None:
+            self.metrics.profiles.set(len(self.index))
 
     async def _observe(self, database: ServiceDatabase) -> None:
         """Index size and lag behind the store, for the dashboard."""
@@ -283,7 +290,8 @@ class Projection:
         waited = time.time() - float(oldest["changed_at"]) if oldest else 0.0
         self.metrics.oldest_pending.set(max(0.0, waited))
         self.metrics.profiles.set(len(self.index))
-        self.metrics.index_bytes.set(self.index.memory_bytes())
+        if oldest is None:  # measured when idle: it stacks the index's matrices again
+            self.metrics.index_bytes.set(self.index.memory_bytes())
 
 
 async def _woken(wake: asyncio.Event, seconds: float) -> None:

@@ -19,7 +19,7 @@ from shared.service import ServiceKit
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
-from tests.integration.test_matching_search import PCB_NEED, PCB_OFFER, found
+from tests.integration.test_matching_search import DEADLINE, PCB_NEED, PCB_OFFER, found
 from tests.integration.test_membership_api import assert_problem, create_org
 
 NODE_SERVICES = ("membership", "matching")  # what the `node` fixture starts
@@ -36,7 +36,7 @@ async def indexed(node: NodeUnderTest, *orgs: dict[str, Any]) -> str:
         ids = {r["organisation_id"] for r in await found(node, query, node.editor)}
         return all(org["id"] in ids for org in orgs)
 
-    await eventually(all_there)
+    await eventually(all_there, DEADLINE)
     return node.identity.node
 
 

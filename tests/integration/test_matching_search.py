@@ -32,6 +32,7 @@ SEARCH = "/api/matching/search"
 PCB_OFFER = "PCB assembly and soldering of electronic boards for small series."
 PCB_NEED = "We are looking for printed circuit board assembly."
 EMBEDDED = "alliance_matching_profiles_embedded_total"
+DEADLINE = 30.0  # seconds: the model shares 2 cores with other tests
 CONTAINER_PORT = 8080  # where prometheus.yml scrapes each service
 
 
@@ -69,7 +70,7 @@ async def test_a_registered_organisation_is_found_by_its_offer_and_forgotten_whe
     public = await create_org(node, offers=PCB_OFFER, visibility="public", nace_codes=["26.12"])
     hidden = await create_org(node, offers=PCB_OFFER, visibility="node")
     query = {"need": PCB_NEED, "exclude_own_country": "false"}
-    await eventually(until(node, query, lambda ids: public["id"] in ids))
+    await eventually(until(node, query, lambda ids: public["id"] in ids), DEADLINE)
 
     [result] = [r for r in await found(node, query) if r["organisation_id"] == public["id"]]
     assert result["legal_name"] == public["legal_name"] and result["network"]
@@ -81,7 +82,7 @@ async def test_a_registered_organisation_is_found_by_its_offer_and_forgotten_whe
     assert "contacts" not in result
 
     # node-only: this node's staff find it, the public never does
-    await eventually(until(node, query, lambda ids: hidden["id"] in ids, node.editor))
+    await eventually(until(node, query, lambda ids: hidden["id"] in ids, node.editor), DEADLINE)
     assert hidden["id"] not in [r["organisation_id"] for r in await found(node, query)]
     network = result["network"]
     hidden_partners = f"/api/matching/organisations/{network}/{hidden['id']}/partners"
@@ -97,7 +98,7 @@ async def test_a_registered_organisation_is_found_by_its_offer_and_forgotten_whe
 
     deleted = await node.client.delete(f"{ORGS}/{public['id']}", headers=node.editor)
     assert deleted.status_code == 200, deleted.text
-    await eventually(until(node, query, lambda ids: public["id"] not in ids))
+    await eventually(until(node, query, lambda ids: public["id"] not in ids), DEADLINE)
     metrics = (await node.client.get("/metrics")).text
     assert metric(metrics, "alliance_matching_index_profiles") == 1.0
     assert metric(metrics, EMBEDDED) >= 2.0
@@ -131,7 +132,7 @@ async def test_a_restart_rebuilds_the_index_from_stored_vectors_without_the_mode
     query = {"need": PCB_NEED, "exclude_own_country": "false"}
     async for first in start_node(data_dir, nats_server.url, store_url, "rsx", services):
         org = await create_org(first, offers=PCB_OFFER, visibility="public")
-        await eventually(until(first, query, lambda ids, wanted=org["id"]: wanted in ids))
+        await eventually(until(first, query, lambda ids, wanted=org["id"]: wanted in ids), DEADLINE)
 
     identity = load_identity(data_dir)
     settings = NodeSettings(data_dir=data_dir, consumer_batch=100)
@@ -148,7 +149,7 @@ async def test_a_restart_rebuilds_the_index_from_stored_vectors_without_the_mode
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://node") as client:
             again = NodeUnderTest(client, identity, "", "", first.keyring, app, data_dir)
-            await eventually(until(again, query, lambda ids: org["id"] in ids))
+            await eventually(until(again, query, lambda ids: org["id"] in ids), DEADLINE)
             metrics = (await client.get("/metrics")).text
             assert metric(metrics, "alliance_matching_index_profiles") == 1.0
             assert metric(metrics, EMBEDDED) == 0.0  # rebuilt from the store, no model call
