@@ -9,13 +9,17 @@ it with the key and fr's staff see it.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.federation import Federation, federation_of, poll
+from tests.support import ALLIANCE, spare_port
 
 pytestmark = pytest.mark.e2e
 SEARCH = "/api/matching/search"
@@ -103,3 +107,20 @@ def test_a_spanish_offer_on_ro_answers_a_french_need_on_fr_and_an_interest_trave
     ).json()["items"]
     [mine] = [item for item in sent_list if item["id"] == interest["id"]]
     assert mine["note"] == note["note"] and mine["person"] == PERSON
+
+
+def test_a_model_that_cannot_load_stops_the_node_in_one_line(tmp_path: Path) -> None:
+    """Bad model settings at start: one line naming them, exit code 2, nothing left running."""
+    env = {**os.environ, "ALLIANCE_MATCHING_THREADS": "many"}
+    answer = subprocess.run(
+        [ALLIANCE, "up", "--data-dir", str(tmp_path / "node"), "--port", str(spare_port())],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
+    assert answer.returncode == 2, answer.stderr
+    assert "Traceback" not in answer.stderr
+    last = answer.stderr.strip().splitlines()[-1]
+    assert last.startswith("alliance: ALLIANCE_MATCHING_THREADS must be a whole number"), last
