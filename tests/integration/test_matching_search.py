@@ -164,3 +164,38 @@ async def test_the_dashboards_partner_search_row_asks_only_for_exported_series(
     queries = [query for query in every_query() if "alliance_matching_" in query.expr]
     assert len(queries) >= 8
     assert [problem for query in queries for problem in unanswered(query, series)] == []
+
+
+async def test_a_burst_of_changes_is_embedded_behind_the_consumer_while_search_answers(
+    node: NodeUnderTest,
+) -> None:
+    """The consumer stores every change at bus speed; the model follows in the background,
+    its progress in the metrics, and search answers from what is ready meanwhile."""
+    burst = 60
+    created = [
+        await create_org(
+            node, offers=f"Precision machining of part family {n}.", visibility="public"
+        )
+        for n in range(burst)
+    ]
+    kit = node.kit("matching")
+    profiles = kit.database.collection("profiles")
+    ids = [f"{node.identity.node}/{org['id']}" for org in created]
+
+    async def all_stored() -> bool:
+        return await profiles.count_documents({"_id": {"$in": ids}}) == burst
+
+    await eventually(all_stored, DEADLINE)
+    metrics = (await node.client.get("/metrics")).text
+    assert metric(metrics, EMBEDDED) < burst  # the consumer did not wait for the model
+    assert metric(metrics, "alliance_matching_pending_profiles") > 0
+    assert (await node.client.get(SEARCH, params={"need": PCB_NEED})).status_code == 200
+
+    async def all_embedded() -> bool:
+        text = (await node.client.get("/metrics")).text
+        return metric(text, "alliance_matching_index_profiles") == burst
+
+    await eventually(all_embedded, 120.0)
+    metrics = (await node.client.get("/metrics")).text
+    assert metric(metrics, "alliance_matching_pending_profiles") == 0
+    assert metric(metrics, EMBEDDED) == burst
