@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from services.matching import interest
+from services.matching import interest, sample_data
 from services.matching.api import interests_api, search_api
 from services.matching.pages import matching_pages
 from services.matching.projection import Projection
 from services.matching.store import COLLECTIONS, MIGRATIONS, MatchingUnitOfWork
 from services.matching.subscribers import ORGANISATIONS
 from shared.contracts import matching as contract
-from shared.service import ServiceDeclaration
+from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
 
@@ -39,4 +39,9 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
             NavLink(N_("Expressions of interest"), "/console/interests", Area.CONSOLE, order=50),
         ),
         package="services.matching",
+        sample=SampleData(
+            seed=sample_data.seed,
+            held=sample_data.held,
+            with_partners=sample_data.express_interest,
+        ),
     )

@@ -140,6 +140,12 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     registered = [line for line in demo.lines if "registered a member for the events of" in line]
     assert len(registered) == len(NODES), demo.output
     assert not any(line.endswith("no partner") for line in registered), registered
+    # partner search: each network's member asked to meet a partner of another network
+    asked = [line for line in demo.lines if " asked to meet " in line]
+    assert len(asked) == len(NODES), demo.output
+    for line in asked:
+        node, partner = line.split("] ", 1)[1].split(":", 1)[0], line.rsplit("(", 1)[1]
+        assert not partner.startswith(node), line  # cross-border
     # the joint position paper: co-signed on ro and fr, published by es, verified on ro
     assert any("published the joint position paper" in line for line in demo.lines), demo.output
     paper = poll(
