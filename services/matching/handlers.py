@@ -22,9 +22,9 @@ from pydantic import (
     StringConstraints,
 )
 
-from services.matching.profiles import PartnerProfile
+from services.matching.profiles import PartnerProfile, ProfileVectors
 from services.matching.projection import Indexed, Projection, profile_key, record_change
-from services.matching.ranking import PartnerMatch, SearchFilters
+from services.matching.ranking import PartnerIndex, PartnerMatch, SearchFilters
 from services.matching.store import MatchingUnitOfWork
 from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import CooperationType
@@ -145,7 +145,7 @@ async def partners_of(
 def _search(
     projection: Projection,
     seeker: PartnerProfile,
-    vectors: Any,
+    vectors: ProfileVectors,
     query: PartnerFilters,
     staff: bool,
 ) -> list[dict[str, Any]]:
@@ -161,7 +161,7 @@ def _search(
     return [_result(match, index.profile(match.id), known[match.id]) for match in found]
 
 
-def _index(projection: Projection) -> Any:
+def _index(projection: Projection) -> PartnerIndex:
     if projection.index is None:
         raise Unavailable("partner search is starting; try again in a moment")
     return projection.index

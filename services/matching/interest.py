@@ -23,6 +23,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.matching.handlers import visibilities
 from services.matching.metrics import MatchingMetrics
 from services.matching.projection import REMOVING, WITHDRAWN, Projection, profile_key
 from services.matching.ranking import explain
@@ -109,7 +110,7 @@ def _organisation(projection: Projection, key: str) -> Organisation:
 
 def _visible(projection: Projection, key: str, staff: bool) -> bool:
     known = projection.known.get(key)
-    return known is not None and (staff or known.visibility is Visibility.PUBLIC)
+    return known is not None and known.visibility in visibilities(staff)
 
 
 def prepare(

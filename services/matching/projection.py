@@ -152,7 +152,6 @@ class Projection:
     model: SentenceModel | None = None
     known: dict[str, Indexed] = field(default_factory=dict)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    ready: asyncio.Event = field(default_factory=asyncio.Event)  # the index is rebuilt
     metrics: MatchingMetrics | None = None
 
     def load(self, kit: ServiceKit[MatchingUnitOfWork]) -> None:
@@ -195,7 +194,6 @@ class Projection:
         async for doc in database.collection(PROFILES).find({"state": READY}):
             self._put(doc, ProfileVectors.from_document(doc["vectors"]))
         await self._observe(database)
-        self.ready.set()
         log.info("matching: index rebuilt with %d stored profiles", len(self.index))
 
     async def round(self, database: ServiceDatabase) -> bool:
