@@ -33,6 +33,7 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
         },
         on_refused=(interest.on_message_refused,),
         tasks=(projection.run,),
+        forget=(projection.forget,),
         pages=(matching_pages(projection),),
         navigation=(
             NavLink(N_("Partner search"), "/partners", order=50),

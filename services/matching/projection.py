@@ -168,6 +168,18 @@ class Projection:
         self.metrics = MatchingMetrics.of(kit.metrics.registry)
         kit.database.on_commit(self.wake.set)
 
+    async def forget(self, kit: ServiceKit[MatchingUnitOfWork], network: str) -> None:
+        """The hub removed a node: its organisations leave the store and the index (the
+        worker removes them, woken as by any change)."""
+        async with kit.database.writing():
+            result = await kit.database.collection(PROFILES).update_many(
+                {"network": network, "state": {"$in": [PENDING, READY]}},
+                {"$set": {"state": REMOVING, "profile": None, "vectors": None}},
+            )
+        forgotten = result.modified_count
+        log.warning("matching: forgetting %d organisations of removed node %s", forgotten, network)
+        self.wake.set()
+
     async def embed(self, profiles: Sequence[PartnerProfile]) -> list[ProfileVectors]:
         """Vectors of profiles, computed in a worker thread (the event loop goes on)."""
         assert self.model is not None

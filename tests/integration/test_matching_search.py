@@ -16,10 +16,14 @@ from typing import Any
 
 from httpx import ASGITransport, AsyncClient
 
+from services.matching.handlers import on_organisation
+from shared.contracts.base import Visibility
+from shared.contracts.membership import OrganizationRegistered
 from shared.federation import node_plan
 from shared.host import Endpoints, create_app
 from shared.identity import load_identity
 from shared.runtime import NatsServer
+from shared.service import Delivery
 from shared.settings import NodeSettings
 from tests.conftest import NodeUnderTest, every_service, start_node
 from tests.dashboards import every_query, scrape_targets, scraped_series, unanswered
@@ -199,3 +203,29 @@ async def test_a_burst_of_changes_is_embedded_behind_the_consumer_while_search_a
     metrics = (await node.client.get("/metrics")).text
     assert metric(metrics, "alliance_matching_pending_profiles") == 0
     assert metric(metrics, EMBEDDED) == burst
+
+
+async def test_a_partners_organisations_are_forgotten_when_the_hub_removes_it(
+    node: NodeUnderTest,
+) -> None:
+    """A removed node's organisations leave partner search, like its replicas."""
+    kit = node.kit("matching")
+    event = OrganizationRegistered(
+        id="fr-org-1",
+        legal_name="Lumière Électronique SAS",
+        country="FR",
+        offers=PCB_OFFER,
+        visibility=Visibility.ALLIANCE,
+        updated_at="2027-01-01T00:00:00Z",
+    )
+    delivery = Delivery("fr", "fr-event-1", 1, "2027-01-01T00:00:00Z")
+    await kit.transaction(lambda uow: on_organisation(kit, event, delivery, uow))
+    query = {"need": PCB_NEED}
+    await eventually(until(node, query, lambda ids: "fr-org-1" in ids, node.editor), DEADLINE)
+    await kit.forget_origin("fr")
+    await eventually(until(node, query, lambda ids: "fr-org-1" not in ids, node.editor), DEADLINE)
+    # the same version delivered again later (another event id) does not bring it back
+    late = Delivery("fr", "fr-event-late", 1, "2027-01-01T00:00:00Z")
+    await kit.transaction(lambda uow: on_organisation(kit, event, late, uow))
+    stored = await kit.database.collection("profiles").find_one({"_id": "fr/fr-org-1"})
+    assert stored is not None and stored["state"] in ("removing", "withdrawn")
