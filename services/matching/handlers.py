@@ -58,10 +58,10 @@ def _nace(code: str) -> str:
 
 Country = Annotated[str, BeforeValidator(upper), AfterValidator(check_country)]
 Sector = Annotated[str, StringConstraints(max_length=8), AfterValidator(_nace)]
-Described = Annotated[
+Described = Annotated[  # constraints first: after a validator pydantic counts "items"
     str,
-    BeforeValidator(refuse_nul),
     StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
+    BeforeValidator(refuse_nul),
 ]
 
 

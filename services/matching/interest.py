@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from services.matching.handlers import visibilities
 from services.matching.metrics import MatchingMetrics
@@ -45,6 +45,7 @@ from shared.contracts.matching import (
 )
 from shared.direct import DirectDelivery
 from shared.errors import DomainError, NotFound
+from shared.fields import refuse_nul
 from shared.ids import new_id
 from shared.metrics import Metrics
 from shared.personal import (
@@ -68,9 +69,21 @@ INBOX = Inbox(INTERESTS_RECEIVED, "expression of interest", "for this network", 
 REASONS = 4  # the strongest reasons travel with the message
 
 Kit = ServiceKit[MatchingUnitOfWork]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    BeforeValidator(refuse_nul),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    BeforeValidator(refuse_nul),
+]
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    BeforeValidator(refuse_nul),
+]
 
 
 class InterestDraft(BaseModel):

@@ -123,6 +123,8 @@ async def test_bad_search_input_is_refused_naming_the_field(node: NodeUnderTest)
     ]
     for params, field in cases:
         assert_problem(await node.client.get(SEARCH, params=params), 422, field)
+    too_long = await node.client.get(SEARCH, params={"need": "x" * 20_000})
+    assert "at most 2000 characters" in too_long.json()["message"]
     unknown = "/api/matching/organisations/nowhere/org-1/partners"
     assert_problem(await node.client.get(unknown), 404, "id")
     assert_problem(await node.client.get(unknown, params={"top": 99}), 422, "top")
