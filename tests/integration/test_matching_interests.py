@@ -18,7 +18,7 @@ from shared.direct import DirectDelivery
 from shared.service import ServiceKit
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
-from tests.integration.test_events_pages import HTML, csrf_of, signed_in
+from tests.integration.test_events_pages import CSRF, HTML, csrf_of, signed_in
 from tests.integration.test_matching_search import DEADLINE, PCB_NEED, PCB_OFFER, found
 from tests.integration.test_membership_api import assert_problem, create_org
 
@@ -38,6 +38,12 @@ async def indexed(node: NodeUnderTest, *orgs: dict[str, Any]) -> str:
 
     await eventually(all_there, DEADLINE)
     return node.identity.node
+
+
+def csrf_of_page(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, html
+    return found.group(1)
 
 
 def delivery(sender: str) -> DirectDelivery:
@@ -177,6 +183,12 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     bad = await client.get("/partners", params={"need": PCB_NEED, "country": "XX"}, headers=HTML)
     assert bad.status_code == 422 and 'id="e-country"' in bad.text
 
+    theirs = await client.get(f"/partners/{network}/{seeker['id']}?include_own=on", headers=HTML)
+    assert theirs.status_code == 200, theirs.text
+    assert "Placas SL" in theirs.text and seeker["legal_name"] in theirs.text
+    hidden = await client.get(f"/partners/{network}/nobody", headers=HTML)
+    assert hidden.status_code == 404
+
     form = f"/partners/interest?partner={network}/{partner['id']}"
     csrf = await csrf_of(client, form)
     values = {"csrf": csrf, "partner": f"{network}/{partner['id']}", "message": "Hola"}
@@ -198,3 +210,11 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     console = await client.get("/console/interests", headers=HTML)
     assert console.status_code == 200, console.text
     assert "Hola" in console.text and PERSON["email"] in console.text
+    answer = await client.post(
+        f"/console/interests/{sent.headers['location'].split('/')[2].split('?')[0]}/answer",
+        data={"csrf": csrf_of_page(console.text), "outcome": "decline", "note": "Not now"},
+        headers=HTML,
+    )
+    assert answer.status_code == 303, answer.text
+    console = await client.get("/console/interests", headers=HTML)
+    assert "Refusée" in console.text and "Not now" in console.text  # French: the lang cookie
