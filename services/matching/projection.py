@@ -188,9 +188,12 @@ class Projection:
     async def run(self, kit: ServiceKit[MatchingUnitOfWork]) -> None:
         """The kit's task: rebuild the index from stored vectors, then embed what waits."""
         self.load(kit)
-        await self.rebuild(kit.database)
+        rebuilt = False
         while True:
             try:
+                if not rebuilt:
+                    await self.rebuild(kit.database)
+                    rebuilt = True
                 if await self.round(kit.database):
                     continue
                 self.wake.clear()
