@@ -66,7 +66,6 @@ from shared.store import Document
 WAITING = "waiting"  # sent, no answer yet
 OPEN = "open"  # received, the staff have not answered yet
 INBOX = Inbox(INTERESTS_RECEIVED, "expression of interest", "for this network", OPEN, "outcome")
-REASONS = 4  # the strongest reasons travel with the message
 
 Kit = ServiceKit[MatchingUnitOfWork]
 Text = Annotated[
@@ -161,7 +160,8 @@ def prepare(
 
 
 def _match(projection: Projection, sender: str, partner: str) -> tuple[float, list[MatchReason]]:
-    """Why these two could work together, as ranking explains it, strongest first."""
+    """Why these two could work together, as ranking explains it, strongest first (all
+    of them, at most one per kind: their points add up to the score)."""
     index = projection.index
     assert index is not None
     mine, theirs = index.profile(sender), index.profile(partner)
@@ -177,7 +177,7 @@ def _match(projection: Projection, sender: str, partner: str) -> tuple[float, li
             seeker_text=r.seeker_text,
             partner_text=r.partner_text,
         )
-        for r in reasons[:REASONS]
+        for r in reasons
     ]
 
 

@@ -47,7 +47,7 @@ class InterestExpressed(Event):
     partner: Organisation  # the target network's organisation it wants to meet
     message: str
     score: float | None = None
-    reasons: list[MatchReason] = []
+    reasons: list[MatchReason] = []  # every reason: their points add up to the score
     expressed_at: str  # RFC 3339, UTC
 
 
