@@ -12,10 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from services.matching import interest
+from services.matching.handlers import on_organisation
 from services.matching.store import MatchingUnitOfWork
+from shared.contracts.base import Visibility
+from shared.contracts.direct import MessageRefused
 from shared.contracts.matching import InterestAnswered, InterestExpressed, Organisation
+from shared.contracts.membership import OrganizationRegistered
 from shared.direct import DirectDelivery
-from shared.service import ServiceKit
+from shared.service import Delivery, ServiceKit
 from tests.conftest import NodeUnderTest
 from tests.integration.test_bus import eventually
 from tests.integration.test_events_pages import CSRF, HTML, csrf_of, signed_in
@@ -218,3 +222,55 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     assert answer.status_code == 303, answer.text
     console = await client.get("/console/interests", headers=HTML)
     assert "Refusée" in console.text and "Not now" in console.text  # French: the lang cookie
+
+
+async def test_an_interest_in_a_partners_organisation_leaves_without_the_person_and_a_refusal_shows(
+    node: NodeUnderTest,
+) -> None:
+    """To another network the message carries no name or e-mail; if that node refuses it
+    unread, the member's record says so instead of waiting for ever."""
+    seeker = await create_org(node, needs=PCB_NEED, visibility="alliance")
+    kit: ServiceKit[MatchingUnitOfWork] = node.kit("matching")
+    theirs = OrganizationRegistered(
+        id="fr-org-9",
+        legal_name="Lumière Électronique SAS",
+        country="FR",
+        offers=PCB_OFFER,
+        visibility=Visibility.PUBLIC,
+        updated_at="2027-01-01T00:00:00Z",
+    )
+    arrived = Delivery("fr", "fr-event-9", 1, "2027-01-01T00:00:00Z")
+    await kit.transaction(lambda uow: on_organisation(kit, theirs, arrived, uow))
+    network = await indexed(node, seeker)
+    await eventually(lambda: _indexed(kit, "fr/fr-org-9"), DEADLINE)
+    draft = {
+        **PERSON,
+        "partner": "fr/fr-org-9",
+        "organisation_id": seeker["id"],
+        "message": "Hello from " + network,
+    }
+    sent = await node.client.post(INTERESTS, json=draft)
+    assert sent.status_code == 201, sent.text
+    record = sent.json()
+    [letter] = await kit.database.direct_outbox.find({"target": "fr"}).to_list()
+    assert PERSON["email"].encode() not in letter["body"]
+    assert PERSON["name"].encode() not in letter["body"]
+    assert b"Hello from" in letter["body"]
+
+    refusal = MessageRefused(
+        id="env-x",
+        about=record["id"],
+        kind="interest-expressed",
+        reason="invalid_payload",
+        detail="a newer schema",
+    )
+    await kit.transaction(
+        lambda uow: interest.on_message_refused(kit, refusal, delivery("fr"), uow)
+    )
+    mine = await node.client.get(f"{INTERESTS}/{record['id']}", params={"key": record["key"]})
+    assert mine.json()["status"] == "refused" and "invalid_payload" in mine.json()["reason"]
+
+
+async def _indexed(kit: ServiceKit[MatchingUnitOfWork], key: str) -> bool:
+    stored = await kit.database.collection("profiles").find_one({"_id": key}, {"state": 1})
+    return stored is not None and stored["state"] == "ready"
