@@ -122,7 +122,7 @@ async def free_search(
     [vectors] = await projection.embed([seeker])
     matches = _search(projection, seeker, vectors, query, staff)
     _observe(projection, "free", started)
-    return {"results": matches, "indexed": len(_index(projection))}
+    return {"results": matches}  # not the index's size: it counts node-only members too
 
 
 async def partners_of(
