@@ -196,6 +196,9 @@ class ServiceDeclaration(Generic[U]):
     on_refused: tuple[DirectHandler, ...] = ()
     # periodic work (an owner moving lapsed offers on): each runs while the kit runs
     tasks: tuple[Callable[[ServiceKit[U]], Coroutine[Any, Any, None]], ...] = ()
+    # what else to drop when the hub removed a node (data it keeps beside its replicas,
+    # e.g. a projection of its own): each is given the kit and the removed node's id
+    forget: tuple[Callable[[ServiceKit[U], str], Awaitable[None]], ...] = ()
 
 
 @dataclass
@@ -319,11 +322,14 @@ class ServiceKit(Generic[U]):
             await self.direct_relay.stop()
 
     async def forget_origin(self, origin: str) -> None:
-        """Tombstone every replica owned by a node the hub removed."""
+        """Tombstone every replica owned by a node the hub removed (and what the service
+        declared it keeps of that node besides)."""
         collections = [r.collection for r in self.declaration.replicas]
         if collections:
             count = await tombstone_origin(self.database, collections, origin)
             log.warning("%s: tombstoned %d replicas of removed node %s", self.name, count, origin)
+        for forget in self.declaration.forget:
+            await forget(self, origin)
 
     # -- built from the declaration ------------------------------------------------------
     async def _ensure_replica_indexes(self) -> None:

@@ -43,7 +43,7 @@ from services.membership.vat import check_vat
 from shared.aggregate import Aggregate, AggregateDeleted
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
-from shared.contracts.membership import WithdrawalReason
+from shared.contracts.membership import CooperationType, WithdrawalReason
 from shared.countries import check_country
 from shared.errors import DomainError, Duplicate, NotFound, shorten
 from shared.fields import refuse_nul
@@ -68,26 +68,6 @@ __all__ = [
     "PartnerLink",
     "SizeClass",
 ]
-
-
-class CooperationType(StrEnum):
-    """Kinds of partnership, from the Enterprise Europe Network's partnering vocabulary."""
-
-    COMMERCIAL_AGREEMENT = "commercial_agreement"
-    COMMERCIAL_AGREEMENT_WITH_TECHNICAL_ASSISTANCE = (
-        "commercial_agreement_with_technical_assistance"
-    )
-    TECHNICAL_COOPERATION = "technical_cooperation"
-    RESEARCH_COOPERATION = "research_cooperation"
-    JOINT_VENTURE = "joint_venture"
-    SUBCONTRACTING = "subcontracting"
-    OUTSOURCING = "outsourcing"
-    LICENSING = "licensing"
-    MANUFACTURING_AGREEMENT = "manufacturing_agreement"
-    SERVICES_AGREEMENT = "services_agreement"
-    ACQUISITION_AGREEMENT = "acquisition_agreement"
-    FINANCIAL_AGREEMENT = "financial_agreement"
-    DISTRIBUTION_SERVICES = "distribution_services"
 
 
 class SizeClass(StrEnum):

@@ -23,6 +23,27 @@ class WithdrawalReason(StrEnum):
     RESTRICTED = "restricted"  # made node-only: gone from the alliance's view, not deleted
 
 
+class CooperationType(StrEnum):
+    """Kinds of partnership, from the Enterprise Europe Network's partnering vocabulary
+    (here, beside the events that carry them, so that matching filters by the same words)."""
+
+    COMMERCIAL_AGREEMENT = "commercial_agreement"
+    COMMERCIAL_AGREEMENT_WITH_TECHNICAL_ASSISTANCE = (
+        "commercial_agreement_with_technical_assistance"
+    )
+    TECHNICAL_COOPERATION = "technical_cooperation"
+    RESEARCH_COOPERATION = "research_cooperation"
+    JOINT_VENTURE = "joint_venture"
+    SUBCONTRACTING = "subcontracting"
+    OUTSOURCING = "outsourcing"
+    LICENSING = "licensing"
+    MANUFACTURING_AGREEMENT = "manufacturing_agreement"
+    SERVICES_AGREEMENT = "services_agreement"
+    ACQUISITION_AGREEMENT = "acquisition_agreement"
+    FINANCIAL_AGREEMENT = "financial_agreement"
+    DISTRIBUTION_SERVICES = "distribution_services"
+
+
 class Contact(Contract):
     """A contact person; on the alliance channel only those who consented."""
 

@@ -62,7 +62,8 @@ PASSWORDS = ("NATS_PASSWORD", "MONGODB_ROOT_PASSWORD", "MONGODB_APP_PASSWORD")
 NATS_LISTEN = 'listen: "0.0.0.0:4222"'
 NATS_MONITOR = "http_port: 8222"
 CONTAINER_HTTP_PORT = "8080"
-SERVICES = ("membership", "events", "news")  # the application containers docker-compose.yml runs
+# the application containers docker-compose.yml runs
+SERVICES = ("membership", "events", "news", "matching")
 EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+([-.+][\w.-]+)?")
 
 
@@ -187,6 +188,7 @@ class ComposeNode:
     http_port: int = field(default_factory=spare_port)
     events_port: int = field(default_factory=spare_port)
     news_port: int = field(default_factory=spare_port)
+    matching_port: int = field(default_factory=spare_port)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     observed: dict[str, Observed] = field(default_factory=dict)
 
@@ -206,9 +208,13 @@ class ComposeNode:
     def news_url(self) -> str:
         return f"http://127.0.0.1:{self.news_port}"
 
+    @property
+    def matching_url(self) -> str:
+        return f"http://127.0.0.1:{self.matching_port}"
+
     def port_of(self, name: str) -> int:
         ports = {"membership": self.http_port, "events": self.events_port}
-        return {**ports, "news": self.news_port}[name]
+        return {**ports, "news": self.news_port, "matching": self.matching_port}[name]
 
     @property
     def nats_url(self) -> str:
@@ -478,12 +484,14 @@ def test_every_series_the_dashboards_and_alerts_ask_for_is_exported(
 
     events_metrics = httpx.get(f"{joined.events_url}/metrics", timeout=5).text
     news_metrics = httpx.get(f"{joined.news_url}/metrics", timeout=5).text
+    matching_metrics = httpx.get(f"{joined.matching_url}/metrics", timeout=5).text
     series = scraped_series(
         scrape_targets(
             {
                 f"membership:{CONTAINER_HTTP_PORT}": metrics,
                 f"events:{CONTAINER_HTTP_PORT}": lambda: events_metrics,
                 f"news:{CONTAINER_HTTP_PORT}": lambda: news_metrics,
+                f"matching:{CONTAINER_HTTP_PORT}": lambda: matching_metrics,
             }
         )
     )
@@ -555,6 +563,16 @@ def test_every_installed_service_has_a_container_and_a_scrape_target(tmp_path: P
 
 def test_the_news_container_serves_the_news(node: ComposeNode) -> None:
     assert httpx.get(f"{node.news_url}/api/news/items", timeout=10).status_code == 200
+
+
+def test_the_matching_container_serves_partner_search(node: ComposeNode) -> None:
+    search = httpx.get(
+        f"{node.matching_url}/api/matching/search", params={"need": "PCB assembly"}, timeout=30
+    )
+    assert search.status_code == 200, search.text
+    assert "results" in search.json()
+    page = httpx.get(f"{node.matching_url}/partners", timeout=10)
+    assert page.status_code == 200 and "<html" in page.text
 
 
 def test_the_events_container_serves_the_calendar(node: ComposeNode) -> None:

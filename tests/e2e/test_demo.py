@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.membership.sample_data import NODES
+from services.membership.sample_data import NODES, language_of, organizations, partner_pairs
 from shared.auth import Role, TokenStore
 from shared.runtime import port_is_free, read_run_info
 from tests.federation import poll
@@ -140,6 +140,15 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     registered = [line for line in demo.lines if "registered a member for the events of" in line]
     assert len(registered) == len(NODES), demo.output
     assert not any(line.endswith("no partner") for line in registered), registered
+    # partner search: each network's member asked to meet a partner of another network
+    asked = [line for line in demo.lines if " asked to meet " in line]
+    assert len(asked) == len(NODES), demo.output
+    for line in asked:
+        node, partner = line.split("] ", 1)[1].split(":", 1)[0], line.rsplit("(", 1)[1]
+        assert not partner.startswith(node), line  # cross-border
+    admins = {name: TokenStore(demo.data_dir / name).create(Role.ADMIN) for name in NODES}
+    found = [pair for pair in partner_pairs() if planted_pair_found(urls, admins, pair)]
+    assert any(language_differs(pair) for pair in found), (found, partner_pairs())
     # the joint position paper: co-signed on ro and fr, published by es, verified on ro
     assert any("published the joint position paper" in line for line in demo.lines), demo.output
     paper = poll(
@@ -206,6 +215,47 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
     assert demo.process.wait(STOP_TIMEOUT) == 0, demo.output
     demo.wait_for("stopped", 5)
     assert wait_until_gone(sorted(demo.pids)), [pid for pid in demo.pids if pid_alive(pid)]
+
+
+Side = tuple[str, str]  # (node, legal name) of a planted partner
+
+
+def planted_pair_found(
+    urls: dict[str, str], admins: dict[str, str], pair: tuple[Side, Side]
+) -> bool:
+    """One side finds the other among its ten possible partners, a sentence of its need
+    or offer matched by one of the other's (the demo's texts are in their own languages)."""
+    (node, name), (other_node, other_name) = pair
+    headers = {"Authorization": f"Bearer {admins[node]}"}
+    members = httpx.get(
+        f"{urls[node]}/api/membership/organizations", params={"limit": 500}, headers=headers
+    ).json()["items"]
+    member = next(org for org in members if org["legal_name"] == name)
+
+    def partners() -> list[dict[str, Any]] | None:
+        answer = httpx.get(
+            f"{urls[node]}/api/matching/organisations/{node}/{member['id']}/partners",
+            headers=headers,
+            timeout=30,
+        )
+        return answer.json()["results"] if answer.status_code == 200 else None
+
+    results = poll(partners, 60, f"{name}'s possible partners on {node}")
+    match = next((r for r in results if r["legal_name"] == other_name), None)
+    return (
+        match is not None
+        and match["network"] == other_node
+        and any(reason["kind"] in ("need_offer", "offer_need") for reason in match["reasons"])
+    )
+
+
+def language_differs(pair: tuple[Side, Side]) -> bool:
+    """The two sides write in different languages (the demo data says which)."""
+    languages = []
+    for node, name in pair:
+        org = next(o for o in organizations(node) if o["legal_name"] == name)
+        languages.append(language_of(org))
+    return None not in languages and languages[0] != languages[1]
 
 
 def check_news(name: str, url: str) -> None:
