@@ -1,7 +1,7 @@
 """Brokerage sessions' part of the matching service's declaration.
 
 ``with_brokerage`` adds to whatever the rest of the service declares (its collections,
-migrations, replicas and routers) rather than setting
+migrations, replicas, routers, pages and navigation) rather than setting
 them, so the service's own parts and this one are declared side by side.
 """
 
@@ -11,8 +11,13 @@ from dataclasses import replace
 
 from services.matching import brokerage_store as store
 from services.matching.brokerage_api import brokerage_api
+from services.matching.brokerage_pages import brokerage_pages
 from services.matching.store import MatchingUnitOfWork
 from shared.service import ServiceDeclaration
+from shared.web.i18n import N_
+from shared.web.layer import Area, NavLink
+
+NAVIGATION = (NavLink(N_("Brokerage sessions"), "/console/brokerage", Area.CONSOLE, order=35),)
 
 
 def with_brokerage(
@@ -25,4 +30,6 @@ def with_brokerage(
         migrations=(*declaration.migrations, *store.MIGRATIONS),
         replicas=(*declaration.replicas, store.EVENTS_REPLICA),
         routers=(*declaration.routers, brokerage_api),
+        pages=(*declaration.pages, brokerage_pages),
+        navigation=(*declaration.navigation, *NAVIGATION),
     )
