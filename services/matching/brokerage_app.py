@@ -1,7 +1,7 @@
 """Brokerage sessions' part of the matching service's declaration.
 
 ``with_brokerage`` adds to whatever the rest of the service declares (its collections,
-migrations, replicas, routers, pages and navigation) rather than setting
+migrations, replicas, routers, pages, navigation and demo data) rather than setting
 them, so the service's own parts and this one are declared side by side.
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from services.matching import brokerage_sample
 from services.matching import brokerage_store as store
 from services.matching.brokerage_api import brokerage_api
 from services.matching.brokerage_pages import brokerage_pages
 from services.matching.store import MatchingUnitOfWork
-from shared.service import ServiceDeclaration
+from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
 
@@ -24,6 +25,9 @@ def with_brokerage(
     declaration: ServiceDeclaration[MatchingUnitOfWork],
 ) -> ServiceDeclaration[MatchingUnitOfWork]:
     """The declaration with brokerage sessions added to it."""
+    sample = brokerage_sample.SAMPLE
+    if declaration.sample is not None:
+        sample = SampleData.joined(declaration.sample, sample)
     return replace(
         declaration,
         collections=(*declaration.collections, *store.COLLECTIONS),
@@ -32,4 +36,5 @@ def with_brokerage(
         routers=(*declaration.routers, brokerage_api),
         pages=(*declaration.pages, brokerage_pages),
         navigation=(*declaration.navigation, *NAVIGATION),
+        sample=sample,
     )

@@ -9,10 +9,15 @@ Bad input is a 4xx naming the field.
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from typing import Any
 
 import icalendar
 
+from services.events.sample_data import events
+from services.matching.brokerage_sample import PEOPLE as PEOPLE_OF_DEMO
+from services.matching.brokerage_sample import with_partners
 from services.matching.brokerage_store import EVENTS
 from services.matching.scheduling import (
     Meeting,
@@ -356,3 +361,45 @@ async def test_bad_input_is_a_4xx_naming_the_field(node: NodeUnderTest) -> None:
     assert_problem(await call(node, {**who, "key": "guess"}, "GET", ""), 404, "key")
     assert_problem(await node.client.get(f"{BROKERAGE}/participants/{who['id']}"), 404, "key")
     assert_problem(await node.client.post(f"{sessions}/{session['id']}/schedule"), 401)
+
+
+class InProcessSeedClient:
+    """The demo's ``SeedClient`` (synchronous) over the node's in-process HTTP client,
+    for a sample step run in a worker thread."""
+
+    def __init__(self, node: NodeUnderTest, loop: asyncio.AbstractEventLoop) -> None:
+        self.node, self.loop = node, loop
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        request = self.node.client.request(method, path, json=body, headers=self.node.admin)
+        answer = asyncio.run_coroutine_threadsafe(request, self.loop).result(60)
+        assert answer.status_code < 400, answer.text
+        return answer.json()
+
+    def every(self, path: str) -> list[dict[str, Any]]:
+        return list(self.call("GET", f"{path}?limit=500")["items"])
+
+
+async def test_the_demo_schedules_a_session_for_the_nodes_brokerage_event(
+    node: NodeUnderTest,
+) -> None:
+    body = events("ro-clustero", date.today())[0].body
+    assert body["kind"] == "brokerage"
+    created = await node.client.post("/api/events/events", json=body, headers=node.editor)
+    event_id = created.json()["id"]
+    await node.client.post(f"/api/events/events/{event_id}/publish", headers=node.editor)
+    await heard(node, event_id)
+    client = InProcessSeedClient(node, asyncio.get_running_loop())
+    said = await asyncio.to_thread(with_partners, client, node.identity.node)
+    assert said.startswith(f"brokerage session: {len(PEOPLE_OF_DEMO)} participants")
+    board = await node.client.get(f"{BROKERAGE}/sessions/{event_id}/board", headers=node.editor)
+    schedule = board.json()["schedule"]
+    assert schedule["accepted"] == 8 and schedule["placed"] == 8, board.text
+    assert {p["network"] for p in board.json()["participants"]} == {
+        "ro-clustero",
+        "fr-franceclusters",
+        "es-fenaeic",
+    }
+    assert await asyncio.to_thread(with_partners, client, node.identity.node) == (
+        "brokerage session kept"
+    )
