@@ -94,7 +94,9 @@ def brokerage_api(kit: ops.Kit) -> APIRouter:
         return {"session": seen["brokerage"], **shown}
 
     @api.post(
-        "/sessions/{session_id}/schedule", dependencies=editor, responses=problem_responses(404)
+        "/sessions/{session_id}/schedule",
+        dependencies=editor,
+        responses=problem_responses(404, 422),
     )
     async def schedule_all(session_id: str) -> Document:
         """Place the accepted requests (locked meetings stay, few others move)."""

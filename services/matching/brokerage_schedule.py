@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import ValidationError
+
 from services.matching import brokerage_store as store
 from services.matching.brokerage import (
     RequestStatus,
@@ -76,9 +78,27 @@ def problem_of(
     wanted = accepted(requests)
     unavailable = {p["_id"]: set(p.get("unavailable", [])) for p in participants}
     kept = still_valid((last or {}).get("meetings", []), wanted, unavailable, slots, tables)
+    try:
+        return _problem(session, participants, wanted, unavailable, kept)
+    except ValidationError as exc:  # e.g. two locked meetings at one table: say so, no 500
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise DomainError(
+            f"cannot schedule as it stands: {where}: {first['msg']}", "schedule"
+        ) from None
+
+
+def _problem(
+    session: Document,
+    participants: list[Document],
+    wanted: dict[frozenset[str], Document],
+    unavailable: dict[str, set[int]],
+    kept: list[Document],
+) -> ScheduleProblem:
+    """The instance itself (the scheduler's model refuses what no schedule honours)."""
     return ScheduleProblem(
-        slots=slots,
-        tables_per_slot=tables,
+        slots=slot_count(session),
+        tables_per_slot=session["tables"],
         participants=[
             Participant(id=p["_id"], unavailable_slots=frozenset(unavailable[p["_id"]]))
             for p in participants

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from services.matching import brokerage_schedule
 from services.matching.brokerage_schedule import (
     counts_by_state,
@@ -12,6 +14,7 @@ from services.matching.brokerage_schedule import (
     why_unplaced,
 )
 from services.matching.scheduling import Meeting, MeetingRequest, schedule
+from shared.errors import DomainError
 from tests.schedule_validator import violations
 from tests.unit.test_brokerage import SESSION
 
@@ -80,3 +83,13 @@ def test_a_run_keeps_locked_meetings_numbers_tables_from_one_and_says_why_one_is
     (left,) = kept["unplaced"]
     assert left["request"] in ("r-ac", "r-ad")
     assert left["reason"] == "every slot both can attend is taken by their other meetings"
+
+
+def test_a_session_no_schedule_can_honour_is_a_refusal_naming_it_not_a_crash() -> None:
+    clash = [
+        {"a": "a", "b": "b", "slot": 0, "table": 1, "locked": True, "request": "r-ab"},
+        {"a": "c", "b": "d", "slot": 0, "table": 1, "locked": True, "request": "r-cd"},
+    ]
+    with pytest.raises(DomainError, match="table 0 of slot 0 is taken") as caught:
+        problem_of(SESSION, people(), accepted("ab", "cd"), {"meetings": clash})
+    assert caught.value.field == "schedule"
