@@ -12,13 +12,12 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
-import icalendar
-
 from services.matching.brokerage import slot_end, slot_start
 from services.matching.embedding import DIMENSIONS, load_model
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.ranking import PartnerIndex
-from shared.calendar import PRODUCT, UID_DOMAIN
+from shared.calendar import UID_DOMAIN, Appointment
+from shared.calendar import agenda as calendar_agenda
 from shared.store import Document
 
 SECRET = ("_id", "key", "vectors")
@@ -155,26 +154,20 @@ def board(session: Document, schedule: Document | None) -> list[list[Document | 
 def agenda_ics(
     session: Document, items: list[Document], node: str, who: str, stamp: datetime | None = None
 ) -> bytes:
-    """A participant's agenda as iCalendar: one VEVENT per meeting, a stable UID per
+    """A participant's agenda as iCalendar: one VEVENT per meeting, with a stable UID per
     meeting request (a re-run that moves a meeting replaces it in a subscribed calendar)."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODUCT)
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{session['title']}: {who}")
-    moment = stamp or datetime.now(UTC)
-    for item in items:
-        entry = icalendar.Event()
-        entry.add("uid", f"{item['request']}@{node}.brokerage.{UID_DOMAIN}")
-        entry.add("dtstamp", moment)
-        entry.add("dtstart", slot_start(session, item["slot"]))  # with its zone's TZID
-        entry.add("dtend", slot_end(session, item["slot"]))
-        entry.add("summary", f"{item['with']['organisation']} ({item['with']['country']})")
-        entry.add("location", f"{session['title']}, table {item['table']}")
-        calendar.add_component(entry)
-    if items:
-        calendar.add_missing_timezones()
-    return calendar.to_ical()
+    appointments = [
+        Appointment(
+            uid=f"{item['request']}@{node}.brokerage.{UID_DOMAIN}",
+            summary=f"{item['with']['organisation']} ({item['with']['country']})",
+            start=slot_start(session, item["slot"]),  # in the event's zone, with its TZID
+            end=slot_end(session, item["slot"]),
+            location=f"{session['title']}, table {item['table']}",
+        )
+        for item in items
+    ]
+    name = f"{session['title']}: {who}"
+    return calendar_agenda(name, appointments, stamp or datetime.now(UTC))
 
 
 def as_names(participants: list[Document]) -> dict[str, Document]:
