@@ -15,7 +15,13 @@ from services.matching import brokerage_handlers as handlers
 from services.matching import brokerage_schedule as planning
 from services.matching import brokerage_store as store
 from services.matching import brokerage_views as views
-from services.matching.brokerage import JoinDraft, ProfileDraft, RequestDraft, SessionDraft
+from services.matching.brokerage import (
+    JoinDraft,
+    ProfileDraft,
+    RequestDraft,
+    SessionDraft,
+    check_table,
+)
 from services.matching.store import MatchingUnitOfWork
 from shared.service import ServiceKit
 from shared.store import Document
@@ -52,6 +58,16 @@ async def sessions(kit: Kit) -> list[Document]:
     """The node's sessions, newest first."""
     found = kit.reads().collection(store.SESSIONS).find({}, sort=[("created_at", -1)])
     return [views.session_view(doc) async for doc in found.limit(store.LISTED)]
+
+
+async def events_without_session(kit: Kit, with_session: set[str]) -> list[Document]:
+    """The node's brokerage events a session may still be made for (not cancelled)."""
+    found = kit.reads().collection(store.EVENTS).find({"keys.kind": "brokerage", "deleted": False})
+    return [
+        doc["data"]
+        async for doc in found
+        if doc["data"]["id"] not in with_session and doc["data"]["status"] != "cancelled"
+    ]
 
 
 async def create_session(kit: Kit, draft: SessionDraft) -> Document:
@@ -172,5 +188,5 @@ async def board(kit: Kit, session_id: str) -> dict[str, Any]:
 
 async def table_sheet(kit: Kit, session_id: str, table: int) -> tuple[Document, list[Document]]:
     session, participants, _, last = await planning.inputs(kit.reads(), session_id)
-    planning.check_table(session, table)
+    check_table(session, table)
     return session, views.table_sheet(session, last, table, views.as_names(participants))

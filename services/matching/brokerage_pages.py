@@ -218,13 +218,8 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
     async def sessions_page(
         request: Request, values: dict[str, str], errors: dict[str, str]
     ) -> Response:
-        events = [
-            doc["data"]
-            async for doc in kit.reads()
-            .collection(store.EVENTS)
-            .find({"keys.kind": "brokerage", "deleted": False})
-        ]
         sessions = await ops.sessions(kit)
+        events = await ops.events_without_session(kit, {s["id"] for s in sessions})
         context = {"sessions": sessions, "events": events, "values": values, "errors": errors}
         return web.render(
             request, "matching/brokerage/console_sessions.html", context, 422 if errors else 200

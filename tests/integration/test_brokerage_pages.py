@@ -7,7 +7,16 @@ from __future__ import annotations
 import re
 
 from tests.conftest import NodeUnderTest
-from tests.integration.test_brokerage_api import PEOPLE, ask, call, join, session_for
+from tests.integration.test_brokerage_api import (
+    PEOPLE,
+    SESSION,
+    ask,
+    call,
+    heard,
+    join,
+    session_for,
+)
+from tests.integration.test_events_api import create
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
 
 NODE_SERVICES = ("events", "matching")  # what the `node` fixture starts (tests/conftest.py)
@@ -74,3 +83,18 @@ async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_b
     printable = await client.get(f"{agenda}&print=1", headers=HTML)
     assert "@media print" in printable.text and "Certif Lyon (FR)" in printable.text
     assert (await call(node, ana, "GET", "agenda")).json()["items"][0]["table"] == 1
+
+    # staff make a session for another brokerage event from the console form
+    other = await create(node)
+    await heard(node, other["id"])
+    csrf = await csrf_of(client, "/console/brokerage")
+    form = {**SESSION, "days": "2027-03-18", "event_id": other["id"], "csrf": csrf}
+    listed = await client.get("/console/brokerage", headers=HTML)
+    assert f'value="{other["id"]}"' in listed.text
+    assert f'<option value="{session["id"]}"' not in listed.text  # it has its session
+    wrong = await client.post("/console/brokerage", data={**form, "tables": "500"}, headers=HTML)
+    assert wrong.status_code == 422 and 'id="e-tables"' in wrong.text
+    made = await client.post("/console/brokerage", data=form, headers=HTML)
+    assert (
+        made.status_code == 303 and made.headers["location"] == f"/console/brokerage/{other['id']}"
+    )
