@@ -14,14 +14,14 @@ How it is made, so that a reader can judge whether the benchmark is fair:
 - **Concepts.** A concept is a process of a domain applied to one of the domain's objects
   (``metal/cnc/alu_housings``: CNC machining of aluminium housings). Five domains (metal,
   electronics, software, food, buildings) give 156 concepts; the sentences come from the
-  hand-written phrase tables of ``bench/matching_phrases.py`` in six languages (English,
-  French, Spanish, German, Italian, Romanian), with paraphrases at three levels (sentence
-  template, process wording, object wording; see that module).
+  hand-written phrase tables of ``bench/matching_phrases.py`` in eight languages (English,
+  French, Spanish, German, Italian, Romanian, Portuguese, Polish), with paraphrases at
+  three levels (sentence template, process wording, object wording; see that module).
 - **Languages.** Each organisation writes in its country's language or, one time in five,
-  in English; organisations of countries whose language the tables lack (PL, CZ, SK, HU,
-  BG, LV, LT, PT) write in English. 15 countries: the alliance's ten founding ones (BG, CZ,
-  ES, FR, HU, LT, LV, PL, RO, SK) and AT, BE, DE, IT, PT (so that French and German also
-  have two countries each). English is therefore the most common language (about 60 %).
+  in English; organisations of countries whose language the tables lack (CZ, SK, HU, BG,
+  LV, LT) write in English. 15 countries: the alliance's ten founding ones (BG, CZ, ES, FR,
+  HU, LT, LV, PL, RO, SK) and AT, BE, DE, IT, PT (so that French and German also have two
+  countries each). English is therefore the most common language (about half).
 - **Planted pairs** (one per ten organisations). A seeker S needs concept c1 and offers
   c2 (c1 and c2 of one domain, different processes); its partner P offers c1 and needs c2:
   complementary both ways. P is in another country, that country is among S's countries
@@ -29,8 +29,8 @@ How it is made, so that a reader can judge whether the benchmark is fair:
   NACE class. P's sentences for c1 and c2 never repeat S's wording: in the same language
   they use another process wording (and another object wording where there is one); for
   40 % of the pairs (exactly, rounded) P writes in another language than S (English and
-  each of the five others, both ways). The other 60 % share a language: mostly English,
-  some French (FR, BE) and German (DE, AT).
+  each of the seven others, both ways, and pairs of two of them). The other 60 % share a
+  language: mostly English, some French (FR, BE) and German (DE, AT).
 - **Uniqueness.** No other organisation is complementary to S both ways (checked as each
   organisation is made; a draw that would be is drawn again), so P is the one right
   answer by the issue's criteria, and a ranking that matches only one direction, or only
@@ -46,12 +46,12 @@ How it is made, so that a reader can judge whether the benchmark is fair:
   phrase (surface words of the need, not the thing); two *one-way* companies offering c1
   (worded freely, any language) without needing anything S offers.
 - **Fillers** make up the rest: one or two offers of one domain, needs of any domain.
-  Over the whole corpus a concept is offered by 24 organisations on average (at most 43
+  Over the whole corpus a concept is offered by 24 organisations on average (at most 38
   for the default seed), so the partner's offer is one among a few dozen.
 
 ``generate_large(count, seed)`` is the speed benchmark's cheap corpus (100,000
 organisations in a few seconds): the same countries, domains and fields, sentences drawn
-from the pool of every sentence the tables can build (``sentence_pool_size()``: 19,968
+from the pool of every sentence the tables can build (``sentence_pool_size()``: 24,960
 offer and need sentences), so sentences repeat across organisations; no planted pairs.
 
 Usage (for organisers trying ``alliance matching rank``):
@@ -117,14 +117,16 @@ COUNTRIES: dict[str, tuple[str, tuple[str, ...], str, tuple[str, ...]]] = {
     "AT": ("de", ("Graz", "Linz", "Salzburg"), "GmbH", ("Mur", "Traun", "Enns", "Tauern")),
     "IT": ("it", ("Torino", "Bologna", "Brescia", "Padova"), "S.r.l.",
            ("Padana", "Adige", "Appennino", "Lario", "Brenta")),
-    "PL": ("en", ("Wrocław", "Poznań", "Gdańsk"), "sp. z o.o.", ("Odra", "Warta", "Bałtyk")),
+    "PL": ("pl", ("Wrocław", "Poznań", "Gdańsk", "Łódź"), "sp. z o.o.",
+           ("Odra", "Warta", "Bałtyk", "Mazowsze", "Karkonosze")),
     "CZ": ("en", ("Brno", "Ostrava", "Plzeň"), "s.r.o.", ("Morava", "Vltava", "Šumava")),
     "SK": ("en", ("Košice", "Žilina", "Nitra"), "s.r.o.", ("Tatra", "Váh", "Hron")),
     "HU": ("en", ("Győr", "Debrecen", "Szeged"), "Kft.", ("Tisza", "Rába", "Mátra")),
     "BG": ("en", ("Plovdiv", "Varna", "Ruse"), "EOOD", ("Balkan", "Rila", "Maritsa")),
     "LV": ("en", ("Riga", "Liepāja", "Jelgava"), "SIA", ("Daugava", "Gauja", "Venta")),
     "LT": ("en", ("Kaunas", "Vilnius", "Klaipėda"), "UAB", ("Nemunas", "Neris", "Baltija")),
-    "PT": ("en", ("Porto", "Braga", "Aveiro"), "Lda.", ("Douro", "Minho", "Tejo")),
+    "PT": ("pt", ("Porto", "Braga", "Aveiro", "Leiria"), "Lda.",
+           ("Douro", "Minho", "Tejo", "Mondego", "Estrela")),
 }
 _TRADE_NAMES: dict[str, tuple[str, ...]] = {
     "metal": ("Metal", "Precision", "Steelworks", "Machining"),

@@ -285,7 +285,8 @@ def schedule(problem: ScheduleProblem, time_limit: float = 4.0) -> Schedule:
         problem.tables_per_slot,
         indexed.available,
         indexed.ends,
-        [e in locked for e in range(len(indexed.ends))],
+        frozen=[e in locked for e in range(len(indexed.ends))],
+        home=[FREE] * len(indexed.ends),
     )
     for e, meeting in locked.items():
         board.place(e, meeting.slot)
@@ -316,6 +317,7 @@ def _keep_previous(
             continue
         kept[e] = meeting
         s = meeting.slot
+        board.home[e] = s
         if s < board.slots and board.free_for(e) >> s & 1:
             board.place(e, s)
             board.frozen[e] = True

@@ -55,6 +55,7 @@ class Board:
     available: list[int]  # per participant: mask of the slots they may meet in
     ends: list[tuple[int, int]]  # per request: its two participants
     frozen: list[bool]  # per request: may not be moved (locked, or kept on purpose)
+    home: list[int]  # per request: its slot in the previous schedule, or FREE
     used: list[int] = field(init=False)
     at: list[list[int]] = field(init=False)  # at[v][s]: the request v meets in s, or FREE
     slot_of: list[int] = field(init=False)
@@ -336,6 +337,7 @@ class Board:
 
     def kick_one(self, e: int, rng: Random, budget: int, depth: int) -> bool:
         """One kick around request ``e``; True when it was kept."""
+        self.steps += 1  # every attempt costs, so that the budget ends the search
         if self.slot_of[e] != FREE:  # an earlier kick placed it
             return False
         before = self.placed()
@@ -344,7 +346,6 @@ class Board:
         out = sorted({self.at[u][s], self.at[v][s]} - {FREE})
         if any(self.frozen[f] for f in out):
             return False
-        self.steps += 1
         self.journal = []
         for f in out:
             self.take(f)
@@ -360,11 +361,23 @@ class Board:
         for h in sorted({h for p in touched for h in self.incident[p]}):
             if self.slot_of[h] == FREE and self.common(h):
                 self.insert(h, budget, depth)
-        if self.placed() < before:
+        if self.placed() < before or (self.placed() == before and self.moved_more()):
             self.undo()
             return False
         self.journal = None
         return True
+
+    def moved_more(self) -> bool:
+        """Whether the journal's changes took more previous meetings from their slot than
+        they brought back: a kick that places no more must not move what an organiser had."""
+        before: dict[int, int] = {}
+        for e, s in self.journal or []:
+            before.setdefault(e, s)
+        away = 0
+        for e, s in before.items():
+            if self.home[e] != FREE:
+                away += (self.slot_of[e] != self.home[e]) - (s != self.home[e])
+        return away > 0
 
     def undo(self) -> None:
         """Put every request the journal saw back where it was."""

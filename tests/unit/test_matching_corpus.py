@@ -92,6 +92,7 @@ def test_at_least_ten_countries_and_five_languages(made: corpus.Corpus) -> None:
     languages = Counter(meta["language"] for meta in made.meta.values())
     assert len(countries) >= 10 and min(countries.values()) >= 50
     assert len(languages) >= 5 and min(languages.values()) >= 50
+    assert set(languages) == set(phrases.LANGUAGES)  # every table is used
     seekers = Counter(made.meta[s]["language"] for s in made.planted)
     partners = Counter(made.meta[p]["language"] for p in made.planted.values())
     assert len(seekers) >= 5 and len(partners) >= 5
