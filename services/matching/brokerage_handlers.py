@@ -13,6 +13,7 @@ from typing import Any
 
 from services.matching import brokerage_store as store
 from services.matching.brokerage import (
+    OPEN_STATUSES,
     JoinDraft,
     ProfileDraft,
     RequestDraft,
@@ -153,11 +154,6 @@ async def send_request(
     if addressee is None:
         raise NotFound(f"no participant {draft.to!r} in this session", "to")
     check_request(sender, addressee)
-    for other in await store.requests_of(uow, session["_id"]):
-        if {other["from"], other["to"]} == {sender["_id"], addressee["_id"]} and other[
-            "status"
-        ] in (RequestStatus.PENDING, RequestStatus.ACCEPTED):
-            raise Duplicate("you two have an open meeting request already", "to")
     request = {
         "_id": new_id(node),
         "session_id": session["_id"],
@@ -167,8 +163,9 @@ async def send_request(
         "status": RequestStatus.PENDING.value,
         "created_at": wire_now(),
         "decided_at": None,
+        store.OPEN_PAIR: store.open_pair(session["_id"], sender["_id"], addressee["_id"]),
     }
-    await store.put(uow, store.REQUESTS, request)
+    await store.add_request(uow, request)
     return request
 
 
@@ -186,8 +183,12 @@ async def decide(uow: UnitOfWork, participant: Document, request_id: str, verb: 
     if request["session_id"] != participant["session_id"]:
         raise NotFound(f"no meeting request {request_id!r} on this node", "id")
     check_decision(request, participant["_id"], verb)
-    changes: dict[str, Any] = {"status": STATUS_OF[verb].value, "decided_at": wire_now()}
-    await store.change(uow, store.REQUESTS, request_id, changes)
+    status = STATUS_OF[verb]
+    changes: dict[str, Any] = {"status": status.value, "decided_at": wire_now()}
+    closed = status.value not in OPEN_STATUSES  # the pair may ask again
+    await store.change(
+        uow, store.REQUESTS, request_id, changes, unset=(store.OPEN_PAIR,) if closed else ()
+    )
     return {**request, **changes}
 
 

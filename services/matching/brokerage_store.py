@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo import ASCENDING
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import events as events_contract
 from shared.contracts.base import Event
-from shared.errors import NotFound
+from shared.errors import Duplicate, NotFound
 from shared.replicas import Replicas
 from shared.store import Document, ServiceDatabase, UnitOfWork
 
@@ -25,6 +26,7 @@ PARTICIPANTS = "brokerage_participants"
 REQUESTS = "brokerage_requests"
 SCHEDULES = "brokerage_schedules"
 COLLECTIONS = (SESSIONS, PARTICIPANTS, REQUESTS, SCHEDULES)
+OPEN_PAIR = "open_pair"  # set while a request is pending or accepted: one per pair
 LISTED = 2000  # a session's participants or requests: far more than any venue seats
 
 
@@ -41,9 +43,11 @@ EVENTS_REPLICA = Replicas(
 
 async def create_indexes(db: ServiceDatabase) -> None:
     """Participants and requests are read per session (scalar equality: nx-27017 uses
-    the index only for that)."""
+    the index only for that); two people have one open request at most, even when both
+    ask at once (a unique key while it is open, dropped when it closes)."""
     await db.collection(PARTICIPANTS).create_index([("session_id", ASCENDING)])
     await db.collection(REQUESTS).create_index([("session_id", ASCENDING)])
+    await db.collection(REQUESTS).create_index([(OPEN_PAIR, ASCENDING)], unique=True, sparse=True)
 
 
 MIGRATIONS = (create_indexes,)
@@ -106,7 +110,29 @@ async def put(uow: UnitOfWork, collection: str, document: Document) -> None:
     )
 
 
-async def change(uow: UnitOfWork, collection: str, record_id: str, changes: dict[str, Any]) -> None:
-    await uow.collection(collection).update_one(
-        {"_id": record_id}, {"$set": changes}, session=uow.session
-    )
+async def change(
+    uow: UnitOfWork,
+    collection: str,
+    record_id: str,
+    changes: dict[str, Any],
+    unset: tuple[str, ...] = (),
+) -> None:
+    """Change some fields of one record (and drop those in ``unset``)."""
+    update: Document = {"$set": changes}
+    if unset:
+        update["$unset"] = dict.fromkeys(unset, "")
+    await uow.collection(collection).update_one({"_id": record_id}, update, session=uow.session)
+
+
+def open_pair(session_id: str, a: str, b: str) -> str:
+    """The key two participants' open request holds, whoever asked whom."""
+    first, second = sorted((a, b))
+    return f"{session_id}|{first}|{second}"
+
+
+async def add_request(uow: UnitOfWork, request: Document) -> None:
+    """A new request; a second open one between the same two is a 409 naming ``to``."""
+    try:
+        await uow.collection(REQUESTS).insert_one(request, session=uow.session)
+    except DuplicateKeyError:
+        raise Duplicate("you two have an open meeting request already", "to") from None

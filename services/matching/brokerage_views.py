@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.matching.brokerage import slot_end, slot_start
+from services.matching.brokerage_store import OPEN_PAIR
 from services.matching.embedding import DIMENSIONS, load_model
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.ranking import PartnerIndex
@@ -42,7 +43,9 @@ def own_participant(participant: Document) -> Document:
 
 
 def public_request(request: Document) -> Document:
-    return {"id": request["_id"], **{k: v for k, v in request.items() if k != "_id"}}
+    """A request as its two participants and the staff see it (not its store key)."""
+    hidden = ("_id", OPEN_PAIR)
+    return {"id": request["_id"], **{k: v for k, v in request.items() if k not in hidden}}
 
 
 def session_view(session: Document) -> Document:

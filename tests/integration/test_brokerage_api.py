@@ -217,6 +217,16 @@ async def test_a_session_is_joined_matched_requested_scheduled_and_exported(
     assert_problem(await answer(node, ana, a_l, "accept"), 422, "id")  # not the addressee
     mine = (await call(node, marta, "GET", "requests")).json()
     assert {r["id"] for r in mine["in"]} == {a_m["id"], l_m["id"], j_m["id"]} and mine["out"] == []
+    # once declined, the two may ask again; both asking at once opens one request only
+    twice = await asyncio.gather(
+        call(node, marta, "POST", "requests", {"to": luc["id"]}),
+        call(node, luc, "POST", "requests", {"to": marta["id"]}),
+    )
+    assert sorted(r.status_code for r in twice) == [201, 409]
+    again_ml = next(r.json() for r in twice if r.status_code == 201)
+    assert "open_pair" not in again_ml
+    sender = marta if again_ml["from"] == marta["id"] else luc
+    assert (await answer(node, sender, again_ml, "withdraw")).json()["status"] == "withdrawn"
 
     # Marta is away in slots 0 and 1: her two meetings take slots 2 and 3
     assert (await call(node, marta, "PUT", "unavailable", {"slots": [1, 0]})).json()[
@@ -297,7 +307,7 @@ async def test_a_session_is_joined_matched_requested_scheduled_and_exported(
         "pending": 0,
         "accepted": 4,
         "declined": 1,
-        "withdrawn": 1,
+        "withdrawn": 2,
     }
     metrics = (await node.client.get("/metrics")).text
     assert f'alliance_brokerage_schedule_quality{{session="{session["id"]}"}} 1.0' in metrics
