@@ -372,6 +372,12 @@ async def test_bad_input_is_a_4xx_naming_the_field(node: NodeUnderTest) -> None:
     assert_problem(await node.client.get(f"{BROKERAGE}/participants/{who['id']}"), 404, "key")
     assert_problem(await node.client.post(f"{sessions}/{session['id']}/schedule"), 401)
 
+    closed = await session_for(node, request_deadline="2020-01-01T00:00")
+    late = (await node.client.post(f"{sessions}/{closed['id']}/participants", json=person)).json()
+    too_late = await call(node, late, "POST", "requests", {"to": who["id"]})
+    assert_problem(too_late, 422, "to")
+    assert "deadline" in too_late.json()["message"]
+
 
 class InProcessSeedClient:
     """The demo's ``SeedClient`` (synchronous) over the node's in-process HTTP client,
