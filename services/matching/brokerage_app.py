@@ -1,7 +1,7 @@
 """Brokerage sessions' part of the matching service's declaration.
 
 ``with_brokerage`` adds to whatever the rest of the service declares (its collections,
-migrations, replicas, routers, pages, navigation and demo data) rather than setting
+migrations, replicas, routers, pages, navigation, demo data and tasks) rather than setting
 them, so the service's own parts and this one are declared side by side.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import replace
 from services.matching import brokerage_sample
 from services.matching import brokerage_store as store
 from services.matching.brokerage_api import brokerage_api
+from services.matching.brokerage_ops import recount_every_minute
 from services.matching.brokerage_pages import brokerage_pages
 from services.matching.store import MatchingUnitOfWork
 from shared.service import SampleData, ServiceDeclaration
@@ -37,4 +38,5 @@ def with_brokerage(
         pages=(*declaration.pages, brokerage_pages),
         navigation=(*declaration.navigation, *NAVIGATION),
         sample=sample,
+        tasks=(*declaration.tasks, recount_every_minute),
     )

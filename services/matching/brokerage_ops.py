@@ -6,10 +6,12 @@ profile, running the scheduler) and its metrics.
 from __future__ import annotations
 
 import asyncio
+import logging
 from functools import cache
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge
+from pymongo.errors import PyMongoError
 
 from services.matching import brokerage_handlers as handlers
 from services.matching import brokerage_schedule as planning
@@ -27,6 +29,8 @@ from shared.service import ServiceKit
 from shared.store import Document
 
 Kit = ServiceKit[MatchingUnitOfWork]
+RECOUNT_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -52,6 +56,26 @@ async def count_requests(kit: Kit, session_id: str) -> None:
     found = await store.requests_of(kit.reads(), session_id)
     for state, count in planning.counts_by_state(found).items():
         by_state.labels(session_id, state).set(count)
+
+
+async def recount(kit: Kit) -> None:
+    """Every session's gauges from the store: after a restart they show at once, not
+    only after the next change."""
+    quality, _ = gauges(kit.metrics.registry)
+    async for kept in kit.reads().collection(store.SCHEDULES).find({}, {"quality": 1}):
+        quality.labels(kept["_id"]).set(kept["quality"])
+    async for session in kit.reads().collection(store.SESSIONS).find({}, {"_id": 1}):
+        await count_requests(kit, session["_id"])
+
+
+async def recount_every_minute(kit: Kit) -> None:
+    """The gauges kept true while the node runs (a task of the service)."""
+    while True:
+        try:
+            await recount(kit)
+        except PyMongoError as exc:  # the store is away: the next round tries again
+            log.warning("brokerage gauges wait for the store: %s", exc)
+        await asyncio.sleep(RECOUNT_SECONDS)
 
 
 async def sessions(kit: Kit) -> list[Document]:

@@ -16,6 +16,7 @@ from typing import Any
 import icalendar
 
 from services.events.sample_data import events
+from services.matching.brokerage_ops import gauges, recount
 from services.matching.brokerage_sample import PEOPLE as PEOPLE_OF_DEMO
 from services.matching.brokerage_sample import with_partners
 from services.matching.brokerage_store import EVENTS
@@ -309,8 +310,21 @@ async def test_a_session_is_joined_matched_requested_scheduled_and_exported(
         "declined": 1,
         "withdrawn": 2,
     }
+    shown = (
+        f'alliance_brokerage_schedule_quality{{session="{session["id"]}"}} 1.0',
+        f'alliance_brokerage_requests{{session="{session["id"]}",state="withdrawn"}} 2.0',
+    )
     metrics = (await node.client.get("/metrics")).text
-    assert f'alliance_brokerage_schedule_quality{{session="{session["id"]}"}} 1.0' in metrics
+    assert all(line in metrics for line in shown)
+    # a restarted node shows them again from the store (its task recounts every minute)
+    kit = node.kit("matching")
+    for gauge in gauges(kit.metrics.registry):
+        gauge.clear()
+    metrics = (await node.client.get("/metrics")).text
+    assert not any(line in metrics for line in shown)
+    await recount(kit)
+    metrics = (await node.client.get("/metrics")).text
+    assert all(line in metrics for line in shown)
 
 
 async def test_bad_input_is_a_4xx_naming_the_field(node: NodeUnderTest) -> None:
