@@ -3,6 +3,10 @@
 ``with_brokerage`` adds to whatever the rest of the service declares (its collections,
 migrations, replicas, routers, pages, navigation, demo data and tasks) rather than setting
 them, so the service's own parts and this one are declared side by side.
+
+Migrations are recorded by how many of the service's steps ran, so steps may only ever
+be appended: brokerage's (settled) come first, the rest of the service appends its own
+after them. A new brokerage index would be a new step at the end of the service's list.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def with_brokerage(
     return replace(
         declaration,
         collections=(*declaration.collections, *store.COLLECTIONS),
-        migrations=(*declaration.migrations, *store.MIGRATIONS),
+        migrations=(*store.MIGRATIONS, *declaration.migrations),
         replicas=(*declaration.replicas, store.EVENTS_REPLICA),
         routers=(*declaration.routers, brokerage_api),
         pages=(*declaration.pages, brokerage_pages),
