@@ -48,6 +48,7 @@ async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_b
     ana = {"id": found.group(1), "key": found.group(2)}
     home = await node.client.get(joined.headers["location"], headers=HTML)
     assert home.status_code == 200 and "Electronica Sud" in home.text
+    assert '<meta name="referrer" content="no-referrer">' in home.text  # the key stays here
     assert (await node.client.get(f"/brokerage/participants/{ana['id']}?key=x")).status_code == 404
 
     empty = await node.client.post(
