@@ -30,8 +30,10 @@ __all__ = [
     "MAX_SERIES_DATES",
     "PRODUCT",
     "UID_DOMAIN",
+    "Appointment",
     "FeedItem",
     "Narrowing",
+    "agenda",
     "event_span",
     "feed",
     "filter_keys",
@@ -172,14 +174,20 @@ def vevent(item: FeedItem, stamp: datetime) -> icalendar.Event:
     return entry
 
 
-def feed(name: str, items: Iterable[FeedItem], stamp: datetime, product: str = PRODUCT) -> bytes:
-    """A VCALENDAR of ``items``, with the zones they use over their dates only."""
+def _calendar(name: str, product: str) -> icalendar.Calendar:
+    """An empty VCALENDAR as every feed of the project starts."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", product)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def feed(name: str, items: Iterable[FeedItem], stamp: datetime, product: str = PRODUCT) -> bytes:
+    """A VCALENDAR of ``items``, with the zones they use over their dates only."""
+    calendar = _calendar(name, product)
     spans: list[tuple[date, date]] = []
     for item in items:
         calendar.add_component(vevent(item, stamp))
@@ -188,6 +196,39 @@ def feed(name: str, items: Iterable[FeedItem], stamp: datetime, product: str = P
     if spans:  # each zone's transitions over the feed's dates only, not 1970 to 2038
         first_day = min(first for first, _ in spans) - timedelta(days=1)
         last_day = max(last for _, last in spans) + timedelta(days=1)
+        calendar.add_missing_timezones(first_date=first_day, last_date=last_day)
+    return calendar.to_ical()
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A one-off appointment of a person's agenda (a brokerage meeting): aware times in
+    their zone, a ``uid`` that stays the same when it moves."""
+
+    uid: str
+    summary: str
+    start: datetime
+    end: datetime
+    location: str = ""
+
+
+def agenda(name: str, items: Iterable[Appointment], stamp: datetime) -> bytes:
+    """A VCALENDAR of a person's appointments, with the zones they use on their days."""
+    calendar = _calendar(name, PRODUCT)
+    days: list[date] = []
+    for item in items:
+        entry = icalendar.Event()
+        entry.add("uid", item.uid)
+        entry.add("dtstamp", stamp)
+        entry.add("summary", item.summary)
+        entry.add("dtstart", item.start)
+        entry.add("dtend", item.end)
+        if item.location:
+            entry.add("location", item.location)
+        calendar.add_component(entry)
+        days.append(item.start.date())
+    if days:
+        first_day, last_day = min(days) - timedelta(days=1), max(days) + timedelta(days=1)
         calendar.add_missing_timezones(first_date=first_day, last_date=last_day)
     return calendar.to_ical()
 

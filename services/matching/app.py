@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.matching import interest, sample_data
+from services.matching import brokerage_app, interest, sample_data
 from services.matching.api import interests_api, search_api
 from services.matching.pages import matching_pages
 from services.matching.projection import Projection
@@ -17,7 +17,7 @@ from shared.web.layer import Area, NavLink
 def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
     """Partner search over every organisation this node knows, and brokerage meetings."""
     projection = Projection()  # the index and its worker, shared by routes and task
-    return ServiceDeclaration(
+    declaration = ServiceDeclaration(
         name=contract.SERVICE,
         description="partner search across the alliance, brokerage-event meetings",
         unit_of_work=MatchingUnitOfWork,
@@ -46,3 +46,4 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
             with_partners=sample_data.express_interest,
         ),
     )
+    return brokerage_app.with_brokerage(declaration)  # services/matching/brokerage*.py

@@ -160,6 +160,9 @@ def test_demo_replicates_reports_and_stops_cleanly(demo: DemoRun) -> None:
         f"{urls['ro-clustero']}/api/news/papers/es-fenaeic/{paper[0]['id']}", timeout=10
     ).json()
     assert shown["verified"] and len(shown["signatures"]) == 3, shown
+    # CLUSTERO's brokerage event has a scheduled session (services/matching/brokerage_sample.py)
+    scheduled = [line for line in demo.lines if "brokerage session: 7 participants" in line]
+    assert len(scheduled) == 1 and "8 of 8 accepted" in scheduled[0], demo.output
     # es's news translated on fr and ro, accepted by es: ro's reader gets it in French
     assert any("published the French and Romanian" in line for line in demo.lines), demo.output
 

@@ -1,0 +1,101 @@
+"""Brokerage pages on a whole in-process node: join by the form, a participant's pages
+with their key (a mistake shown beside its field), the organiser's board and a table's
+printable sheet, an agenda page and its printable version."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import NodeUnderTest
+from tests.integration.test_brokerage_api import (
+    PEOPLE,
+    SESSION,
+    ask,
+    call,
+    heard,
+    join,
+    session_for,
+)
+from tests.integration.test_events_api import create
+from tests.integration.test_events_pages import HTML, csrf_of, signed_in
+
+NODE_SERVICES = ("events", "matching")  # what the `node` fixture starts (tests/conftest.py)
+
+KEY_IN = re.compile(r"/brokerage/participants/([^?]+)\?key=([^&]+)")
+
+
+async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_board(
+    node: NodeUnderTest,
+) -> None:
+    session = await session_for(node)
+    public = f"/brokerage/{session['id']}"
+    page = await node.client.get(public, headers=HTML)
+    assert page.status_code == 200 and "09:30" in page.text
+
+    form = {"name": "Ana", "organisation": "Electronica Sud", "country": "RO", "nace_codes": "26.1"}
+    csrf = await csrf_of(node.client, public)
+    wrong = await node.client.post(
+        f"{public}/join", data={**form, "email": "nope", "csrf": csrf}, headers=HTML
+    )
+    assert wrong.status_code == 422 and 'id="e-email"' in wrong.text
+    assert 'value="Electronica Sud"' in wrong.text  # what was typed is kept
+    joined = await node.client.post(
+        f"{public}/join", data={**form, "email": "ana@example.org", "csrf": csrf}, headers=HTML
+    )
+    assert joined.status_code == 303, joined.text
+    found = KEY_IN.search(joined.headers["location"])
+    assert found
+    ana = {"id": found.group(1), "key": found.group(2)}
+    home = await node.client.get(joined.headers["location"], headers=HTML)
+    assert home.status_code == 200 and "Electronica Sud" in home.text
+    assert '<meta name="referrer" content="no-referrer">' in home.text  # the key stays here
+    assert (await node.client.get(f"/brokerage/participants/{ana['id']}?key=x")).status_code == 404
+
+    empty = await node.client.post(
+        f"/brokerage/participants/{ana['id']}/profile",
+        data={"offers": "", "needs": "", "key": ana["key"], "csrf": csrf},
+        headers=HTML,
+    )
+    assert empty.status_code == 422 and 'id="e-needs"' in empty.text
+
+    luc = await join(node, session, PEOPLE[1])
+    request = await ask(node, luc, ana)
+    home = await node.client.get(f"/brokerage/participants/{ana['id']}?key={ana['key']}")
+    assert "Certif Lyon" in home.text and f"requests/{request['id']}/accept" in home.text
+    assert "luc@example.org" not in home.text  # another participant's e-mail never shows
+    accepted = await node.client.post(
+        f"/brokerage/participants/{ana['id']}/requests/{request['id']}/accept",
+        data={"key": ana["key"], "csrf": csrf},
+        headers=HTML,
+    )
+    assert accepted.status_code == 303, accepted.text
+
+    client = await signed_in(node)
+    board = f"/console/brokerage/{session['id']}"
+    csrf = await csrf_of(client, board)
+    ran = await client.post(f"{board}/schedule", data={"csrf": csrf}, headers=HTML)
+    assert ran.status_code == 303, ran.text
+    shown = await client.get(board, headers=HTML)
+    assert "Certif Lyon · Electronica Sud" in shown.text and "luc@example.org" in shown.text
+    sheet = await client.get(f"{board}/tables/1", headers=HTML)
+    assert sheet.status_code == 200 and "Certif Lyon" in sheet.text and "@media print" in sheet.text
+    agenda = f"/brokerage/participants/{ana['id']}/agenda?key={ana['key']}"
+    assert "Certif Lyon (FR)" in (await client.get(agenda, headers=HTML)).text
+    printable = await client.get(f"{agenda}&print=1", headers=HTML)
+    assert "@media print" in printable.text and "Certif Lyon (FR)" in printable.text
+    assert (await call(node, ana, "GET", "agenda")).json()["items"][0]["table"] == 1
+
+    # staff make a session for another brokerage event from the console form
+    other = await create(node)
+    await heard(node, other["id"])
+    csrf = await csrf_of(client, "/console/brokerage")
+    form = {**SESSION, "days": "2027-03-18", "event_id": other["id"], "csrf": csrf}
+    listed = await client.get("/console/brokerage", headers=HTML)
+    assert f'value="{other["id"]}"' in listed.text
+    assert f'<option value="{session["id"]}"' not in listed.text  # it has its session
+    wrong = await client.post("/console/brokerage", data={**form, "tables": "500"}, headers=HTML)
+    assert wrong.status_code == 422 and 'id="e-tables"' in wrong.text
+    made = await client.post("/console/brokerage", data=form, headers=HTML)
+    assert (
+        made.status_code == 303 and made.headers["location"] == f"/console/brokerage/{other['id']}"
+    )
