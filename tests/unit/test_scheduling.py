@@ -67,6 +67,13 @@ def test_every_request_fits_when_there_is_room() -> None:
     assert result.upper_bound == 4
 
 
+def test_the_bound_sees_that_a_popular_participant_meets_few() -> None:
+    """Five requests for one participant with two slots: at most two meetings, where the
+    sum of min(requests, slots) over participants would allow three."""
+    session = problem(2, 5, [("hub", leaf) for leaf in "vwxyz"])
+    assert solved(session).upper_bound == 2
+
+
 def test_a_participant_meets_at_most_once_per_slot() -> None:
     # a star: the centre has two slots, so two of its three requests are left out
     result = solved(problem(2, 5, [("hub", "x"), ("hub", "y"), ("hub", "z")]))
