@@ -296,12 +296,13 @@ def schedule(problem: ScheduleProblem, time_limit: float = 4.0) -> Schedule:
     board.augment(order, budget // 2, EJECTION_DEPTH)
     for e in previous:  # moving a previous meeting is allowed now, when it places one more
         board.frozen[e] = e in locked
+    board.spare_home = True  # but not along a Kempe chain: it may move many for one
     board.augment(order, budget * 5 // 8, EJECTION_DEPTH)
     ceiling = upper_bound(problem)
     board.kick(Random(KICK_SEED), budget * 7 // 8, EJECTION_DEPTH, ceiling)
     for e, meeting in previous.items():
         board.frozen[e] = e in locked or board.slot_of[e] == meeting.slot
-    board.compact(budget)
+    board.compact(min(budget, board.steps + budget // 4))  # gaps come after meetings
     return _result(problem, indexed, board, locked, previous, ceiling)
 
 

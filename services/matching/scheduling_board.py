@@ -63,9 +63,9 @@ class Board:
     full: int = field(init=False, default=0)
     incident: list[list[int]] = field(init=False)
     steps: int = field(init=False, default=0)
-    journal: list[tuple[int, int]] | None = field(
-        init=False, default=None
-    )  # (request, slot before)
+    # (request, slot before) of every move since a kick began, to undo it
+    journal: list[tuple[int, int]] | None = field(init=False, default=None)
+    spare_home: bool = field(init=False, default=False)  # Kempe chains leave previous meetings
 
     def __post_init__(self) -> None:
         n = len(self.available)
@@ -195,7 +195,7 @@ class Board:
             e = self.at[v][s]
             if e == FREE:
                 return path
-            if self.frozen[e]:
+            if self.frozen[e] or (self.spare_home and self.home[e] == s):
                 return None
             x, y = self.ends[e]
             w = y if x == v else x
@@ -410,12 +410,12 @@ class Board:
 
     def relocate(self, e: int) -> int:
         """Move ``e`` to the free slot that lowers its two participants' gaps most."""
-        self.steps += 1
         u, v = self.ends[e]
         here = 1 << self.slot_of[e]
         now = self.gaps(u) + self.gaps(v)
         best, best_slot = now, FREE
         for s in bits(self.free_for(e)):
+            self.steps += 1
             bit = 1 << s
             after = gaps_of(self.used[u] ^ here | bit, ~self.available[u]) + gaps_of(
                 self.used[v] ^ here | bit, ~self.available[v]
@@ -434,6 +434,7 @@ class Board:
         participants."""
         a = self.slot_of[e]
         for b in bits(self.common(e) & ~(1 << a)):
+            self.steps += 1
             component = self.component(self.ends[e][0], a, b)
             if component is None:
                 continue
