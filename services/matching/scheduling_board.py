@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from random import Random
 
 FREE = -1
+KICK_PATIENCE = 20  # kicks per request without a gain before the search gives up
 
 
 def bits(mask: int) -> Iterable[int]:
@@ -123,9 +124,11 @@ class Board:
         return self.available[u] & self.available[v] & ~self.used[u] & ~self.used[v] & ~self.full
 
     def placed(self) -> int:
+        """Meetings on the board."""
         return sum(self.count)
 
     def gaps(self, v: int) -> int:
+        """Participant v's idle gaps as the board stands."""
         return gaps_of(self.used[v], ~self.available[v])
 
     # -- 1. first fill ---------------------------------------------------------------------
@@ -321,19 +324,27 @@ class Board:
     # -- 2b. kicks ----------------------------------------------------------------------
 
     def kick(self, rng: Random, budget: int, depth: int, ceiling: int) -> None:
-        """Iterated local search while steps remain and the bound is not reached: force an
-        unplaced request into one of its slots (taking out what is in the way), repair
-        around it with ``insert``, keep the result when no meeting was lost, else undo."""
-        while self.steps < budget and self.placed() < ceiling:
+        """Iterated local search while steps remain, the bound is not reached and kicks
+        still pay (``KICK_PATIENCE`` per request since the last gain: a session whose
+        bound is not reachable, a triangle in two slots, stops at once instead of spending
+        its whole budget): force an unplaced request into one of its slots (taking out
+        what is in the way), repair around it with ``insert``, keep the result when no
+        meeting was lost, else undo."""
+        patience = KICK_PATIENCE * len(self.ends)
+        best, since = self.placed(), 0
+        while self.steps < budget and best < ceiling and since < patience:
             waiting = [
                 e for e in range(len(self.ends)) if self.slot_of[e] == FREE and self.common(e)
             ]
             if not waiting:
                 return
             for _ in range(len(waiting)):
-                if self.steps >= budget:
+                if self.steps >= budget or since >= patience:
                     return
                 self.kick_one(rng.choice(waiting), rng, budget, depth)
+                since += 1
+                if self.placed() > best:
+                    best, since = self.placed(), 0
 
     def kick_one(self, e: int, rng: Random, budget: int, depth: int) -> bool:
         """One kick around request ``e``; True when it was kept."""
