@@ -32,8 +32,10 @@ def schedule_command(
         float, typer.Option(min=0, help="search budget, in seconds of the build machine")
     ] = 4.0,
 ) -> None:
-    """Place a brokerage session's accepted requests into slots and tables (the service's
-    scheduler); prints the meetings as JSON, sorted by slot then table."""
+    """Place a brokerage session's accepted requests into slots and tables, as the service does.
+
+    Prints the meetings as JSON, sorted by slot then table; a summary goes to stderr.
+    """
     result = schedule(load_session(instance), time_limit)
     lines = [
         json.dumps({"a": m.a, "b": m.b, "slot": m.slot, "table": m.table}, ensure_ascii=False)

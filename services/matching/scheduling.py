@@ -39,7 +39,7 @@ __all__ = [
 
 MAX_SLOTS = 1_000
 MAX_TABLES = 10_000
-STEPS_PER_SECOND = 250_000  # search steps the 2-core build machine makes in a second
+STEPS_PER_SECOND = 150_000  # search steps a second on the loaded 2-core build machine
 EJECTION_DEPTH = 4  # meetings an ejection chain may move to place one more
 KICK_SEED = 2019  # the kicks' choices are pseudo-random, the same on every run
 
@@ -296,12 +296,13 @@ def schedule(problem: ScheduleProblem, time_limit: float = 4.0) -> Schedule:
     board.augment(order, budget // 2, EJECTION_DEPTH)
     for e in previous:  # moving a previous meeting is allowed now, when it places one more
         board.frozen[e] = e in locked
+    board.spare_home = True  # but not along a Kempe chain: it may move many for one
     board.augment(order, budget * 5 // 8, EJECTION_DEPTH)
     ceiling = upper_bound(problem)
     board.kick(Random(KICK_SEED), budget * 7 // 8, EJECTION_DEPTH, ceiling)
     for e, meeting in previous.items():
         board.frozen[e] = e in locked or board.slot_of[e] == meeting.slot
-    board.compact(budget)
+    board.compact(min(budget, board.steps + budget // 4))  # gaps come after meetings
     return _result(problem, indexed, board, locked, previous, ceiling)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from random import Random
 
 FREE = -1
+KICK_PATIENCE = 20  # kicks per request without a gain before the search gives up
 
 
 def bits(mask: int) -> Iterable[int]:
@@ -63,9 +64,9 @@ class Board:
     full: int = field(init=False, default=0)
     incident: list[list[int]] = field(init=False)
     steps: int = field(init=False, default=0)
-    journal: list[tuple[int, int]] | None = field(
-        init=False, default=None
-    )  # (request, slot before)
+    # (request, slot before) of every move since a kick began, to undo it
+    journal: list[tuple[int, int]] | None = field(init=False, default=None)
+    spare_home: bool = field(init=False, default=False)  # Kempe chains leave previous meetings
 
     def __post_init__(self) -> None:
         n = len(self.available)
@@ -123,9 +124,11 @@ class Board:
         return self.available[u] & self.available[v] & ~self.used[u] & ~self.used[v] & ~self.full
 
     def placed(self) -> int:
+        """Meetings on the board."""
         return sum(self.count)
 
     def gaps(self, v: int) -> int:
+        """Participant v's idle gaps as the board stands."""
         return gaps_of(self.used[v], ~self.available[v])
 
     # -- 1. first fill ---------------------------------------------------------------------
@@ -195,7 +198,7 @@ class Board:
             e = self.at[v][s]
             if e == FREE:
                 return path
-            if self.frozen[e]:
+            if self.frozen[e] or (self.spare_home and self.home[e] == s):
                 return None
             x, y = self.ends[e]
             w = y if x == v else x
@@ -321,19 +324,27 @@ class Board:
     # -- 2b. kicks ----------------------------------------------------------------------
 
     def kick(self, rng: Random, budget: int, depth: int, ceiling: int) -> None:
-        """Iterated local search while steps remain and the bound is not reached: force an
-        unplaced request into one of its slots (taking out what is in the way), repair
-        around it with ``insert``, keep the result when no meeting was lost, else undo."""
-        while self.steps < budget and self.placed() < ceiling:
+        """Iterated local search while steps remain, the bound is not reached and kicks
+        still pay (``KICK_PATIENCE`` per request since the last gain: a session whose
+        bound is not reachable, a triangle in two slots, stops at once instead of spending
+        its whole budget): force an unplaced request into one of its slots (taking out
+        what is in the way), repair around it with ``insert``, keep the result when no
+        meeting was lost, else undo."""
+        patience = KICK_PATIENCE * len(self.ends)
+        best, since = self.placed(), 0
+        while self.steps < budget and best < ceiling and since < patience:
             waiting = [
                 e for e in range(len(self.ends)) if self.slot_of[e] == FREE and self.common(e)
             ]
             if not waiting:
                 return
             for _ in range(len(waiting)):
-                if self.steps >= budget:
+                if self.steps >= budget or since >= patience:
                     return
                 self.kick_one(rng.choice(waiting), rng, budget, depth)
+                since += 1
+                if self.placed() > best:
+                    best, since = self.placed(), 0
 
     def kick_one(self, e: int, rng: Random, budget: int, depth: int) -> bool:
         """One kick around request ``e``; True when it was kept."""
@@ -410,12 +421,12 @@ class Board:
 
     def relocate(self, e: int) -> int:
         """Move ``e`` to the free slot that lowers its two participants' gaps most."""
-        self.steps += 1
         u, v = self.ends[e]
         here = 1 << self.slot_of[e]
         now = self.gaps(u) + self.gaps(v)
         best, best_slot = now, FREE
         for s in bits(self.free_for(e)):
+            self.steps += 1
             bit = 1 << s
             after = gaps_of(self.used[u] ^ here | bit, ~self.available[u]) + gaps_of(
                 self.used[v] ^ here | bit, ~self.available[v]
@@ -434,6 +445,7 @@ class Board:
         participants."""
         a = self.slot_of[e]
         for b in bits(self.common(e) & ~(1 << a)):
+            self.steps += 1
             component = self.component(self.ends[e][0], a, b)
             if component is None:
                 continue

@@ -67,6 +67,28 @@ def test_every_request_fits_when_there_is_room() -> None:
     assert result.upper_bound == 4
 
 
+def test_the_bound_sees_that_a_popular_participant_meets_few() -> None:
+    """Five requests for one participant with two slots: at most two meetings, where the
+    sum of min(requests, slots) over participants would allow three."""
+    session = problem(2, 5, [("hub", leaf) for leaf in "vwxyz"])
+    assert solved(session).upper_bound == 2
+
+
+def test_two_triangles_in_two_slots_place_two_of_three_each() -> None:
+    """In a triangle each pair shares a participant, so three meetings need three slots;
+    the bound (a fractional b-matching, tables to spare) allows all six."""
+    pairs = [("a", "b"), ("b", "c"), ("a", "c"), ("d", "e"), ("e", "f"), ("d", "f")]
+    session = problem(2, 3, pairs)
+    result = schedule(session)  # the default budget: the search gives up before it is spent
+    assert violations(session, result) == []
+    assert (len(result.meetings), result.upper_bound) == (4, 6)
+
+
+def test_the_same_session_gets_the_same_schedule() -> None:
+    session = problem(4, 3, SESSION, away={"a": {1}, "g": {0, 3}})
+    assert schedule(session, time_limit=QUICK) == schedule(session, time_limit=QUICK)
+
+
 def test_a_participant_meets_at_most_once_per_slot() -> None:
     # a star: the centre has two slots, so two of its three requests are left out
     result = solved(problem(2, 5, [("hub", "x"), ("hub", "y"), ("hub", "z")]))
@@ -233,6 +255,22 @@ def test_a_withdrawn_request_moves_no_other_meeting() -> None:
     assert again.moved == 0
     kept = {(m.a, m.b, m.slot, m.table) for m in first.meetings[1:]}
     assert kept <= {(m.a, m.b, m.slot, m.table) for m in again.meetings}
+
+
+def test_previous_meetings_that_no_longer_fit_are_moved_and_counted() -> None:
+    """A previous meeting in a slot that no longer exists, one at a table that no longer
+    exists, and one of a withdrawn request (not counted)."""
+    previous = [
+        Meeting(a="a", b="b", slot=5, table=0),
+        Meeting(a="c", b="d", slot=0, table=7),
+        Meeting(a="e", b="f", slot=1, table=0),
+        Meeting(a="a", b="x", slot=0, table=0),
+    ]
+    session = problem(2, 2, [("a", "b"), ("c", "d"), ("e", "f")], away={"x": set()})
+    result = solved(session.model_copy(update={"previous": previous}))
+    assert len(result.meetings) == 3
+    assert result.moved == 2
+    assert Meeting(a="e", b="f", slot=1, table=0) in result.meetings
 
 
 def test_a_participant_newly_unavailable_moves_only_what_must_move() -> None:

@@ -41,12 +41,14 @@ def run(
 
 
 def test_a_session_is_scheduled_and_printed_by_slot_and_table(tmp_path: Path) -> None:
-    done = run(tmp_path, SESSION)
+    locked = [{"a": "acme", "b": "bolt", "slot": 2, "table": 0}]  # read too, as by the API
+    done = run(tmp_path, {**SESSION, "locked": locked})
     assert done.returncode == 0, done.stderr
-    meetings = json.loads(done.stdout)
-    assert [set(m) for m in meetings] == [{"a", "b", "slot", "table"}] * 3
-    assert [(m["slot"], m["table"]) for m in meetings] == [(0, 0), (1, 0), (2, 0)]
-    assert meetings[0]["a"] == "bolt" and meetings[0]["b"] == "cogs"  # acme is away in slot 0
+    assert json.loads(done.stdout) == [
+        {"a": "bolt", "b": "cogs", "slot": 0, "table": 0},  # acme is away in slot 0
+        {"a": "cogs", "b": "acme", "slot": 1, "table": 0},
+        {"a": "acme", "b": "bolt", "slot": 2, "table": 0},
+    ]
     assert done.stderr.strip() == "placed 3 of 3 requests (at most 3 possible); idle gaps: 1"
 
 
