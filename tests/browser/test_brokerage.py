@@ -56,7 +56,7 @@ def session_on(ro: Member, event_id: str, day: date) -> dict[str, Any]:
         "tables": 2,
         "request_deadline": f"{day - timedelta(days=1)}T18:00",
     }
-    for _ in range(100):
+    for _ in range(300):  # up to 30 s on a busy machine
         made = httpx.post(f"{ro.url}{BROKERAGE}/sessions", json=body, headers=ro.headers)
         if made.status_code != 404:
             break

@@ -50,7 +50,7 @@ def demo_session(federation: Federation) -> tuple[Api, dict[str, Any]]:
             return None
         return said if said.startswith("brokerage session") else None
 
-    said = poll(done, 20, "the matching service hears of the event")
+    said = poll(done, 60, "the matching service hears of the event")
     assert said.startswith(f"brokerage session: {len(PEOPLE)} participants"), said
     return api, api.call("GET", f"{BROKERAGE}/sessions/{event['id']}/board")
 
