@@ -73,7 +73,13 @@ def joined(ro: Member, session_id: str, person: tuple[str, ...]) -> dict[str, An
         "organisation": organisation,
         "country": country,
     }
-    who = httpx.post(f"{ro.url}{BROKERAGE}/sessions/{session_id}/participants", json=body).json()
+    for _ in range(300):  # the session may know its event before it is published there
+        answer = httpx.post(f"{ro.url}{BROKERAGE}/sessions/{session_id}/participants", json=body)
+        if answer.status_code != 422:
+            break
+        time.sleep(0.1)
+    assert answer.status_code == 201, answer.text
+    who = answer.json()
     profile = {"offers": offers, "needs": needs}
     path = f"{ro.url}{BROKERAGE}/participants/{who['id']}/profile"
     assert httpx.put(path, params={"key": who["key"]}, json=profile, timeout=30).status_code == 200
