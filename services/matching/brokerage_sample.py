@@ -104,19 +104,24 @@ def request_all(client: SeedClient, people: list[dict[str, Any]]) -> None:
 
 def with_partners(client: SeedClient, node: str) -> str:
     """A node's first published brokerage event (in the demo, CLUSTERO's) gets its
-    session, participants, requests and schedule."""
-    if client.call("GET", f"{BROKERAGE}/sessions")["items"]:
+    session, participants, requests and schedule. Run again, it finishes what a failed
+    run left (a session made before the matching service saw the event published takes
+    no participant yet) and keeps a session that has its participants."""
+    sessions = client.call("GET", f"{BROKERAGE}/sessions")["items"]
+    if not sessions:
+        events = [
+            e
+            for e in client.every(EVENTS)
+            if e["origin"] == node and e["kind"] == "brokerage" and e["status"] == "published"
+        ]
+        if not events:
+            return "no brokerage event of its own"
+        sessions = [client.call("POST", f"{BROKERAGE}/sessions", session_body(events[0]))]
+    session_id = sessions[0]["id"]
+    if client.call("GET", f"{BROKERAGE}/sessions/{session_id}/board")["participants"]:
         return "brokerage session kept"
-    events = [
-        e
-        for e in client.every(EVENTS)
-        if e["origin"] == node and e["kind"] == "brokerage" and e["status"] == "published"
-    ]
-    if not events:
-        return "no brokerage event of its own"
-    session = client.call("POST", f"{BROKERAGE}/sessions", session_body(events[0]))
-    request_all(client, join_all(client, session["id"]))
-    done = client.call("POST", f"{BROKERAGE}/sessions/{session['id']}/schedule")
+    request_all(client, join_all(client, session_id))
+    done = client.call("POST", f"{BROKERAGE}/sessions/{session_id}/schedule")
     return (
         f"brokerage session: {len(PEOPLE)} participants, "
         f"{done['placed']} of {done['accepted']} accepted meetings scheduled"

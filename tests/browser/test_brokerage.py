@@ -56,7 +56,7 @@ def session_on(ro: Member, event_id: str, day: date) -> dict[str, Any]:
         "tables": 2,
         "request_deadline": f"{day - timedelta(days=1)}T18:00",
     }
-    for _ in range(100):
+    for _ in range(300):  # up to 30 s on a busy machine
         made = httpx.post(f"{ro.url}{BROKERAGE}/sessions", json=body, headers=ro.headers)
         if made.status_code != 404:
             break
@@ -73,7 +73,13 @@ def joined(ro: Member, session_id: str, person: tuple[str, ...]) -> dict[str, An
         "organisation": organisation,
         "country": country,
     }
-    who = httpx.post(f"{ro.url}{BROKERAGE}/sessions/{session_id}/participants", json=body).json()
+    for _ in range(300):  # the session may know its event before it is published there
+        answer = httpx.post(f"{ro.url}{BROKERAGE}/sessions/{session_id}/participants", json=body)
+        if answer.status_code != 422:
+            break
+        time.sleep(0.1)
+    assert answer.status_code == 201, answer.text
+    who = answer.json()
     profile = {"offers": offers, "needs": needs}
     path = f"{ro.url}{BROKERAGE}/participants/{who['id']}/profile"
     assert httpx.put(path, params={"key": who["key"]}, json=profile, timeout=30).status_code == 200

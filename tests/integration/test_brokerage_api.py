@@ -18,7 +18,7 @@ import icalendar
 from services.events.sample_data import events
 from services.matching.brokerage_ops import gauges, recount
 from services.matching.brokerage_sample import PEOPLE as PEOPLE_OF_DEMO
-from services.matching.brokerage_sample import with_partners
+from services.matching.brokerage_sample import session_body, with_partners
 from services.matching.brokerage_store import EVENTS
 from services.matching.scheduling import (
     Meeting,
@@ -419,6 +419,11 @@ async def test_the_demo_schedules_a_session_for_the_nodes_brokerage_event(
     event_id = created.json()["id"]
     await node.client.post(f"/api/events/events/{event_id}/publish", headers=node.editor)
     await heard(node, event_id)
+    # a run that made the session but no more (the event was not published here yet)
+    made = await node.client.post(
+        f"{BROKERAGE}/sessions", json=session_body({**body, "id": event_id}), headers=node.editor
+    )
+    assert made.status_code == 201, made.text
     client = InProcessSeedClient(node, asyncio.get_running_loop())
     said = await asyncio.to_thread(with_partners, client, node.identity.node)
     assert said.startswith(f"brokerage session: {len(PEOPLE_OF_DEMO)} participants")
