@@ -119,6 +119,8 @@ async def test_bad_interests_are_refused_naming_the_field(node: NodeUnderTest) -
     for body, field in cases:
         response = await node.client.post(INTERESTS, json=body, headers=node.editor)
         assert_problem(response, 422, field)
+    response = await node.client.post(INTERESTS, json={**good, "email": "ana.example.org"})
+    assert "not an e-mail address" in response.json()["message"]
     bad_answer = {"outcome": "maybe"}
     response = await node.client.post(f"{INTERESTS}/x/answer", json=bad_answer, headers=node.editor)
     assert_problem(response, 422, "outcome")
