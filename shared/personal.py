@@ -14,12 +14,13 @@ may ask, what a decision is) in its own module.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 from pymongo import DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -34,15 +35,24 @@ EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 LISTED = 500  # a console page: the newest this many
 
 
+def _email(value: str) -> str:
+    """An address of the usual shape, or a reason a person understands."""
+    if not re.fullmatch(EMAIL_SHAPE, value):
+        raise ValueError("not an e-mail address (like name@example.org)")
+    return value
+
+
+# constraints first: placed after a validator, pydantic counts a string's "items"
 Email = Annotated[
     str,
+    StringConstraints(strict=True, strip_whitespace=True, max_length=254),
+    AfterValidator(_email),
     BeforeValidator(refuse_nul),
-    StringConstraints(strict=True, strip_whitespace=True, max_length=254, pattern=EMAIL_SHAPE),
 ]
 Organisation = Annotated[
     str,
-    BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, max_length=200),
+    BeforeValidator(refuse_nul),
 ]
 
 

@@ -169,16 +169,7 @@ def _match(projection: Projection, sender: str, partner: str) -> tuple[float, li
     assert mine and theirs and my_vectors is not None and their_vectors is not None
     reasons = explain(mine, my_vectors, theirs, their_vectors)
     score = round(sum(reason.points for reason in reasons), 1)
-    return score, [
-        MatchReason(
-            kind=r.kind,
-            points=r.points,
-            text=r.text,
-            seeker_text=r.seeker_text,
-            partner_text=r.partner_text,
-        )
-        for r in reasons
-    ]
+    return score, [MatchReason.model_validate(reason.model_dump()) for reason in reasons]
 
 
 async def express(

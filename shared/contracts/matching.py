@@ -29,14 +29,22 @@ class Organisation(Contract):
     city: str | None = None
 
 
+class NaceCode(Contract):
+    code: str
+    title: str
+
+
 class MatchReason(Contract):
     """One reason of the match the member saw, so the receiving staff judge it too."""
 
     kind: str
     points: float
-    text: str
+    text: str  # in English; pages write their own from the fields
     seeker_text: str | None = None
     partner_text: str | None = None
+    similarity: float | None = None
+    codes: list[NaceCode] = []  # shared NACE codes, with their titles
+    values: list[str] = []  # countries, cooperation types, technologies, languages, sizes
 
 
 class InterestExpressed(Event):

@@ -119,6 +119,8 @@ async def test_bad_interests_are_refused_naming_the_field(node: NodeUnderTest) -
     for body, field in cases:
         response = await node.client.post(INTERESTS, json=body, headers=node.editor)
         assert_problem(response, 422, field)
+    response = await node.client.post(INTERESTS, json={**good, "email": "ana.example.org"})
+    assert "not an e-mail address" in response.json()["message"]
     bad_answer = {"outcome": "maybe"}
     response = await node.client.post(f"{INTERESTS}/x/answer", json=bad_answer, headers=node.editor)
     assert_problem(response, 422, "outcome")
@@ -177,12 +179,14 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     partner = await create_org(
         node, offers=PCB_OFFER, visibility="public", nace_codes=["26.12"], legal_name="Placas SL"
     )
-    network = await indexed(node, seeker, partner)
+    ours = await create_org(node, offers=PCB_OFFER, visibility="node", legal_name="Interne SRL")
+    network = await indexed(node, seeker, partner, ours)
     client = node.client
     page = await client.get(
         "/partners", params={"need": PCB_NEED, "include_own": "on", "lang": "fr"}, headers=HTML
     )
     assert page.status_code == 200, page.text
+    assert "Interne SRL" not in page.text  # node-only: for this node's staff
     assert "Placas SL" in page.text and PCB_OFFER in page.text and "Votre besoin" in page.text
     bad = await client.get("/partners", params={"need": PCB_NEED, "country": "XX"}, headers=HTML)
     assert bad.status_code == 422 and 'id="e-country"' in bad.text
@@ -213,6 +217,10 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     await signed_in(node)
     console = await client.get("/console/interests", headers=HTML)
     assert console.status_code == 200, console.text
+    staff_search = await client.get(
+        "/partners", params={"need": PCB_NEED, "include_own": "on"}, headers=HTML
+    )
+    assert "Interne SRL" in staff_search.text
     assert "Hola" in console.text and PERSON["email"] in console.text
     answer = await client.post(
         f"/console/interests/{sent.headers['location'].split('/')[2].split('?')[0]}/answer",
