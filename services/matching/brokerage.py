@@ -103,16 +103,30 @@ class SessionDraft(Input):
         return deadline
 
 
+KnownKey = Annotated[
+    str, StringConstraints(strict=True, max_length=120, pattern=r"^([a-z0-9-]+/[A-Za-z0-9_.:-]+)?$")
+]
+
+
 class JoinDraft(Input):
-    """A person joining a session for their organisation (name, country, NACE codes
-    typed until the service's projection of known organisations can be picked from)."""
+    """A person joining a session for their organisation: one the node knows (``known``,
+    ``<network>/<organisation id>`` as partner search names it: its name, country, NACE
+    codes, network and event profile are taken from it), or one typed by hand."""
 
     name: Name
     email: Email
-    organisation: Name
-    country: Country
+    known: KnownKey = ""
+    organisation: Name | None = Field(None, validate_default=True)
+    country: Country | None = Field(None, validate_default=True)
     nace_codes: list[NaceCode] = Field(default=[], max_length=10)
     network: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9-]*$")] = ""
+
+    @field_validator("organisation", "country")
+    @classmethod
+    def _typed_unless_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("known"):
+            raise ValueError("required, unless you pick an organisation this node knows")
+        return value
 
 
 class ProfileDraft(Input):
@@ -121,6 +135,7 @@ class ProfileDraft(Input):
     offers: Text = ""
     needs: Text = Field("", validate_default=True)
     cooperation_types: list[Name] = Field(default=[], max_length=10)
+    technologies: list[Name] = Field(default=[], max_length=20)
 
     @field_validator("needs")
     @classmethod
