@@ -29,7 +29,7 @@ from services.matching.brokerage import (
     slot_count,
 )
 from services.matching.brokerage_schedule import lock, move
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 from shared.fields import Input
 from shared.web.forms import domain_errors, parse, split_list, text
 from shared.web.i18n import N_
@@ -70,7 +70,10 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
     async def session_page(
         request: Request, session_id: str, values: dict[str, str], errors: dict[str, str]
     ) -> Response:
-        session = views.session_view(await store.session_of(kit.reads(), session_id))
+        try:
+            session = views.session_view(await store.session_of(kit.reads(), session_id))
+        except NotFound:  # the event's page links here before its session is made
+            return web.render(request, "matching/brokerage/no_session.html", {}, 404)
         find = request.query_params.get("find", "").strip()[:200]
         choices = await known.choices(kit.reads(), staff(request), find)
         context = {
