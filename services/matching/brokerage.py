@@ -17,8 +17,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
+from shared.contracts.membership import CooperationType
 from shared.errors import DomainError, Duplicate
 from shared.fields import Input, refuse_nul, upper
 
@@ -45,6 +53,18 @@ Country = Annotated[
     StringConstraints(strict=True, pattern=r"^[A-Z]{2}$"),
 ]
 NaceCode = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=NACE_CODE)]
+
+
+def cooperation_type(value: str) -> str:
+    """One of the Enterprise Europe Network's cooperation types, as partner search and
+    the membership form name them (kept as its plain value)."""
+    known = [kind.value for kind in CooperationType]
+    if value not in known:
+        raise ValueError(f"unknown cooperation type {value!r}: one of {', '.join(known)}")
+    return value
+
+
+CooperationName = Annotated[str, StringConstraints(strict=True), AfterValidator(cooperation_type)]
 Email = Annotated[
     str,
     BeforeValidator(refuse_nul),
@@ -134,7 +154,7 @@ class ProfileDraft(Input):
 
     offers: Text = ""
     needs: Text = Field("", validate_default=True)
-    cooperation_types: list[Name] = Field(default=[], max_length=10)
+    cooperation_types: list[CooperationName] = Field(default=[], max_length=10)
     technologies: list[Name] = Field(default=[], max_length=20)
 
     @field_validator("needs")

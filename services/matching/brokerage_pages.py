@@ -33,6 +33,7 @@ from shared.errors import DomainError, NotFound
 from shared.fields import Input
 from shared.web.forms import domain_errors, parse, split_list, text
 from shared.web.i18n import N_
+from shared.web.labels import COOPERATION_LABELS, labelled
 from shared.web.layer import WebLayer
 from shared.web.session import Session
 
@@ -132,6 +133,7 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
                 if r["status"] in OPEN_STATUSES
             },
             "errors": errors,
+            "cooperation_options": labelled(COOPERATION_LABELS, web.language(request).gettext),
         }
         return web.render(request, "matching/brokerage/participant.html", context, status)
 
@@ -172,7 +174,7 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
             lambda form: {
                 "offers": text(form, "offers"),
                 "needs": text(form, "needs"),
-                "cooperation_types": split_list(text(form, "cooperation_types")),
+                "cooperation_types": form.getlist("cooperation_types"),
                 "technologies": split_list(text(form, "technologies")),
             },
             lambda key, draft: ops.publish_profile(kit, participant_id, key, draft),

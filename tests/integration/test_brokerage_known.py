@@ -84,7 +84,7 @@ async def test_a_person_joins_as_a_known_organisation_with_its_profile_prefilled
     assert ana["profile"]["cooperation_types"] == ["subcontracting"]
     assert ana["profile"]["technologies"] == ["smt"]  # as membership keeps it
     assert "contacts" not in ana and "vectors" not in ana
-    changed = {"offers": OFFER, "needs": NEED, "technologies": ["reflow"]}
+    changed = {**ana["profile"], "technologies": ["reflow"]}
     assert (await call(node, ana, "PUT", "profile", changed)).json()["profile"]["technologies"] == [
         "reflow"
     ]
@@ -95,6 +95,14 @@ async def test_a_person_joins_as_a_known_organisation_with_its_profile_prefilled
     assert [o["profile"]["offers"] for o in others] == [OFFER]
     recommended = (await call(node, ana, "GET", "recommendations")).json()["items"]
     assert [r["participant"]["id"] for r in recommended] == [luc["id"]]
+    # a cooperation type is the partnering vocabulary, shown in the reader's language
+    french = f"/brokerage/participants/{luc['id']}?key={luc['key']}&lang=fr"
+    assert "Types de coopération: Sous-traitance</p>" in (await node.client.get(french)).text
+    own = f"/brokerage/participants/{ana['id']}?key={ana['key']}&lang=en"
+    mine = (await node.client.get(own)).text
+    assert 'value="subcontracting" checked' in mine and ">Subcontracting</label>" in mine
+    odd = {"offers": OFFER, "cooperation_types": ["friendship"]}
+    assert_problem(await call(node, ana, "PUT", "profile", odd), 422, "cooperation_types")
 
     # a node-only organisation: unknown to the public, known to staff
     assert_problem(await joined(node, session, {"known": hidden_key}), 404, "known")
