@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from pymongo import ASCENDING
+
 from services.matching.brokerage import MAX_PROFILE_TEXT, JoinDraft, ProfileDraft
 from services.matching.handlers import visibilities
 from services.matching.projection import PENDING, READY
@@ -25,7 +27,7 @@ from services.matching.store import PROFILES
 from shared.errors import NotFound
 from shared.store import Document, UnitOfWork
 
-LISTED = 200  # organisations offered in the join form's list; a name filter narrows it
+LISTED = 200  # the first organisations by name in the join form's list; a filter narrows it
 
 
 def _visible(staff: bool) -> Document:
@@ -41,7 +43,9 @@ async def choices(uow: UnitOfWork, staff: bool, name: str = "") -> list[Document
     query = _visible(staff)
     if name:
         query["profile.legal_name"] = {"$regex": re.escape(name), "$options": "i"}
-    found = uow.collection(PROFILES).find(query, {"profile": 1, "network": 1}, limit=LISTED)
+    found = uow.collection(PROFILES).find(
+        query, {"profile": 1, "network": 1}, sort=[("profile.legal_name", ASCENDING)], limit=LISTED
+    )
     listed = [
         {
             "key": doc["_id"],

@@ -69,6 +69,8 @@ async def test_a_person_joins_as_a_known_organisation_with_its_profile_prefilled
     assert [o["key"] for o in seen] == [public_key]
     staff_seen = (await node.client.get(listed, headers=node.editor)).json()["items"]
     assert {public_key, hidden_key} <= {o["key"] for o in staff_seen}
+    names = [o["legal_name"] for o in staff_seen]
+    assert names == sorted(names, key=str.casefold)  # by name
     assert (await node.client.get(listed, params={"name": "nothing like it"})).json() == {
         "items": []
     }

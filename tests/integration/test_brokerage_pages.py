@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from services.events.store import CALENDAR
+from shared.replicas import replica_key
 from tests.conftest import NodeUnderTest
 from tests.integration.test_brokerage_api import (
     PEOPLE,
@@ -100,6 +102,15 @@ async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_b
     assert f'href="/brokerage/{other["id"]}"' in shown.text
     not_yet = await client.get(f"/brokerage/{other['id']}", headers=HTML)
     assert not_yet.status_code == 404 and "have not opened the matchmaking meetings" in not_yet.text
+    # a partner's brokerage event: its meetings are on the partner's site, not here
+    calendar = node.kit("events").database.collection(CALENDAR)
+    own = await calendar.find_one({"_id": replica_key(node.identity.node, other["id"])})
+    assert own is not None
+    theirs = {**own, "_id": replica_key("fr", "fr-b2b"), "origin": "fr", "aggregateid": "fr-b2b"}
+    await calendar.insert_one({**theirs, "data": {**own["data"], "id": "fr-b2b"}})
+    shown = await client.get("/events/fr/fr-b2b", headers=HTML)
+    assert "runs the matchmaking meetings on its own site" in shown.text
+    assert 'href="/brokerage/' not in shown.text
     webinar = await create(node, kind="webinar", visibility="public")
     event_page = f"/events/{node.identity.node}/{webinar['id']}"
     await eventually(on_calendar)
