@@ -161,7 +161,12 @@ def events_pages(kit: Kit, web: WebLayer) -> APIRouter:
         return web.render(
             request,
             "events/event.html",
-            {**labels(request), "event": entry(doc, reader(request)), "dates": dates_of(state)},
+            {
+                **labels(request),
+                "event": entry(doc, reader(request)),
+                "dates": dates_of(state),
+                "own_node": kit.identity.node,  # a brokerage event of this node links its session
+            },
         )
 
     # -- console ----------------------------------------------------------------------

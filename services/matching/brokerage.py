@@ -17,8 +17,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
+from shared.contracts.membership import CooperationType
 from shared.errors import DomainError, Duplicate
 from shared.fields import Input, refuse_nul, upper
 
@@ -45,6 +53,18 @@ Country = Annotated[
     StringConstraints(strict=True, pattern=r"^[A-Z]{2}$"),
 ]
 NaceCode = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=NACE_CODE)]
+
+
+def cooperation_type(value: str) -> str:
+    """One of the Enterprise Europe Network's cooperation types, as partner search and
+    the membership form name them (kept as its plain value)."""
+    known = [kind.value for kind in CooperationType]
+    if value not in known:
+        raise ValueError(f"unknown cooperation type {value!r}: one of {', '.join(known)}")
+    return value
+
+
+CooperationName = Annotated[str, StringConstraints(strict=True), AfterValidator(cooperation_type)]
 Email = Annotated[
     str,
     BeforeValidator(refuse_nul),
@@ -103,16 +123,30 @@ class SessionDraft(Input):
         return deadline
 
 
+KnownKey = Annotated[
+    str, StringConstraints(strict=True, max_length=120, pattern=r"^([a-z0-9-]+/[A-Za-z0-9_.:-]+)?$")
+]
+
+
 class JoinDraft(Input):
-    """A person joining a session for their organisation (name, country, NACE codes
-    typed until the service's projection of known organisations can be picked from)."""
+    """A person joining a session for their organisation: one the node knows (``known``,
+    ``<network>/<organisation id>`` as partner search names it: its name, country, NACE
+    codes, network and event profile are taken from it), or one typed by hand."""
 
     name: Name
     email: Email
-    organisation: Name
-    country: Country
+    known: KnownKey = ""
+    organisation: Name | None = Field(None, validate_default=True)
+    country: Country | None = Field(None, validate_default=True)
     nace_codes: list[NaceCode] = Field(default=[], max_length=10)
     network: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9-]*$")] = ""
+
+    @field_validator("organisation", "country")
+    @classmethod
+    def _typed_unless_known(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("known"):
+            raise ValueError("required, unless you pick an organisation this node knows")
+        return value
 
 
 class ProfileDraft(Input):
@@ -120,7 +154,8 @@ class ProfileDraft(Input):
 
     offers: Text = ""
     needs: Text = Field("", validate_default=True)
-    cooperation_types: list[Name] = Field(default=[], max_length=10)
+    cooperation_types: list[CooperationName] = Field(default=[], max_length=10)
+    technologies: list[Name] = Field(default=[], max_length=20)
 
     @field_validator("needs")
     @classmethod

@@ -11,7 +11,9 @@ Who may see and change what:
   (organisation, country, network, NACE codes, offers and needs: never e-mails); their
   recommendations; meeting requests in and out, send, accept, decline, withdraw; their
   agenda (JSON and ``.ics``). A wrong key looks exactly like an unknown participant.
-- **the public**: a session's times, and joining it while its event is published.
+- **the public**: a session's times, and joining it while its event is published, as an
+  organisation typed by hand or as a ``public`` organisation this node knows (staff may
+  pick any the node holds; ``brokerage_known.py``).
 - **other nodes**: nothing. Sessions, participants and requests are personal data and
   stay on the organiser's node; people from partner networks use its pages with a key.
 """
@@ -21,6 +23,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from services.matching import brokerage_known as known
 from services.matching import brokerage_ops as ops
 from services.matching import brokerage_store as store
 from services.matching import brokerage_views as views
@@ -81,10 +84,19 @@ def brokerage_api(kit: ops.Kit) -> APIRouter:
         status_code=201,
         responses=problem_responses(404, 422),
     )
-    async def join(session_id: str, draft: JoinDraft) -> dict[str, Any]:
-        """Join a session; keep ``key``: it is shown once, and opens your pages."""
-        found, key = await ops.join(kit, session_id, draft)
+    async def join(session_id: str, draft: JoinDraft, role: Caller) -> dict[str, Any]:
+        """Join a session; keep ``key``: it is shown once, and opens your pages. With
+        ``known`` (an organisation this node knows: the public may pick public ones, staff
+        any), its name, country, NACE codes and event profile are taken from it."""
+        found, key = await ops.join(kit, session_id, draft, role is not None)
         return {**views.own_participant(found), "key": key}
+
+    @api.get("/organisations")
+    async def list_known(
+        role: Caller, name: Annotated[str, Query(max_length=200)] = ""
+    ) -> dict[str, Any]:
+        """Organisations this node knows that a person may join as (``known``), by name."""
+        return {"items": await known.choices(kit.reads(), role is not None, name)}
 
     @api.get("/sessions/{session_id}/board", dependencies=editor, responses=problem_responses(404))
     async def read_board(session_id: str) -> dict[str, Any]:

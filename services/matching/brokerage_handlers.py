@@ -75,9 +75,14 @@ async def joinable(uow: UnitOfWork, node: str, session: Document) -> None:
 
 
 async def join(
-    uow: UnitOfWork, node: str, session_id: str, draft: JoinDraft
+    uow: UnitOfWork,
+    node: str,
+    session_id: str,
+    draft: JoinDraft,
+    prefilled: tuple[ProfileDraft, Document] | None = None,
 ) -> tuple[Document, str]:
-    """A participant record and the key to it (shown once, stored as a digest)."""
+    """A participant record and the key to it (shown once, stored as a digest), with
+    its event profile and vectors when it was prefilled from a known organisation."""
     session = await store.session_of(uow, session_id)
     await joinable(uow, node, session)
     key = secrets.token_urlsafe(24)
@@ -87,8 +92,8 @@ async def join(
         "key": token_digest(key),
         **draft.model_dump(),
         "network": draft.network or node,
-        "profile": None,
-        "vectors": None,
+        "profile": prefilled[0].model_dump() if prefilled else None,
+        "vectors": prefilled[1] if prefilled else None,
         "unavailable": [],
         "joined_at": wire_now(),
     }
@@ -121,6 +126,7 @@ def partner_profile(participant: Document, profile: ProfileDraft | Document) -> 
         offers=fields["offers"],
         needs=fields["needs"],
         cooperation_types=fields["cooperation_types"],
+        technologies=fields.get("technologies") or [],
     )
 
 

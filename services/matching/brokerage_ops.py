@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from pymongo.errors import PyMongoError
 
 from services.matching import brokerage_handlers as handlers
+from services.matching import brokerage_known as known
 from services.matching import brokerage_schedule as planning
 from services.matching import brokerage_store as store
 from services.matching import brokerage_views as views
@@ -98,9 +99,22 @@ async def create_session(kit: Kit, draft: SessionDraft) -> Document:
     return await kit.transaction(lambda uow: handlers.create_session(uow, kit.identity.node, draft))
 
 
-async def join(kit: Kit, session_id: str, draft: JoinDraft) -> tuple[Document, str]:
+async def join(
+    kit: Kit, session_id: str, draft: JoinDraft, staff: bool = False
+) -> tuple[Document, str]:
+    """Join; with ``known``, as that organisation, its event profile prefilled and
+    embedded first (in a thread, outside any transaction)."""
+    prefilled = None
+    if draft.known:
+        await store.session_of(kit.reads(), session_id)  # no model call for a wrong session
+        found = await known.known_profile(kit.reads(), draft.known, staff)
+        draft = known.as_participant(draft, found)
+        profile = known.event_profile(found)
+        if profile is not None:
+            record: Document = {"_id": "", **draft.model_dump()}
+            prefilled = (profile, await views.embed(handlers.partner_profile(record, profile)))
     return await kit.transaction(
-        lambda uow: handlers.join(uow, kit.identity.node, session_id, draft)
+        lambda uow: handlers.join(uow, kit.identity.node, session_id, draft, prefilled)
     )
 
 

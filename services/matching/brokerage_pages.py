@@ -1,4 +1,6 @@
-"""HTML in for brokerage sessions: the public session page and joining, a participant's
+"""HTML in for brokerage sessions: the public session page and joining (as an
+organisation typed by hand or one the node knows: a console session picks from all it
+holds, anyone else from its public ones), a participant's
 pages (opened with their key: profile, unavailable slots, participants, recommendations,
 requests, agenda), and the organiser's console (sessions, the schedule board, table
 sheets). Who may see what is as in ``brokerage_api.py``; forms validate with the very
@@ -12,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
+from services.matching import brokerage_known as known
 from services.matching import brokerage_ops as ops
 from services.matching import brokerage_store as store
 from services.matching import brokerage_views as views
@@ -26,17 +29,18 @@ from services.matching.brokerage import (
     slot_count,
 )
 from services.matching.brokerage_schedule import lock, move
-from shared.errors import DomainError
+from shared.errors import DomainError, NotFound
 from shared.fields import Input
 from shared.web.forms import domain_errors, parse, split_list, text
 from shared.web.i18n import N_
+from shared.web.labels import COOPERATION_LABELS, labelled
 from shared.web.layer import WebLayer
 from shared.web.session import Session
 
 # a request's state, as the pages show it
 STATES = (N_("pending"), N_("accepted"), N_("declined"), N_("withdrawn"), N_("locked"))
 KeyQuery = Annotated[str, Query(max_length=100)]
-JOIN_FIELDS = ("name", "email", "organisation", "country")
+JOIN_FIELDS = ("name", "email", "known", "organisation", "country")
 SESSION_FIELDS = (
     "event_id",
     "start",
@@ -60,11 +64,28 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
         return web.language(request).gettext(message)
 
     # -- the public session page and joining -----------------------------------------------
+    def staff(request: Request) -> bool:
+        """A console session picks from every organisation the node holds, as in search."""
+        return web.session(request) is not None
+
     async def session_page(
         request: Request, session_id: str, values: dict[str, str], errors: dict[str, str]
     ) -> Response:
-        session = views.session_view(await store.session_of(kit.reads(), session_id))
-        context = {"brokerage": session, "values": values, "errors": errors}
+        try:
+            session = views.session_view(await store.session_of(kit.reads(), session_id))
+        except NotFound:  # the event's page links here before its session is made
+            return web.render(request, "matching/brokerage/no_session.html", {}, 404)
+        find = request.query_params.get("find", "").strip()[:200]
+        choices = await known.choices(kit.reads(), staff(request), find)
+        context = {
+            "brokerage": session,
+            "values": values,
+            "errors": errors,
+            "find": find,
+            "known": [
+                (o["key"], f"{o['legal_name']} ({o['country']}, {o['network']})") for o in choices
+            ],
+        }
         return web.render(
             request, "matching/brokerage/session.html", context, 422 if errors else 200
         )
@@ -78,10 +99,11 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
         form = await request.form()
         web.check_form(request, text(form, "csrf"))
         values = {name: text(form, name) for name in (*JOIN_FIELDS, "nace_codes")}
-        draft, errors = parse(JoinDraft, {**values, "nace_codes": split_list(values["nace_codes"])})
+        typed = {k: v for k, v in values.items() if v or k not in ("organisation", "country")}
+        draft, errors = parse(JoinDraft, {**typed, "nace_codes": split_list(values["nace_codes"])})
         if draft is not None:
             try:
-                found, key = await ops.join(kit, session_id, draft)
+                found, key = await ops.join(kit, session_id, draft, staff(request))
             except DomainError as exc:
                 errors = domain_errors(exc)
             else:
@@ -111,6 +133,7 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
                 if r["status"] in OPEN_STATUSES
             },
             "errors": errors,
+            "cooperation_options": labelled(COOPERATION_LABELS, web.language(request).gettext),
         }
         return web.render(request, "matching/brokerage/participant.html", context, status)
 
@@ -151,7 +174,8 @@ def brokerage_pages(kit: ops.Kit, web: WebLayer) -> APIRouter:
             lambda form: {
                 "offers": text(form, "offers"),
                 "needs": text(form, "needs"),
-                "cooperation_types": split_list(text(form, "cooperation_types")),
+                "cooperation_types": form.getlist("cooperation_types"),
+                "technologies": split_list(text(form, "technologies")),
             },
             lambda key, draft: ops.publish_profile(kit, participant_id, key, draft),
             N_("Your profile is published."),

@@ -24,11 +24,11 @@ from services.matching.handlers import FreeSearch, PartnerFilters
 from services.matching.interest import AnswerDraft, InterestDraft
 from services.matching.projection import Projection
 from services.matching.store import MatchingUnitOfWork
-from shared.contracts.membership import CooperationType
 from shared.errors import DomainError, NotFound
 from shared.service import ServiceKit
 from shared.web.forms import domain_errors, parse, split_list, text
 from shared.web.i18n import N_
+from shared.web.labels import COOPERATION_LABELS, labelled
 from shared.web.layer import WebLayer
 from shared.web.session import Session
 
@@ -53,10 +53,6 @@ def _filter_values(params: Mapping[str, str]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-def _options() -> list[tuple[str, str]]:
-    return [(kind.value, kind.value.replace("_", " ")) for kind in CooperationType]
-
-
 def matching_pages(projection: Projection) -> Callable[[Kit, WebLayer], APIRouter]:
     """The page router factory, bound to the service's projection."""
 
@@ -67,8 +63,12 @@ def matching_pages(projection: Projection) -> Callable[[Kit, WebLayer], APIRoute
         def staff(request: Request) -> bool:
             return web.session(request) is not None
 
+        def options(request: Request) -> list[tuple[str, str]]:
+            """The cooperation types, labelled in the reader's language."""
+            return labelled(COOPERATION_LABELS, web.language(request).gettext)
+
         def search_page(request: Request, context: dict[str, Any], status: int) -> Response:
-            context = {"cooperation_types": _options(), **context}
+            context = {"cooperation_types": options(request), **context}
             return web.render(request, "matching/search.html", context, status=status)
 
         @pages.get("/partners")
@@ -134,7 +134,7 @@ def matching_pages(projection: Projection) -> Callable[[Kit, WebLayer], APIRoute
                 "found": found,
                 "values": {**request.query_params, "country": ", ".join(values.get("country", []))},
                 "errors": _by_field(errors),
-                "cooperation_types": _options(),
+                "cooperation_types": options(request),
             }
             status = 422 if errors else 200
             return web.render(request, "matching/partners.html", context, status=status)

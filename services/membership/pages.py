@@ -41,6 +41,7 @@ from shared.web.forms import (
     text,
 )
 from shared.web.i18n import N_
+from shared.web.labels import COOPERATION_LABELS, labelled, labelled_map
 from shared.web.layer import WebLayer
 from shared.web.session import Session
 
@@ -49,23 +50,6 @@ PAGE_SIZE = 25
 CONTACT_ROWS = 3
 
 # English labels (message ids, translated per request) of the stored values
-COOPERATION_LABELS = {
-    CooperationType.COMMERCIAL_AGREEMENT: N_("Commercial agreement"),
-    CooperationType.COMMERCIAL_AGREEMENT_WITH_TECHNICAL_ASSISTANCE: N_(
-        "Commercial agreement with technical assistance"
-    ),
-    CooperationType.TECHNICAL_COOPERATION: N_("Technical cooperation"),
-    CooperationType.RESEARCH_COOPERATION: N_("Research cooperation"),
-    CooperationType.JOINT_VENTURE: N_("Joint venture"),
-    CooperationType.SUBCONTRACTING: N_("Subcontracting"),
-    CooperationType.OUTSOURCING: N_("Outsourcing"),
-    CooperationType.LICENSING: N_("Licensing"),
-    CooperationType.MANUFACTURING_AGREEMENT: N_("Manufacturing agreement"),
-    CooperationType.SERVICES_AGREEMENT: N_("Services agreement"),
-    CooperationType.ACQUISITION_AGREEMENT: N_("Acquisition agreement"),
-    CooperationType.FINANCIAL_AGREEMENT: N_("Financial agreement"),
-    CooperationType.DISTRIBUTION_SERVICES: N_("Distribution services"),
-}
 SIZE_LABELS = {
     SizeClass.MICRO: N_("Micro enterprise (under 10 people)"),
     SizeClass.SMALL: N_("Small enterprise (10 to 49 people)"),
@@ -592,14 +576,6 @@ def country_options(locale: Locale) -> list[tuple[str, str]]:
         (c.alpha2, locale.territories.get(c.alpha2, c.apolitical_name)) for c in iso3166.countries
     ]
     return sorted(named, key=lambda option: option[1].casefold())
-
-
-def labelled(labels: dict[Any, str], gettext: Any) -> list[tuple[str, str]]:
-    return [(str(value.value), gettext(label)) for value, label in labels.items()]
-
-
-def labelled_map(labels: dict[Any, str], gettext: Any) -> dict[str, str]:
-    return dict(labelled(labels, gettext))
 
 
 def _count(value: str) -> int | str:

@@ -26,6 +26,7 @@ from shared.auth import Role, TokenStore
 from shared.errors import shorten
 from shared.web import i18n
 from shared.web.i18n import N_
+from shared.web.labels import cooperation_label
 from shared.web.session import Session, SessionKeeper
 
 WEB_DIR = Path(__file__).parent
@@ -98,6 +99,7 @@ class WebLayer:
         )
         self.env.filters["date"] = _format_date
         self.env.filters["number"] = _format_number
+        self.env.filters["cooperation"] = cooperation_label  # one label table, every page
 
     # -- requests --------------------------------------------------------------------
     def language(self, request: Request) -> i18n.Language:

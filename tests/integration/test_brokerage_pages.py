@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from services.events.store import CALENDAR
+from shared.replicas import replica_key
 from tests.conftest import NodeUnderTest
 from tests.integration.test_brokerage_api import (
     PEOPLE,
@@ -18,6 +20,7 @@ from tests.integration.test_brokerage_api import (
 )
 from tests.integration.test_events_api import create
 from tests.integration.test_events_pages import HTML, csrf_of, signed_in
+from tests.integration.test_service_kit import eventually
 
 NODE_SERVICES = ("events", "matching")  # what the `node` fixture starts (tests/conftest.py)
 
@@ -85,9 +88,33 @@ async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_b
     assert "@media print" in printable.text and "Certif Lyon (FR)" in printable.text
     assert (await call(node, ana, "GET", "agenda")).json()["items"][0]["table"] == 1
 
-    # staff make a session for another brokerage event from the console form
-    other = await create(node)
+    # staff make a session for another brokerage event from the console form; its event
+    # page links to the session, which says why it is not there before it is made
+    other = await create(node, visibility="public")  # its page is public
     await heard(node, other["id"])
+    event_page = f"/events/{node.identity.node}/{other['id']}"
+
+    async def on_calendar() -> bool:  # the calendar is fed from the bus too
+        return (await client.get(event_page, headers=HTML)).status_code == 200
+
+    await eventually(on_calendar)
+    shown = await client.get(event_page, headers=HTML)
+    assert f'href="/brokerage/{other["id"]}"' in shown.text
+    not_yet = await client.get(f"/brokerage/{other['id']}", headers=HTML)
+    assert not_yet.status_code == 404 and "have not opened the matchmaking meetings" in not_yet.text
+    # a partner's brokerage event: its meetings are on the partner's site, not here
+    calendar = node.kit("events").database.collection(CALENDAR)
+    own = await calendar.find_one({"_id": replica_key(node.identity.node, other["id"])})
+    assert own is not None
+    theirs = {**own, "_id": replica_key("fr", "fr-b2b"), "origin": "fr", "aggregateid": "fr-b2b"}
+    await calendar.insert_one({**theirs, "data": {**own["data"], "id": "fr-b2b"}})
+    shown = await client.get("/events/fr/fr-b2b", headers=HTML)
+    assert "runs the matchmaking meetings on its own site" in shown.text
+    assert 'href="/brokerage/' not in shown.text
+    webinar = await create(node, kind="webinar", visibility="public")
+    event_page = f"/events/{node.identity.node}/{webinar['id']}"
+    await eventually(on_calendar)
+    assert "/brokerage/" not in (await client.get(event_page, headers=HTML)).text
     csrf = await csrf_of(client, "/console/brokerage")
     form = {**SESSION, "days": "2027-03-18", "event_id": other["id"], "csrf": csrf}
     listed = await client.get("/console/brokerage", headers=HTML)
@@ -99,3 +126,5 @@ async def test_a_person_joins_by_the_form_and_the_organiser_schedules_from_the_b
     assert (
         made.status_code == 303 and made.headers["location"] == f"/console/brokerage/{other['id']}"
     )
+    opened = await client.get(f"/brokerage/{other['id']}", headers=HTML)
+    assert opened.status_code == 200 and 'action="/brokerage/' in opened.text

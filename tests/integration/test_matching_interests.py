@@ -177,7 +177,12 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
 ) -> None:
     seeker = await create_org(node, needs=PCB_NEED, visibility="public")
     partner = await create_org(
-        node, offers=PCB_OFFER, visibility="public", nace_codes=["26.12"], legal_name="Placas SL"
+        node,
+        offers=PCB_OFFER,
+        visibility="public",
+        nace_codes=["26.12"],
+        legal_name="Placas SL",
+        cooperation_types=["subcontracting"],
     )
     ours = await create_org(node, offers=PCB_OFFER, visibility="node", legal_name="Interne SRL")
     network = await indexed(node, seeker, partner, ours)
@@ -188,6 +193,9 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     assert page.status_code == 200, page.text
     assert "Interne SRL" not in page.text  # node-only: for this node's staff
     assert "Placas SL" in page.text and PCB_OFFER in page.text and "Votre besoin" in page.text
+    # cooperation types in the reader's language, in the result and in the filter
+    assert ": Sous-traitance</p>" in page.text
+    assert '<option value="technical_cooperation">Coopération technique</option>' in page.text
     bad = await client.get("/partners", params={"need": PCB_NEED, "country": "XX"}, headers=HTML)
     assert bad.status_code == 422 and 'id="e-country"' in bad.text
 
