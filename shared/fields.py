@@ -1,4 +1,5 @@
-"""Field types every service's input models share: text without NUL, tags, http(s) URLs.
+"""Field types every service's input models share: text without NUL, tags, http(s) URLs,
+country codes and NACE codes.
 
 One definition each, so that the same kind of field is refused with the same reason
 whichever service's form or API receives it (a NUL would end a C string in the store,
@@ -18,7 +19,9 @@ from pydantic import (
     StringConstraints,
 )
 
+from shared.countries import check_country
 from shared.errors import shorten
+from shared.nace import is_valid_nace, normalise_nace
 
 
 def refuse_nul(value: Any) -> Any:
@@ -61,6 +64,23 @@ Tag = Annotated[
     BeforeValidator(refuse_nul),
     StringConstraints(strict=True, min_length=1, max_length=80),
 ]
+
+
+def nace_code(code: str) -> str:
+    """A NACE Rev. 2.1 division, group or class, written canonically ("6201" → "62.01")."""
+    canonical = normalise_nace(code)
+    if not is_valid_nace(canonical):
+        raise ValueError(f"unknown NACE Rev. 2.1 division, group or class {shorten(code, 20)!r}")
+    return canonical
+
+
+CountryCode = Annotated[
+    str,
+    BeforeValidator(upper),
+    StringConstraints(strict=True, max_length=2),
+    AfterValidator(check_country),
+]
+NaceCode = Annotated[str, StringConstraints(strict=True, max_length=8), AfterValidator(nace_code)]
 
 
 class Input(BaseModel):

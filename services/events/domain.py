@@ -41,9 +41,8 @@ from shared.calendar import series_starts
 from shared.contracts import events as contract
 from shared.contracts.base import Event as ContractEvent
 from shared.contracts.base import Visibility
-from shared.countries import check_country
 from shared.errors import DomainError, NotFound, shorten
-from shared.fields import Input, Tag, Url, lower, refuse_nul, upper
+from shared.fields import CountryCode, Input, Tag, Url, lower, refuse_nul, upper
 
 __all__ = [
     "MAX_OCCURRENCES",
@@ -129,12 +128,6 @@ Text = Annotated[
 ]
 Language = Annotated[
     str, BeforeValidator(lower), StringConstraints(strict=True, pattern=r"^[a-z]{2}$")
-]
-CountryCode = Annotated[
-    str,
-    BeforeValidator(upper),
-    StringConstraints(strict=True, max_length=2),
-    AfterValidator(check_country),
 ]
 Zone = Annotated[
     str, StringConstraints(strict=True, strip_whitespace=True, max_length=64), AfterValidator(_zone)

@@ -28,14 +28,13 @@ from pydantic import (
 
 from shared.contracts.membership import CooperationType
 from shared.errors import DomainError, Duplicate
-from shared.fields import Input, refuse_nul, upper
+from shared.fields import CountryCode, Input, NaceCode, refuse_nul
 
 MAX_DAYS = 5
 MAX_SLOTS_PER_DAY = 32
 MAX_TABLES = 200  # the benchmark's largest instance: more is no real venue
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES = 5, 240
 MAX_PROFILE_TEXT = 2000
-NACE_CODE = r"^\d{2}(\.\d{1,2})?$"
 
 Text = Annotated[
     str,
@@ -47,12 +46,6 @@ Name = Annotated[
     BeforeValidator(refuse_nul),
     StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200),
 ]
-Country = Annotated[
-    str,
-    BeforeValidator(upper),
-    StringConstraints(strict=True, pattern=r"^[A-Z]{2}$"),
-]
-NaceCode = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, pattern=NACE_CODE)]
 
 
 def cooperation_type(value: str) -> str:
@@ -137,7 +130,7 @@ class JoinDraft(Input):
     email: Email
     known: KnownKey = ""
     organisation: Name | None = Field(None, validate_default=True)
-    country: Country | None = Field(None, validate_default=True)
+    country: CountryCode | None = Field(None, validate_default=True)
     nace_codes: list[NaceCode] = Field(default=[], max_length=10)
     network: Annotated[str, StringConstraints(max_length=40, pattern=r"^[a-z0-9-]*$")] = ""
 

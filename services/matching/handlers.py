@@ -14,7 +14,6 @@ import time
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,10 +27,9 @@ from services.matching.ranking import PartnerIndex, PartnerMatch, SearchFilters
 from services.matching.store import MatchingUnitOfWork
 from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import CooperationType
-from shared.countries import check_country
 from shared.errors import DomainError, NotFound, Unavailable
-from shared.fields import refuse_nul, upper
-from shared.nace import is_valid_nace, nace_title, normalise_nace
+from shared.fields import CountryCode, NaceCode, refuse_nul
+from shared.nace import nace_title
 from shared.service import Delivery, ServiceKit
 
 MAX_TEXT = 2000  # characters of a described need or offer
@@ -49,15 +47,6 @@ async def on_organisation(
     await record_change(uow, event, delivery)
 
 
-def _nace(code: str) -> str:
-    canonical = normalise_nace(code)
-    if not is_valid_nace(canonical):
-        raise ValueError(f"unknown NACE Rev. 2.1 division, group or class {code!r}")
-    return canonical
-
-
-Country = Annotated[str, BeforeValidator(upper), AfterValidator(check_country)]
-Sector = Annotated[str, StringConstraints(max_length=8), AfterValidator(_nace)]
 Described = Annotated[  # constraints first: after a validator pydantic counts "items"
     str,
     StringConstraints(strip_whitespace=True, max_length=MAX_TEXT),
@@ -70,12 +59,12 @@ class PartnerFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    country: list[Country] = Field(default=[], description="only these countries (repeat)")
+    country: list[CountryCode] = Field(default=[], description="only these countries (repeat)")
     exclude_own_country: bool = Field(
         default=True,
         description="leave out the seeker's own country: cross-border is the point (default)",
     )
-    sector: Sector | None = Field(default=None, description="NACE division, group or class")
+    sector: NaceCode | None = Field(default=None, description="NACE division, group or class")
     cooperation_type: CooperationType | None = None
     network: str | None = Field(default=None, pattern=NETWORK_ID, description="a node id")
     top: int = Field(default=10, ge=1, le=MAX_TOP)
