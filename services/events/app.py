@@ -26,6 +26,7 @@ from services.events.subscribers import REPLICAS
 from shared.contracts import events as contract
 from shared.contracts import events_register, events_requests
 from shared.contracts.direct import DirectCatalogue
+from shared.erasure import erasing
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -52,6 +53,8 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             invitations.create_indexes,
         ),
         replicas=REPLICAS,
+        # a person's name and e-mail (GDPR, shared/erasure.py); invitations name none
+        erase=(erasing(*inquiries.PERSONS, *speakers.PERSONS, *registrations_store.PERSONS),),
         routers=(
             events_api,
             calendar_feeds,
