@@ -5,7 +5,7 @@ inquiries, applications and registrations, matching's expressions of interest an
 brokerage participants). Rather than teach the membership erasure about every other
 service (services never import each other) or give the CLI a special case per service,
 each service *declares* what it erases (``ServiceDeclaration.erase``: handlers
-``(email, uow) -> {kind: [record ids]}``), and the kit gives every service that declares
+``(kit, email, uow) -> {kind: [record ids]}``), and the kit gives every service that declares
 any one staff-only endpoint, ``POST /api/<service>/erasures``, running all its handlers
 in one transaction. That endpoint exists wherever the service runs, so the command
 reaches it in both layouts: ``alliance up`` (every service behind one port) and
@@ -19,9 +19,10 @@ on purpose: it is how the person reads and acts on the record, and an erased per
 longer has one; the staff keep the record. ``PersonRecords`` states this for one
 collection and ``erasing`` turns a service's list of them into its handler.
 
-Nothing is sent to other nodes by this mechanism: a copy another node keeps (e.g. an
-inquiry's copy at the event's owner) is erased by that node's staff running the same
-command (docs/operations.md lists which).
+A handler may also tell another node, in the same transaction, by a direct message
+(``uow.send``): the events service tells the owner node of an event to erase its copy of
+an inquiry, application or registration the person made from here. What other nodes
+keep otherwise is listed in docs/operations.md.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ if TYPE_CHECKING:
 
 ERASED = "erased"
 
-# the person's e-mail and the service's unit of work -> the records erased, by kind
-EraseHandler = Callable[[str, Any], Awaitable[Mapping[str, Sequence[str]]]]
+# (the service's kit, the person's e-mail, its unit of work) -> the records erased, by kind
+EraseHandler = Callable[[Any, str, Any], Awaitable[Mapping[str, Sequence[str]]]]
 
 
 class PersonErasure(BaseModel):
@@ -67,7 +68,12 @@ class PersonRecords:
     kind: str = ""
 
     async def erase(self, uow: UnitOfWork, email: str) -> list[str]:
-        """Replace the person in every record of the collection; returns their ids.
+        """Replace the person in every record of the collection; returns their ids."""
+        ids = [doc["_id"] for doc in await self.holding(uow, email)]
+        return await self.replace(uow, {"_id": {"$in": ids}}) if ids else []
+
+    async def holding(self, uow: UnitOfWork, email: str, *also: str) -> list[Document]:
+        """The records naming the person (their ``_id`` and the top-level fields ``also``).
 
         nx-27017 matches no ``$regex`` with options (docs/store.md) and the e-mail is
         compared regardless of case, so the e-mails are read and compared here; an
@@ -75,10 +81,15 @@ class PersonRecords:
         names the top-level field: nx-27017 answers a dotted one with a flat key
         (``{"asker.email": …}``), where MongoDB nests it.
         """
-        collection = uow.collection(self.collection)
         top = self.email.split(".", 1)[0]
-        cursor = collection.find({}, {top: 1}, session=uow.session)
-        ids = [doc["_id"] async for doc in cursor if same_email(_at(doc, self.email), email)]
+        projection = dict.fromkeys((top, *also), 1)
+        cursor = uow.collection(self.collection).find({}, projection, session=uow.session)
+        return [doc async for doc in cursor if same_email(_at(doc, self.email), email)]
+
+    async def replace(self, uow: UnitOfWork, query: Document) -> list[str]:
+        """Replace the person in the records ``query`` finds; returns their ids."""
+        collection = uow.collection(self.collection)
+        ids = [doc["_id"] async for doc in collection.find(query, {"_id": 1}, session=uow.session)]
         if ids:
             changes = dict.fromkeys((self.email, *self.fields), ERASED)
             await collection.update_many(
@@ -90,7 +101,7 @@ class PersonRecords:
 def erasing(*records: PersonRecords) -> EraseHandler:
     """A service's erase handler from where its collections keep a person."""
 
-    async def erase(email: str, uow: UnitOfWork) -> dict[str, list[str]]:
+    async def erase(kit: Any, email: str, uow: UnitOfWork) -> dict[str, list[str]]:
         erased: dict[str, list[str]] = {}
         for record in records:
             erased[record.kind or record.collection] = await record.erase(uow, email)
@@ -105,7 +116,7 @@ async def erase_in(kit: ServiceKit[Any], email: str) -> dict[str, list[str]]:
     async def work(uow: UnitOfWork) -> dict[str, list[str]]:
         erased: dict[str, list[str]] = {}
         for handler in kit.declaration.erase:
-            for kind, ids in (await handler(email, uow)).items():
+            for kind, ids in (await handler(kit, email, uow)).items():
                 erased.setdefault(kind, []).extend(ids)
         return erased
 

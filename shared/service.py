@@ -201,8 +201,8 @@ class ServiceDeclaration(Generic[U]):
     # what else to drop when the hub removed a node (data it keeps beside its replicas,
     # e.g. a projection of its own): each is given the kit and the removed node's id
     forget: tuple[Callable[[ServiceKit[U], str], Awaitable[None]], ...] = ()
-    # what it erases of a person (GDPR, shared.erasure): each handler is given the e-mail
-    # and the unit of work; the kit adds ``POST /api/<name>/erasures`` for them
+    # what it erases of a person (GDPR, shared.erasure): each handler is given the kit,
+    # the e-mail and the unit of work; the kit adds ``POST /api/<name>/erasures``
     erase: tuple[EraseHandler, ...] = ()
 
 

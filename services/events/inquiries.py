@@ -222,7 +222,5 @@ async def listing_of(uow: EventsUnitOfWork, side: str, status: str | None) -> li
 
 # a GDPR erasure (shared/erasure.py): the inquiry stays for the staff, without the person;
 # the asker's key stops working
-PERSONS = (
-    PersonRecords(SENT, "asker.email", ("asker.name", "key")),
-    PersonRecords(RECEIVED, "asker.email", ("asker.name",)),
-)
+ASKERS_SENT = PersonRecords(SENT, "asker.email", ("asker.name", "key"))
+ASKERS_RECEIVED = PersonRecords(RECEIVED, "asker.email", ("asker.name",))

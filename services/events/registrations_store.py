@@ -170,7 +170,5 @@ class Books:
 # a GDPR erasure (shared/erasure.py): the registration stays (seats, fees), without the
 # contact person; a public registrant's key stops working. The seat book keeps only the
 # registrant's opaque id (a digest of the e-mail), no name or e-mail.
-PERSONS = (
-    PersonRecords(MY_REGISTRATIONS, "contact_email", ("contact_name", "key")),
-    PersonRecords(ATTENDEES, "contact_email", ("contact_name",)),
-)
+REGISTRANTS_SENT = PersonRecords(MY_REGISTRATIONS, "contact_email", ("contact_name", "key"))
+REGISTRANTS_RECEIVED = PersonRecords(ATTENDEES, "contact_email", ("contact_name",))

@@ -299,7 +299,5 @@ async def listing_of(
 
 # a GDPR erasure (shared/erasure.py): the application stays for the staff, without the
 # person (nor the look-up key made of their e-mail); the applicant's key stops working
-PERSONS = (
-    PersonRecords(SENT, "applicant.email", ("applicant.name", "email_key", "key")),
-    PersonRecords(RECEIVED, "applicant.email", ("applicant.name", "email_key")),
-)
+APPLICANTS_SENT = PersonRecords(SENT, "applicant.email", ("applicant.name", "email_key", "key"))
+APPLICANTS_RECEIVED = PersonRecords(RECEIVED, "applicant.email", ("applicant.name", "email_key"))

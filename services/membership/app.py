@@ -25,7 +25,7 @@ def declare() -> ServiceDeclaration[MembershipUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(membership_api,),
-        erase=(handlers.erase_contact,),  # a person's contacts (GDPR): shared/erasure.py
+        erase=(handlers.erase_person,),  # a person's contacts (GDPR): shared/erasure.py
         pages=(membership_pages,),
         navigation=(
             NavLink(N_("Members"), "/organizations", order=10),

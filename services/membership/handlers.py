@@ -95,6 +95,11 @@ async def erase_contact(email: str, uow: MembershipUnitOfWork) -> dict[str, list
     return {"organizations": changed}
 
 
+async def erase_person(kit: object, email: str, uow: MembershipUnitOfWork) -> dict[str, list[str]]:
+    """``erase_contact`` as the service kit calls a declared erasure (shared/erasure.py)."""
+    return await erase_contact(email, uow)
+
+
 @dataclass(frozen=True)
 class ImportReport:
     """Per-row outcome of a CSV import: good rows land, bad rows are named with the reason."""

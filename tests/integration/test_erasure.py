@@ -4,7 +4,9 @@ One person is a contact of an organisation, asks about an event, applies to spea
 registers, expresses interest in a partner and joins a brokerage session; each service's
 ``POST /api/<service>/erasures`` (what ``alliance erase-contact`` calls, shared/erasure.py)
 then leaves no trace of their name or e-mail in any collection of any of the node's
-databases, while the records stay for the staff and the person's keys stop working.
+databases, while the records stay for the staff and the person's keys stop working. A
+request handed to another node's event makes the erasure tell that owner node, which
+erases its copy (only when the node that handed it over asks).
 Who may erase: editor or admin tokens; anonymous 401; a bad address a 422 naming it.
 """
 
@@ -13,13 +15,17 @@ from __future__ import annotations
 import json
 import uuid
 
+from services.events import erasure, inquiries
+from services.events.store import EventsUnitOfWork
+from shared.contracts.events_requests import InquiryAsked, Person, PersonErased
 from shared.erasure import ERASED
+from shared.service import ServiceKit
 from shared.store import Document
 from tests.conftest import NodeUnderTest
 from tests.integration.test_brokerage_api import BROKERAGE, call, session_for
 from tests.integration.test_bus import eventually
 from tests.integration.test_event_applications import apply, with_call
-from tests.integration.test_event_inquiries import ask
+from tests.integration.test_event_inquiries import ask, delivery, outbox_to, published
 from tests.integration.test_event_registrations import REGISTRATIONS, register
 from tests.integration.test_events_api import calendar
 from tests.integration.test_matching_interests import INTERESTS, indexed
@@ -157,3 +163,43 @@ async def test_one_erasure_per_service_leaves_the_person_in_no_collection(
     again = await node.client.post(erasures("events"), json={"email": email}, headers=node.admin)
     assert again.status_code == 200, again.text
     assert all(ids == [] for kind, ids in again.json().items() if kind != "email")
+
+
+async def test_the_owner_of_the_event_is_told_and_erases_its_copy(node: NodeUnderTest) -> None:
+    kit: ServiceKit[EventsUnitOfWork] = node.kit("events")
+    tag = uuid.uuid4().hex[:8]
+    jean = Person(name=f"Jean Efface {tag}", email=f"jean.{tag}@example.fr")
+
+    # sender side: a question this node handed to fr's event (as ``inquiries.ask`` keeps it)
+    handed = f"ro-{tag}-Q"
+    await kit.database.collection(inquiries.SENT).insert_one(
+        {"_id": handed, "event_origin": "fr", "asker": jean.model_dump(), "key": "digest"}
+    )
+    answer = await node.client.post(
+        erasures("events"), json={"email": jean.email}, headers=node.editor
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["owners_told"] == ["fr"]
+    [letter] = await outbox_to(kit, "fr")
+    assert b"person-erased" in letter["subject"].encode() + letter["body"]
+    assert handed.encode() in letter["body"] and jean.email.encode() not in letter["body"]
+
+    # owner side: fr's question about this node's event; only fr may have it erased
+    event = await published(node)
+    asked = InquiryAsked(
+        id=f"fr-{tag}-Q", event_id=event["id"], asker=jean, question="Lunch?", asked_at="x"
+    )
+    await kit.transaction(lambda uow: inquiries.on_inquiry_asked(kit, asked, delivery("fr"), uow))
+
+    async def told_by(sender: str) -> None:
+        told = PersonErased(id=f"{sender}-{tag}-E", requests=[asked.id], erased_at="x")
+        await kit.transaction(
+            lambda uow: erasure.on_person_erased(kit, told, delivery(sender), uow)
+        )
+
+    await told_by("es")  # not the sender of that question: nothing changes
+    assert (await one(node, "events", inquiries.RECEIVED, asked.id))["asker"] == jean.model_dump()
+    await told_by("fr")
+    copy = await one(node, "events", inquiries.RECEIVED, asked.id)
+    assert copy["asker"]["name"] == copy["asker"]["email"] == ERASED and copy["question"]
+    assert not await traces(node, jean.email, jean.name)
