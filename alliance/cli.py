@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from alliance.demo import run_demo
-from alliance.erasure import erase_contact
+from alliance.erasure import erase_contact, summary
 from alliance.hub import admit_node, remove_node, run_hub
 from alliance.matching import matching_app
 from alliance.node import run_node
@@ -235,11 +235,18 @@ def erase_contact_command(
     token: Annotated[
         str | None, typer.Option(envvar="ALLIANCE_TOKEN", help="an editor or admin token")
     ] = None,
+    url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--url",
+            help="NAME=URL where a service listens (docker-compose: one per service container)",
+        ),
+    ] = None,
 ) -> None:
-    """Erase a person (GDPR) from every organisation of the running node, and announce it."""
-    erasure = erase_contact(_settings(data_dir, None).data_dir, email, token)
-    say(f"erased {email} from {len(erasure['organizations'])} organisation(s)")
-    print(json.dumps(erasure, indent=2))
+    """Erase a person (GDPR) from every service of the running node that keeps them."""
+    erased = erase_contact(_settings(data_dir, None).data_dir, email, token, url or [])
+    say(summary(email, erased))
+    print(json.dumps({"email": email, "services": erased}, indent=2))
 
 
 @app.command()

@@ -97,7 +97,8 @@ def run_node(settings: NodeSettings, services: list[str] | None = None) -> None:
             app,
             f"node {identity.node} serving http://{settings.host}:{settings.port} "
             f"({names}{joined}); Ctrl-C stops it",
-            run_info(settings, endpoints),
+            # the services it hosts: where `alliance erase-contact` finds them
+            {**run_info(settings, endpoints), "services": [d.name for d in declarations]},
         )
 
     run_process(settings, launch)

@@ -33,6 +33,12 @@ def refuse_nul(value: Any) -> Any:
     return value
 
 
+def same_email(a: str, b: str) -> bool:
+    """E-mail addresses as people write them: case and surrounding spaces do not count
+    (a contact and a GDPR erasure name the same person whichever way they were typed)."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
 def lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
 

@@ -7,9 +7,10 @@ From that the kit (``ServiceKit``) builds what every service needs and none writ
 hand: its database, the outbox and its relay, verified consumers for its replicas and
 subscriptions with their metrics, ``forget_origin`` for every replica it keeps, the
 transaction helper, role dependencies and the AsyncAPI entries of what it publishes and
-consumes, and — for a service that declares direct messages — the relay that sends them
-to one node each and the consumer of its inbox (``shared.direct``). A package registers
-its declaration with one entry point line in ``pyproject.toml`` (group
+consumes, for a service that declares direct messages the relay that sends them to one
+node each and the consumer of its inbox (``shared.direct``), and for one that declares
+what it erases of a person its staff-only erasure endpoint (``shared.erasure``). A
+package registers its declaration with one entry point line in ``pyproject.toml`` (group
 ``alliance.services``); nothing in ``shared/`` names it.
 """
 
@@ -41,6 +42,7 @@ from shared.direct import (
     refusal_handler,
 )
 from shared.envelope import Envelope, EnvelopeRejected, KeyRing
+from shared.erasure import EraseHandler, erasure_router
 from shared.identity import NodeIdentity
 from shared.instants import from_wire
 from shared.jobs import Jobs
@@ -199,6 +201,9 @@ class ServiceDeclaration(Generic[U]):
     # what else to drop when the hub removed a node (data it keeps beside its replicas,
     # e.g. a projection of its own): each is given the kit and the removed node's id
     forget: tuple[Callable[[ServiceKit[U], str], Awaitable[None]], ...] = ()
+    # what it erases of a person (GDPR, shared.erasure): each handler is given the kit,
+    # the e-mail and the unit of work; the kit adds ``POST /api/<name>/erasures``
+    erase: tuple[EraseHandler, ...] = ()
 
 
 @dataclass
@@ -281,6 +286,8 @@ class ServiceKit(Generic[U]):
             *self._inbox_consumers(),
         ]
         self.routers = [router(self) for router in declaration.routers]
+        if declaration.erase:
+            self.routers.append(erasure_router(self))
 
     # -- what handlers and routers use -----------------------------------------------------
     def unit_of_work(self) -> U:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.events import (
+    erasure,
     inquiries,
     invitations,
     registrations_bus,
@@ -52,6 +53,9 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             invitations.create_indexes,
         ),
         replicas=REPLICAS,
+        # a person's name and e-mail (GDPR, services/events/erasure.py): the owners of
+        # their events are told first; invitations name no person
+        erase=(erasure.tell_owners, erasure.erase_here),
         routers=(
             events_api,
             calendar_feeds,
@@ -92,6 +96,7 @@ def declare() -> ServiceDeclaration[EventsUnitOfWork]:
             events_requests.ApplicationDecided: speakers.on_application_decided,
             events_requests.PartnerInvited: invitations.on_partner_invited,
             events_requests.InvitationAnswered: invitations.on_invitation_answered,
+            events_requests.PersonErased: erasure.on_person_erased,
         },
         package="services.events",
         sample=SampleData(

@@ -35,6 +35,7 @@ from services.events.store import EventsUnitOfWork
 from shared.contracts.base import Event as Message
 from shared.contracts.events_requests import InquiryAnswered, InquiryAsked, InquiryOutcome, Person
 from shared.direct import DirectDelivery
+from shared.erasure import PersonRecords
 from shared.ids import new_id
 from shared.service import ServiceKit
 from shared.store import Document, ServiceDatabase
@@ -217,3 +218,9 @@ async def listing_of(uow: EventsUnitOfWork, side: str, status: str | None) -> li
     collection = uow.collection(RECEIVED if side == "received" else SENT)
     query = {"status": status} if status else {}
     return await listing(collection, query, (OPEN, WAITING), "asked_at")
+
+
+# a GDPR erasure (shared/erasure.py): the inquiry stays for the staff, without the person;
+# the asker's key stops working
+ASKERS_SENT = PersonRecords(SENT, "asker.email", ("asker.name", "key"))
+ASKERS_RECEIVED = PersonRecords(RECEIVED, "asker.email", ("asker.name",))

@@ -22,6 +22,7 @@ from services.events.domain import Event, EventStatus, utc
 from services.events.registration import Decision, EventTerms, Membership, Outcome, SeatBook
 from services.events.store import EventsUnitOfWork
 from shared.contracts.events_register import RegistrationRequested
+from shared.erasure import PersonRecords
 from shared.store import Document, database_name
 
 MY_REGISTRATIONS = "my_registrations"  # the registrant's node: what its people asked
@@ -164,3 +165,10 @@ class Books:
             {"$set": {"status": decision.outcome.value, "reason": decision.reason}},
             session=self.uow.session,
         )
+
+
+# a GDPR erasure (shared/erasure.py): the registration stays (seats, fees), without the
+# contact person; a public registrant's key stops working. The seat book keeps only the
+# registrant's opaque id (a digest of the e-mail), no name or e-mail.
+REGISTRANTS_SENT = PersonRecords(MY_REGISTRATIONS, "contact_email", ("contact_name", "key"))
+REGISTRANTS_RECEIVED = PersonRecords(ATTENDEES, "contact_email", ("contact_name",))

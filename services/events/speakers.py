@@ -44,6 +44,7 @@ from shared.contracts.events_requests import (
     SpeakerApplied,
 )
 from shared.direct import DirectDelivery
+from shared.erasure import PersonRecords
 from shared.errors import DomainError, Duplicate
 from shared.ids import new_id
 from shared.service import ServiceKit
@@ -294,3 +295,9 @@ async def listing_of(
         query["event_id"] = event_id
     collection = uow.collection(RECEIVED if side == "received" else SENT)
     return await listing(collection, query, (PENDING,), "applied_at")
+
+
+# a GDPR erasure (shared/erasure.py): the application stays for the staff, without the
+# person (nor the look-up key made of their e-mail); the applicant's key stops working
+APPLICANTS_SENT = PersonRecords(SENT, "applicant.email", ("applicant.name", "email_key", "key"))
+APPLICANTS_RECEIVED = PersonRecords(RECEIVED, "applicant.email", ("applicant.name", "email_key"))

@@ -9,6 +9,7 @@ from services.matching.projection import Projection
 from services.matching.store import COLLECTIONS, MIGRATIONS, MatchingUnitOfWork
 from services.matching.subscribers import ORGANISATIONS
 from shared.contracts import matching as contract
+from shared.erasure import erasing
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -34,6 +35,7 @@ def declare() -> ServiceDeclaration[MatchingUnitOfWork]:
         on_refused=(interest.on_message_refused,),
         tasks=(projection.run,),
         forget=(projection.forget,),
+        erase=(erasing(*interest.PERSONS),),  # a person's name and e-mail (GDPR)
         pages=(matching_pages(projection),),
         navigation=(
             NavLink(N_("Partner search"), "/partners", order=50),

@@ -19,6 +19,7 @@ from services.matching.brokerage_api import brokerage_api
 from services.matching.brokerage_ops import recount_every_minute
 from services.matching.brokerage_pages import brokerage_pages
 from services.matching.store import MatchingUnitOfWork
+from shared.erasure import erasing
 from shared.service import SampleData, ServiceDeclaration
 from shared.web.i18n import N_
 from shared.web.layer import Area, NavLink
@@ -43,4 +44,5 @@ def with_brokerage(
         navigation=(*declaration.navigation, *NAVIGATION),
         sample=sample,
         tasks=(*declaration.tasks, recount_every_minute),
+        erase=(*declaration.erase, erasing(*store.PERSONS)),
     )

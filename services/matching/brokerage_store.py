@@ -16,6 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.contracts import events as events_contract
 from shared.contracts.base import Event
+from shared.erasure import PersonRecords
 from shared.errors import Duplicate, NotFound
 from shared.replicas import Replicas
 from shared.store import Document, ServiceDatabase, UnitOfWork
@@ -136,3 +137,9 @@ async def add_request(uow: UnitOfWork, request: Document) -> None:
         await uow.collection(REQUESTS).insert_one(request, session=uow.session)
     except DuplicateKeyError:
         raise Duplicate("you two have an open meeting request already", "to") from None
+
+
+# a GDPR erasure (shared/erasure.py): the participant stays (their organisation's
+# profile, requests and meetings are the session's), without the person; their key
+# stops working, since it is how the person acts in the session
+PERSONS = (PersonRecords(PARTICIPANTS, "email", ("name", "key")),)

@@ -44,6 +44,7 @@ from shared.contracts.matching import (
     Organisation,
 )
 from shared.direct import DirectDelivery
+from shared.erasure import PersonRecords
 from shared.errors import DomainError, NotFound
 from shared.fields import refuse_nul
 from shared.ids import new_id
@@ -315,3 +316,9 @@ async def on_message_refused(
     assert isinstance(message, MessageRefused)
     if await refuse_sent(uow, message, delivery.sender, (SENT_BOX,)):
         count(kit.metrics, "out", "refused")
+
+
+# a GDPR erasure (shared/erasure.py): the expression of interest stays for the staff,
+# without the member's name and e-mail (kept on the sender's node only; the partner's
+# network never had them); the member's key stops working
+PERSONS = (PersonRecords(INTERESTS_SENT, "person.email", ("person.name", "key")),)

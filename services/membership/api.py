@@ -24,7 +24,6 @@ from services.membership.csv_import import (
 from services.membership.domain import (
     Cluster,
     ClusterDraft,
-    ContactErasure,
     NetworkProfile,
     NetworkProfileDraft,
     Notice,
@@ -230,17 +229,6 @@ def membership_api(kit: Kit) -> APIRouter:
         if job is None or job.kind != "organization-import":
             raise handlers.not_found("import", job_id)
         return job.view()
-
-    @api.post("/erasures", dependencies=[Depends(kit.editor)])
-    async def erase_contact(person: ContactErasure) -> dict[str, Any]:
-        """GDPR erasure of a person, by e-mail, from every organisation of this node.
-
-        Answers with the organisations changed (none: the node held no such person); the
-        revised ones are announced, so the streams and other nodes' replicas lose the
-        person too.
-        """
-        erasure = await kit.transaction(lambda uow: handlers.erase_contact(person.email, uow))
-        return {"email": erasure.email, "organizations": erasure.organizations}
 
     # -- clusters ---------------------------------------------------------------------
     @api.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.membership import sample_data
+from services.membership import handlers, sample_data
 from services.membership.api import membership_api
 from services.membership.pages import membership_pages
 from services.membership.store import COLLECTIONS, MIGRATIONS, MembershipUnitOfWork
@@ -25,6 +25,7 @@ def declare() -> ServiceDeclaration[MembershipUnitOfWork]:
         migrations=MIGRATIONS,
         replicas=REPLICAS,
         routers=(membership_api,),
+        erase=(handlers.erase_person,),  # a person's contacts (GDPR): shared/erasure.py
         pages=(membership_pages,),
         navigation=(
             NavLink(N_("Members"), "/organizations", order=10),

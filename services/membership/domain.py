@@ -46,14 +46,13 @@ from shared.contracts.base import Event, Visibility
 from shared.contracts.membership import CooperationType, WithdrawalReason
 from shared.countries import check_country
 from shared.errors import DomainError, Duplicate, NotFound, shorten
-from shared.fields import refuse_nul
+from shared.fields import refuse_nul, same_email
 from shared.nace import is_valid_nace, normalise_nace, rev21_of_rev2
 
 __all__ = [
     "AggregateDeleted",
     "Cluster",
     "ClusterDraft",
-    "ContactErasure",
     "ContactPerson",
     "CooperationType",
     "DomainError",
@@ -243,17 +242,6 @@ class ContactPerson(_Input):
     email: Email
     role: Name | None = None
     consent: bool = False
-
-
-def same_email(a: str, b: str) -> bool:
-    """E-mail addresses as people write them: case and surrounding spaces do not count."""
-    return a.strip().casefold() == b.strip().casefold()
-
-
-class ContactErasure(_Input):
-    """A GDPR erasure request: the person, by e-mail, to remove from every organisation."""
-
-    email: Email
 
 
 class PartnerLink(_Input):

@@ -80,16 +80,9 @@ async def delete_organization(org_id: str, uow: MembershipUnitOfWork) -> Organiz
     return org
 
 
-@dataclass(frozen=True)
-class Erasure:
-    """What a GDPR erasure changed: the organisations the person was removed from."""
-
-    email: str
-    organizations: list[str]
-
-
-async def erase_contact(email: str, uow: MembershipUnitOfWork) -> Erasure:
-    """Remove a person from every organisation of this node (right to erasure).
+async def erase_contact(email: str, uow: MembershipUnitOfWork) -> dict[str, list[str]]:
+    """Remove a person from every organisation of this node (right to erasure); the
+    membership part of ``ServiceDeclaration.erase`` (shared/erasure.py).
 
     Each live organisation announces its revision, so the streams (which keep only the
     latest event of each organisation) and other nodes' replicas lose the person too.
@@ -99,7 +92,12 @@ async def erase_contact(email: str, uow: MembershipUnitOfWork) -> Erasure:
         if org.erase_contact(email, _now()):
             await uow.organizations.save(org)
             changed.append(org.id)
-    return Erasure(email, changed)
+    return {"organizations": changed}
+
+
+async def erase_person(kit: object, email: str, uow: MembershipUnitOfWork) -> dict[str, list[str]]:
+    """``erase_contact`` as the service kit calls a declared erasure (shared/erasure.py)."""
+    return await erase_contact(email, uow)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from functools import cached_property
 
 from pymongo import ASCENDING, TEXT
 
-from services.membership.domain import Cluster, NetworkProfile, Organization, same_email
+from services.membership.domain import Cluster, NetworkProfile, Organization
 from services.membership.keys import duplicate_key, match_keys
 from shared.contracts import membership as contract
 from shared.contracts.base import Event, Visibility
 from shared.errors import Duplicate
+from shared.fields import same_email
 from shared.replicas import replica_key
 from shared.store import Document, Repository, ServiceDatabase, UnitOfWork, page_keys
 from shared.text import search_words

@@ -98,6 +98,15 @@ class InvitationAnswered(Event):
     answered_at: str  # RFC 3339, UTC
 
 
+class PersonErased(Event):
+    """The sender's node erased a person (GDPR) who made these requests to the target's
+    events: the target erases its copies too (``requests``: the ids of the inquiries,
+    applications and registrations the sender handed over; ``id`` is the message's own)."""
+
+    requests: list[str]
+    erased_at: str  # RFC 3339, UTC
+
+
 DIRECT: dict[type[Event], str] = {
     InquiryAsked: "inquiry-asked",
     InquiryAnswered: "inquiry-answered",
@@ -105,4 +114,5 @@ DIRECT: dict[type[Event], str] = {
     ApplicationDecided: "application-decided",
     PartnerInvited: "partner-invited",
     InvitationAnswered: "invitation-answered",
+    PersonErased: "person-erased",
 }

@@ -4,7 +4,10 @@ Before, ``NODE_<ID>``, ``ALLIANCE`` and every ``FEED_<ID>`` kept every version o
 record forever: an organisation later made node-only, and a contact person erased or
 whose consent was withdrawn, could still be read there by anyone able to read a stream.
 Now each stream keeps the latest event of each aggregate, so the withdrawal or the
-revision without the person replaces what was there, at every hop.
+revision without the person replaces what was there, at every hop. And one
+``alliance erase-contact`` reaches every service of the node that keeps the person
+(contacts, inquiries, expressions of interest, brokerage participants): none of their
+databases' collections holds them afterwards.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ import pytest
 from pymongo import MongoClient
 
 from shared import subjects
+from shared.store import database_name
 from tests.federation import Federation, StreamEvent, federation_of, poll, read_stream
+from tests.integration.test_brokerage_api import BROKERAGE, SESSION
+from tests.integration.test_events_api import EVENTS, event_payload
+from tests.integration.test_matching_interests import INTERESTS
+from tests.integration.test_matching_search import PCB_NEED, PCB_OFFER
 from tests.support import run_cli
 
 pytestmark = pytest.mark.e2e
@@ -141,7 +149,9 @@ def test_an_erased_contact_leaves_no_trace_in_any_stream_or_replica(
     typed = erased["email"].upper()  # as the person may write it
     done = run_cli("erase-contact", typed, "--data-dir", str(ro.data_dir), "--token", ro.token)
     assert done.returncode == 0, done.stderr
-    assert sorted(json.loads(done.stdout)["organizations"]) == sorted([shared_id, private_id])
+    by_service = json.loads(done.stdout)["services"]
+    assert sorted(by_service["membership"]["organizations"]) == sorted([shared_id, private_id])
+    assert set(by_service) >= {"membership", "events", "matching"}  # every service keeping people
 
     poll(lambda: all_hops_hold(federation, shared_id, 2), 60, "the revision at every hop")
     leaked = traces(federation, erased["email"], erased["name"])
@@ -168,7 +178,7 @@ def test_erasure_needs_a_token_and_an_address(federation: Federation) -> None:
     assert anonymous.status_code == 401
     for args, expected in (
         (["a@b.example"], "needs an editor or admin token"),
-        (["not an address", "--token", ro.token], "the node refused the erasure (422): email"),
+        (["not an address", "--token", ro.token], "service refused the erasure (422): email"),
     ):
         answer = run_cli("erase-contact", *args, "--data-dir", data_dir)
         assert answer.returncode == 2, answer
@@ -177,4 +187,107 @@ def test_erasure_needs_a_token_and_an_address(federation: Federation) -> None:
     nothing = run_cli(
         "erase-contact", "nobody@example.org", "--data-dir", data_dir, "--token", ro.token
     )
-    assert nothing.returncode == 0 and json.loads(nothing.stdout)["organizations"] == []
+    assert nothing.returncode == 0, nothing.stderr
+    assert json.loads(nothing.stdout)["services"]["membership"]["organizations"] == []
+
+
+def ro_databases(federation: Federation) -> Iterator[tuple[str, Any]]:
+    """Every collection of the services of ro that keep people, as (name, collection)."""
+    ro = federation.members["ro"]
+    client: MongoClient[dict[str, Any]] = MongoClient(ro.mongodb_url)
+    with client:
+        for service in ("membership", "events", "matching"):
+            database = client[database_name("ro", service)]
+            for name in database.list_collection_names():
+                yield f"{database.name}.{name}", database[name]
+
+
+def stored(federation: Federation, *needles: str) -> list[str]:
+    """Every document of those databases holding one of ``needles`` (any case)."""
+    wanted = [needle.casefold() for needle in needles]
+    found = []
+    for name, collection in ro_databases(federation):
+        for doc in collection.find({}):
+            raw = json.dumps(doc, default=str, ensure_ascii=False).casefold()
+            found += [f"{name}/{doc['_id']}" for needle in wanted if needle in raw]
+    return found
+
+
+def created(answer: httpx.Response) -> dict[str, Any] | None:
+    """The record a 201 answered with (None: not yet, e.g. not indexed or heard)."""
+    return answer.json() if answer.status_code == 201 else None  # type: ignore[no-any-return]
+
+
+def test_one_command_erases_the_person_from_every_service_of_the_node(
+    federation: Federation,
+) -> None:
+    ro = federation.members["ro"]
+    tag = uuid.uuid4().hex[:8]
+    person = {"name": f"Ioana Sterge {tag}", "email": f"ioana-{tag}@acme.example.ro"}
+    seeker = federation.create_org(
+        "ro", "Seeker", needs=PCB_NEED, visibility="public", contacts=[{**person, "consent": True}]
+    ).json()
+    partner = federation.create_org("ro", "Partner", offers=PCB_OFFER, visibility="public").json()
+
+    def post(path: str, body: Any = None, staff: bool = True) -> httpx.Response:
+        headers = ro.headers if staff else {}
+        return httpx.post(f"{ro.url}{path}", json=body, headers=headers, timeout=30)
+
+    event = created(post(EVENTS, event_payload()))
+    assert event is not None
+    assert post(f"{EVENTS}/{event['id']}/publish").status_code == 200
+    question = {**person, "question": "Is there parking?"}
+    inquiry = poll(
+        lambda: created(post(f"{EVENTS}/ro/{event['id']}/inquiries", question, staff=False)),
+        60,
+        "the inquiry about the published event",
+    )
+    session = poll(
+        lambda: created(post(f"{BROKERAGE}/sessions", {**SESSION, "event_id": event["id"]})),
+        60,
+        "the brokerage session, once matching heard the event",
+    )
+    joining = {**person, "organisation": seeker["legal_name"], "country": "RO"}
+    participant = created(
+        post(f"{BROKERAGE}/sessions/{session['id']}/participants", joining, staff=False)
+    )
+    assert participant is not None
+    interest_body = {
+        **person,
+        "partner": f"ro/{partner['id']}",
+        "organisation_id": seeker["id"],
+        "message": "We would like to meet you.",
+    }
+    interest = poll(
+        lambda: created(post(INTERESTS, interest_body, staff=False)),
+        90,
+        "the expression of interest, once the partner is searchable",
+    )
+    assert len(stored(federation, person["email"])) >= 5
+
+    done = run_cli(
+        "erase-contact",
+        person["email"].upper(),
+        "--data-dir",
+        str(ro.data_dir),
+        "--token",
+        ro.token,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\n") == 1 and "membership 1 organizations" in done.stderr
+    erased = json.loads(done.stdout)["services"]
+    assert erased["membership"]["organizations"] == [seeker["id"]]
+    assert erased["events"]["inquiries_sent"] == [inquiry["id"]]
+    assert erased["matching"]["interests_sent"] == [interest["id"]]
+    assert erased["matching"]["brokerage_participants"] == [participant["id"]]
+
+    poll(
+        lambda: not stored(federation, person["email"], person["name"]),
+        30,
+        "no trace of the person in any collection of ro",
+        explain=lambda: str(stored(federation, person["email"], person["name"])),
+    )
+    kept = [name for name, _ in ro_databases(federation)]
+    assert {"ro_events.inquiries_received", "ro_matching.interests_sent"} <= set(kept)
+    anonymous = post("/api/matching/erasures", {"email": person["email"]}, staff=False)
+    assert anonymous.status_code == 401

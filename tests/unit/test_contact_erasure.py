@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from services.membership.domain import ContactErasure, Organization, OrganizationDraft
+from services.membership.domain import Organization, OrganizationDraft
 from shared.contracts import membership as contract
 from shared.contracts.base import Visibility
+from shared.erasure import PersonErasure
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 ANA = {"name": "Ana Pop", "email": "Ana.Pop@Acme.example.ro", "consent": True}
@@ -62,6 +63,6 @@ def test_a_deleted_organisation_loses_the_person_without_an_event() -> None:
 
 def test_an_erasure_request_needs_an_email_address() -> None:
     with pytest.raises(ValidationError):
-        ContactErasure.model_validate({"email": "not an address"})
+        PersonErasure.model_validate({"email": "not an address"})
     with pytest.raises(ValidationError):
-        ContactErasure.model_validate({"email": "a@b.example", "name": "extra"})
+        PersonErasure.model_validate({"email": "a@b.example", "name": "extra"})
