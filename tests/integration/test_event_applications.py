@@ -39,11 +39,15 @@ PROPOSAL = {
 
 
 async def with_call(node: NodeUnderTest, **call: Any) -> dict[str, Any]:
-    """A public event of this node with a call, once its calendar shows the call."""
+    """A public event of this node with a call, once its calendar shows it published (the
+    staff's calendar shows the draft, with its call, first: asking then is a 404)."""
     event = await create(node, call_for_speakers={**CALL, **call})
     await shown(
         node,
-        lambda items: any(i["id"] == event["id"] and i.get("call_for_speakers") for i in items),
+        lambda items: any(
+            i["id"] == event["id"] and i.get("call_for_speakers") and i["status"] == "published"
+            for i in items
+        ),
     )
     return event
 
