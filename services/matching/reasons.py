@@ -1,0 +1,254 @@
+"""Why a candidate ranks where it does: one reason per feature, with the points it gave.
+
+A candidate's score (0 to 100) is the sum of its reasons' points, so a person can check
+it in seconds (docs/matching.md, "The score"):
+
+- **need → offer** (``NEED_OFFER`` at most): the seeker's need sentence and the
+  candidate's offer sentence that match best, both shown, with their cosine;
+- **offer → need** (``OFFER_NEED``): the candidate's need that one of the seeker's offers
+  answers best;
+- **sector**: the closest pair of NACE codes (same class > same group > same division),
+  with titles; **countries of interest**, each side's; **cooperation types**,
+  **technologies** and **languages** in common; a **size** both can work with.
+
+Sentence cosines are rescaled so that a person can read them: 0 at ``UNRELATED`` (what
+the model gives texts about different things), 1 at ``SAME`` (the same thing said in
+other words, or in another language). The numeric feature functions here are the only
+place each rule is written: search sums their points for thousands of candidates
+without building a ``Reason`` (``feature_points``), and explanations build one each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel
+
+from services.matching.embedding import Vectors
+from services.matching.profiles import PartnerProfile
+from shared.nace import nace_title
+
+ReasonKind = Literal[
+    "need_offer",  # the seeker's need, the candidate's offer
+    "offer_need",  # the candidate's need, the seeker's offer
+    "sector",
+    "country_of_interest",
+    "cooperation_type",
+    "technology",
+    "language",
+    "size",
+]
+
+# points of each feature at its best (their sum is 100)
+NEED_OFFER = 45.0
+OFFER_NEED = 25.0
+SECTOR = 10.0
+COUNTRY = 8.0  # 4 for each side whose countries of interest hold the other's country
+COOPERATION = 5.0
+TECHNOLOGY = 4.0  # 2 per technology in common, at most 4
+LANGUAGE = 2.0
+SIZE = 1.0
+FEATURES_AT_MOST = SECTOR + COUNTRY + COOPERATION + TECHNOLOGY + LANGUAGE + SIZE
+# cosines of multilingual-e5-small, a need read as "query: ", an offer as "passage: "
+UNRELATED = 0.80
+SAME = 0.90
+SECTOR_LEVELS = ((5, 1.0, "class"), (4, 0.6, "group"), (2, 0.3, "division"))
+SIZES = ("micro", "small", "medium", "large")
+
+
+class NaceCode(BaseModel):
+    code: str
+    title: str
+
+
+class Reason(BaseModel):
+    """One reason a candidate ranks where it does, with the points it gave."""
+
+    kind: ReasonKind
+    points: float
+    text: str  # one English sentence; pages write their own from the fields
+    seeker_text: str | None = None
+    partner_text: str | None = None
+    similarity: float | None = None
+    codes: list[NaceCode] = []
+    values: list[str] = []  # the countries, cooperation types, technologies, languages
+
+
+def rescale(cosines: np.ndarray) -> np.ndarray:
+    """0 for unrelated texts, 1 for the same thing said twice: what a person can read."""
+    return np.clip((cosines - UNRELATED) / (SAME - UNRELATED), 0.0, 1.0)
+
+
+def sentence_points(need_offer: np.ndarray, offer_need: np.ndarray) -> np.ndarray:
+    """The points of both directions from their best cosines (-1: nothing to compare)."""
+    return NEED_OFFER * rescale(need_offer) + OFFER_NEED * rescale(offer_need)
+
+
+def best_pair(mine: Vectors, theirs: Vectors) -> tuple[int, int, float]:
+    """Which of my rows and which of theirs match best, and their cosine (-1: none)."""
+    if not len(mine) or not len(theirs):
+        return 0, 0, -1.0
+    cosines = mine @ theirs.T
+    i, j = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
+    return int(i), int(j), float(cosines[i, j])
+
+
+def sentence_reason(
+    kind: ReasonKind,
+    seeker_sentences: Sequence[str],
+    seeker_rows: Vectors,
+    candidate_sentences: Sequence[str],
+    candidate_rows: Vectors,
+) -> Reason | None:
+    """The best-matching pair of sentences of one direction, or None if they are unrelated."""
+    i, j, similarity = best_pair(seeker_rows, candidate_rows)
+    weight = NEED_OFFER if kind == "need_offer" else OFFER_NEED
+    points = round(weight * float(rescale(np.array(similarity))), 1)
+    if points <= 0:
+        return None
+    mine, theirs = seeker_sentences[i], candidate_sentences[j]
+    text = (
+        f'Your need "{mine}" matches their offer "{theirs}"'
+        if kind == "need_offer"
+        else f'Their need "{theirs}" matches your offer "{mine}"'
+    )
+    return Reason(
+        kind=kind,
+        points=points,
+        text=f"{text} (similarity {similarity:.2f}).",
+        seeker_text=mine,
+        partner_text=theirs,
+        similarity=round(similarity, 3),
+    )
+
+
+def sector_match(mine: Sequence[str], theirs: Sequence[str]) -> tuple[float, str, list[str]]:
+    """The closest level two lists of NACE codes share: (share of SECTOR, level, codes)."""
+    for length, share, level in SECTOR_LEVELS:
+        common = _prefixes(mine, length) & _prefixes(theirs, length)
+        if common:
+            return share, level, sorted(common)
+    return 0.0, "", []
+
+
+def _prefixes(codes: Sequence[str], length: int) -> set[str]:
+    return {code[:length].rstrip(".") for code in codes if len(code) >= length}
+
+
+def interest(seeker: PartnerProfile, candidate: PartnerProfile) -> tuple[bool, bool]:
+    """Whether the candidate's country is one the seeker wants, and the other way round."""
+    wanted = bool(candidate.country) and candidate.country in seeker.countries_of_interest
+    wanting = bool(seeker.country) and seeker.country in candidate.countries_of_interest
+    return wanted, wanting
+
+
+def common(mine: Sequence[str], theirs: Sequence[str]) -> list[str]:
+    """Values both lists hold, compared without case or surrounding spaces."""
+    return sorted(_lowered(mine) & _lowered(theirs))
+
+
+def _lowered(values: Sequence[str]) -> set[str]:
+    return {value.strip().lower() for value in values if value.strip()}
+
+
+def sizes_fit(mine: str | None, theirs: str | None) -> bool:
+    """Sizes one step apart or equal work together most easily (a rough EEN rule)."""
+    if mine not in SIZES or theirs not in SIZES:
+        return False
+    return abs(SIZES.index(mine) - SIZES.index(theirs)) <= 1
+
+
+def feature_points(seeker: PartnerProfile, candidate: PartnerProfile) -> float:
+    """The points of every non-sentence feature; equal to their reasons' sum, built faster."""
+    wanted, wanting = interest(seeker, candidate)
+    technologies = len(common(seeker.technologies, candidate.technologies))
+    return (
+        SECTOR * sector_match(seeker.nace_codes, candidate.nace_codes)[0]
+        + COUNTRY / 2 * (wanted + wanting)
+        + COOPERATION * bool(common(seeker.cooperation_types, candidate.cooperation_types))
+        + min(TECHNOLOGY, TECHNOLOGY / 2 * technologies)
+        + LANGUAGE * bool(common(seeker.languages, candidate.languages))
+        + SIZE * sizes_fit(seeker.size, candidate.size)
+    )
+
+
+def feature_reasons(seeker: PartnerProfile, candidate: PartnerProfile) -> list[Reason]:
+    """The reasons that are not about sentences; their points are at most FEATURES_AT_MOST."""
+    technologies = common(seeker.technologies, candidate.technologies)
+    found = [
+        _sector_reason(seeker, candidate),
+        _country_reason(seeker, candidate),
+        _values_reason(
+            "cooperation_type",
+            common(seeker.cooperation_types, candidate.cooperation_types),
+            COOPERATION,
+            "Both seek {}",
+        ),
+        _values_reason(
+            "technology",
+            technologies,
+            min(TECHNOLOGY, TECHNOLOGY / 2 * len(technologies)),
+            "Technologies in common: {}",
+        ),
+        _values_reason(
+            "language",
+            common(seeker.languages, candidate.languages),
+            LANGUAGE,
+            "A common language: {}",
+        ),
+        _size_reason(seeker, candidate),
+    ]
+    return [reason for reason in found if reason is not None]
+
+
+def _sector_reason(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
+    share, level, shared = sector_match(seeker.nace_codes, candidate.nace_codes)
+    if not shared:
+        return None
+    codes = [NaceCode(code=code, title=nace_title(code) or "") for code in shared]
+    names = ", ".join(f"{code.code} {code.title}".strip() for code in codes)
+    return Reason(
+        kind="sector", points=SECTOR * share, text=f"Same NACE {level}: {names}.", codes=codes
+    )
+
+
+def _country_reason(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
+    wanted, wanting = interest(seeker, candidate)
+    if not (wanted or wanting):
+        return None
+    parts = []
+    if wanted:
+        parts.append(f"{candidate.country} is among your countries of interest")
+    if wanting:
+        parts.append(f"{seeker.country} is among theirs")
+    sentence = "; ".join(parts)
+    return Reason(
+        kind="country_of_interest",
+        points=COUNTRY / 2 * (wanted + wanting),
+        text=sentence[:1].upper() + sentence[1:] + ".",
+        values=[
+            code for code, held in ((candidate.country, wanted), (seeker.country, wanting)) if held
+        ],
+    )
+
+
+def _values_reason(
+    kind: ReasonKind, values: list[str], points: float, template: str
+) -> Reason | None:
+    if not values:
+        return None
+    shown = ", ".join(value.replace("_", " ") for value in values)
+    return Reason(kind=kind, points=points, text=template.format(shown) + ".", values=values)
+
+
+def _size_reason(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
+    if not sizes_fit(seeker.size, candidate.size):
+        return None
+    return Reason(
+        kind="size",
+        points=SIZE,
+        text=f"Compatible sizes: {seeker.size} and {candidate.size}.",
+        values=[str(seeker.size), str(candidate.size)],
+    )
