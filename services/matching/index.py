@@ -13,7 +13,7 @@ top 10 equals exact brute force (docs/matching.md, "Speed").
 Below ``CLUSTER_FROM`` rows there is one block, read whole: the search is exact.
 Rows are appended to their block (amortised growth, no rebuild per upsert); a removed
 owner is only marked dead, and the blocks are rebuilt (and re-clustered) when the dead
-rows outnumber the live ones or the live rows have grown fourfold since the last
+rows outnumber the live ones or the live rows have doubled since the last
 training: a catch-up of 50,000 upserts re-clusters a handful of times, not 50,000.
 """
 
@@ -27,10 +27,12 @@ from numpy.typing import NDArray
 from services.matching.embedding import Vectors
 
 CLUSTER_FROM = 20_000  # rows: below this one exact block is faster than centroids
-ROWS_PER_CLUSTER = 256
-PROBES = 24  # blocks read per query row
-TRAINING_SAMPLE = 16_384
-TRAINING_ROUNDS = 8
+ROWS_PER_CLUSTER = 200
+MAX_CLUSTERS = 1024  # training and routing cost grow with them
+PROBES = 8  # blocks read per query row
+GROWTH = 2  # re-cluster when the live rows have doubled since the last training
+TRAINING_SAMPLE = 32_768
+TRAINING_ROUNDS = 6
 Positions = NDArray[np.int64]
 
 
@@ -91,7 +93,7 @@ class SentenceRows:
             return
         for block, row in zip(self._nearest(rows), rows, strict=True):
             self._blocks[int(block)].append(row[None, :], owner)
-        if self.rows > 4 * self.trained_at:
+        if self.rows > GROWTH * self.trained_at:
             self._rebuild()
 
     def remove(self, owner: int) -> None:
@@ -150,7 +152,8 @@ class SentenceRows:
             self._centroids = np.zeros((0, self.dimensions), dtype=np.float32)
             assignment = np.zeros(len(rows), dtype=np.int64)
         else:
-            self._centroids = _kmeans(rows, len(rows) // ROWS_PER_CLUSTER, self._seed)
+            clusters = min(MAX_CLUSTERS, len(rows) // ROWS_PER_CLUSTER)
+            self._centroids = _kmeans(rows, clusters, self._seed)
             assignment = np.concatenate(
                 [self._nearest(chunk) for chunk in np.array_split(rows, len(rows) // 8192 + 1)]
             )
@@ -178,3 +181,50 @@ def _kmeans(rows: Vectors, clusters: int, seed: int) -> Vectors:
         empty = norms[:, 0] == 0
         centroids = np.where(empty[:, None], centroids, sums / np.where(norms == 0, 1, norms))
     return centroids.astype(np.float32)
+
+
+Key = tuple[str, str]
+
+
+class _Positions:
+    """A growable array of owner positions (appends amortised)."""
+
+    def __init__(self) -> None:
+        self.items = np.zeros(8, dtype=np.int64)
+        self.count = 0
+
+    def append(self, position: int) -> None:
+        if self.count == len(self.items):
+            self.items = _grown(self.items, 2 * len(self.items))
+        self.items[self.count] = position
+        self.count += 1
+
+
+class ValueHolders:
+    """Which positions hold a value (a country, a NACE prefix, a technology…): an inverted
+    index, so that a query's features and filters are a few array operations over every
+    organisation instead of a Python loop. Dead positions stay listed (the caller masks
+    them) until the caller rebuilds."""
+
+    def __init__(self) -> None:
+        self._holders: dict[Key, _Positions] = {}
+
+    def add(self, position: int, keys: set[Key]) -> None:
+        for key in keys:
+            self._holders.setdefault(key, _Positions()).append(position)
+
+    def count(self, keys: set[Key], size: int) -> NDArray[np.int32]:
+        """Per position, how many of the keys it holds."""
+        counts = np.zeros(size, dtype=np.int32)
+        for key in keys:
+            held = self._holders.get(key)
+            if held is not None:
+                counts[held.items[: held.count]] += 1
+        return counts
+
+    def any(self, keys: set[Key], size: int) -> NDArray[np.bool_]:
+        """Per position, whether it holds at least one of the keys."""
+        return self.count(keys, size) > 0
+
+    def memory_bytes(self) -> int:
+        return sum(int(held.items.nbytes) for held in self._holders.values())

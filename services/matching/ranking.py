@@ -9,15 +9,16 @@ make a partner. A seeker with neither needs nor offers therefore gets no candida
 service refuses such a query before it gets here; ``search`` answers ``[]``).
 
 Search (docs/matching.md, "Speed"): each side's sentence rows live in a clustered index
-(``services/matching/index.py``) that finds, per organisation, its best cosine among the
-rows it reads; candidates are then taken in that order and scored exactly from their own
-vectors, until no later one can reach the top (its sentence estimate plus every feature's
-points at most is below the tenth best).
+(``services/matching/index.py``) that gives, per organisation, its best cosine among the
+rows it reads; the other features and the filters are array operations over every
+organisation at once (``ValueHolders``), so a query's totals are a few vector
+operations. The best ``top`` + ``RECHECKED`` totals are then scored exactly from their own
+vectors (their reasons) and the ``top`` best returned: below ``CLUSTER_FROM`` rows every
+row is read and the search is exact.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -26,16 +27,17 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from services.matching.embedding import SentenceModel, Vectors
-from services.matching.index import SentenceRows
+from services.matching.index import SentenceRows, ValueHolders
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.reasons import (
-    FEATURES_AT_MOST,
+    SECTOR_LEVELS,
     NaceCode,
     Reason,
     ReasonKind,
     best_pair,
-    feature_points,
+    feature_points_all,
     feature_reasons,
+    profile_keys,
     rescale,
     sentence_points,
     sentence_reason,
@@ -54,6 +56,7 @@ __all__ = [
     "rescale",
 ]
 BATCH = 64  # candidates sorted at a time: most searches stop in the first batch
+RECHECKED = 10  # candidates beyond the top scored exactly too: a clustered estimate can be low
 
 
 class SearchFilters(BaseModel):
@@ -77,6 +80,22 @@ class SearchFilters(BaseModel):
         if self.cooperation_type and self.cooperation_type not in profile.cooperation_types:
             return False
         return not (self.network and profile.network != self.network)
+
+    def mask(self, holders: ValueHolders, size: int) -> NDArray[np.bool_]:
+        """``admit`` for every position at once, from the index's value holders."""
+        admitted = np.ones(size, dtype=np.bool_)
+        if self.countries:
+            admitted &= holders.any({("country", c) for c in self.countries}, size)
+        if self.exclude_country:
+            admitted &= ~holders.any({("country", self.exclude_country)}, size)
+        if self.sector:
+            levels = {(level, self.sector) for _, _, level in SECTOR_LEVELS}
+            admitted &= holders.any(levels, size)
+        if self.cooperation_type:
+            admitted &= holders.any({("cooperation", self.cooperation_type.lower())}, size)
+        if self.network:
+            admitted &= holders.any({("network", self.network)}, size)
+        return admitted
 
 
 class PartnerMatch(BaseModel):
@@ -132,9 +151,12 @@ class PartnerIndex:
         self._alive = np.zeros(1024, dtype=np.bool_)
         self._offers = SentenceRows(self.dimensions, seed=1)
         self._needs = SentenceRows(self.dimensions, seed=2)
+        self._holders = ValueHolders()
 
     def upsert(self, profile: PartnerProfile, vectors: ProfileVectors) -> None:
         """Add or replace a profile: searchable at once, its old rows masked."""
+        if (len(vectors.offers), len(vectors.needs)) != (len(profile.offers), len(profile.needs)):
+            raise ValueError(f"{profile.id}: the vectors are not those of its sentences")
         self._forget(profile.id)
         stored = _Stored.of(vectors)
         self._profiles[profile.id] = profile
@@ -164,6 +186,7 @@ class PartnerIndex:
         if position >= len(self._alive):
             self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
         self._alive[position] = True
+        self._holders.add(position, profile_keys(self._profiles[id]))
         self._offers.add(position, stored.offers.astype(np.float32))
         self._needs.add(position, stored.needs.astype(np.float32))
 
@@ -197,14 +220,6 @@ class PartnerIndex:
         offer_need = self._needs.best(vectors.offers, count, self._alive)
         return sentence_points(need_offer, offer_need)
 
-    def exact_points(self, seeker: ProfileVectors, id: str) -> float:
-        """A candidate's sentence points from its own rows (what the reasons show)."""
-        stored = self._stored[id]
-        offers, needs = stored.offers.astype(np.float32), stored.needs.astype(np.float32)
-        need_offer = best_pair(seeker.needs, offers)[2]
-        offer_need = best_pair(seeker.offers, needs)[2]
-        return float(sentence_points(np.array(need_offer), np.array(offer_need)))
-
     def search(
         self,
         seeker: PartnerProfile,
@@ -217,26 +232,31 @@ class PartnerIndex:
         filters = filters or SearchFilters()
         if top <= 0 or not (len(vectors.needs) or len(vectors.offers)):
             return []
+        count = len(self._ids)
         estimates = self.estimates(vectors)
-        chosen: list[tuple[float, int, str]] = []  # a min-heap of (score, -position, id)
-        for position in _best_first(estimates):
-            if len(chosen) == top and estimates[position] + FEATURES_AT_MOST < chosen[0][0]:
-                break  # no later candidate can reach the top
+        features = feature_points_all(seeker, self._holders, count)
+        totals = estimates + features
+        totals[~((estimates > 0) & filters.mask(self._holders, count))] = -1.0
+        if seeker.id in self._position:
+            totals[self._position[seeker.id]] = -1.0
+        chosen: list[tuple[float, int, str]] = []
+        for position in _best_first(totals):
             id = self._ids[position]
-            candidate = self._profiles[id] if id is not None else None
-            if candidate is None or id == seeker.id or not filters.admit(candidate):
+            if id is None or (visible is not None and not visible(self._profiles[id])):
                 continue
-            if visible is not None and not visible(candidate):
-                continue
-            points = self.exact_points(vectors, candidate.id)
-            if points <= 0:
-                continue
-            entry = (points + feature_points(seeker, candidate), -int(position), candidate.id)
-            if len(chosen) < top:
-                heapq.heappush(chosen, entry)
-            elif entry > chosen[0]:
-                heapq.heapreplace(chosen, entry)
-        return [self._match(seeker, vectors, id) for _, _, id in sorted(chosen, reverse=True)]
+            exact = self._sentence_points(vectors, id) + float(features[position])
+            chosen.append((exact, -position, id))
+            if len(chosen) == top + RECHECKED:
+                break
+        best = sorted(chosen, reverse=True)[:top]
+        return [self._match(seeker, vectors, id) for _, _, id in best]
+
+    def _sentence_points(self, seeker: ProfileVectors, id: str) -> float:
+        """A candidate's sentence points from its own rows (what its reasons will show)."""
+        stored = self._stored[id]
+        need_offer = best_pair(seeker.needs, stored.offers.astype(np.float32))[2]
+        offer_need = best_pair(seeker.offers, stored.needs.astype(np.float32))[2]
+        return float(sentence_points(np.array(need_offer), np.array(offer_need)))
 
     def _match(self, seeker: PartnerProfile, vectors: ProfileVectors, id: str) -> PartnerMatch:
         candidate = self._profiles[id]
@@ -246,7 +266,7 @@ class PartnerIndex:
 
 
 def _best_first(estimates: Vectors) -> Iterator[int]:
-    """Positions with some sentence points, best first, sorted a batch at a time."""
+    """Positions with a positive total, best first, sorted a batch at a time."""
     remaining = np.flatnonzero(estimates > 0)
     while len(remaining):
         if len(remaining) > BATCH:

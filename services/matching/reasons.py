@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from services.matching.embedding import Vectors
+from services.matching.index import Key, ValueHolders
 from services.matching.profiles import PartnerProfile
 from shared.nace import nace_title
 
@@ -172,6 +173,47 @@ def feature_points(seeker: PartnerProfile, candidate: PartnerProfile) -> float:
         + LANGUAGE * bool(common(seeker.languages, candidate.languages))
         + SIZE * sizes_fit(seeker.size, candidate.size)
     )
+
+
+def profile_keys(profile: PartnerProfile) -> set[Key]:
+    """The values of a profile that features and filters compare, for ``ValueHolders``."""
+    keys: set[Key] = {("country", profile.country), ("network", profile.network)}
+    keys.update(("interest", code) for code in profile.countries_of_interest)
+    for length, _, level in SECTOR_LEVELS:
+        keys.update((level, code) for code in _prefixes(profile.nace_codes, length))
+    keys.update(("cooperation", value) for value in _lowered(profile.cooperation_types))
+    keys.update(("technology", value) for value in _lowered(profile.technologies))
+    keys.update(("language", value) for value in _lowered(profile.languages))
+    if profile.size in SIZES:
+        keys.add(("size", profile.size))
+    return keys
+
+
+def feature_points_all(seeker: PartnerProfile, holders: ValueHolders, size: int) -> Vectors:
+    """``feature_points`` of the seeker with every position at once (the same rules)."""
+    sector = np.zeros(size, dtype=np.float32)
+    for length, share, level in reversed(SECTOR_LEVELS):  # the closest level wins
+        mine = {(level, code) for code in _prefixes(seeker.nace_codes, length)}
+        sector[holders.any(mine, size)] = SECTOR * share
+    wanted = holders.any({("country", c) for c in seeker.countries_of_interest if c}, size)
+    wanting = holders.any({("interest", seeker.country)} if seeker.country else set(), size)
+    technologies = holders.count({("technology", v) for v in _lowered(seeker.technologies)}, size)
+    fitting = set()
+    if seeker.size in SIZES:
+        at = SIZES.index(seeker.size)
+        fitting = {("size", fit) for fit in SIZES[max(0, at - 1) : at + 2]}
+    return (
+        sector
+        + COUNTRY / 2 * (wanted.astype(np.float32) + wanting)
+        + COOPERATION * _holding(holders, "cooperation", seeker.cooperation_types, size)
+        + np.minimum(TECHNOLOGY, TECHNOLOGY / 2 * technologies)
+        + LANGUAGE * _holding(holders, "language", seeker.languages, size)
+        + SIZE * holders.any(fitting, size)
+    ).astype(np.float32)
+
+
+def _holding(holders: ValueHolders, kind: str, values: Sequence[str], size: int) -> Vectors:
+    return holders.any({(kind, value) for value in _lowered(values)}, size).astype(np.float32)
 
 
 def feature_reasons(seeker: PartnerProfile, candidate: PartnerProfile) -> list[Reason]:

@@ -3,12 +3,14 @@ to the score, filters, and search that leaves out the seeker and non-complements
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import numpy as np
 import pytest
 
 from services.matching import reasons as r
+from services.matching.index import ValueHolders
 from services.matching.profiles import PartnerProfile, ProfileVectors
 from services.matching.ranking import PartnerIndex, SearchFilters, explain
 
@@ -215,7 +217,7 @@ def test_filters_visibility_and_top() -> None:
 
 
 def test_an_empty_seeker_gets_no_candidates_without_failing() -> None:
-    index = index_of([(profile("c", offers="x"), vectors([unit(1)], [unit(1)]))])
+    index = index_of([(profile("c", offers="x", needs="y"), vectors([unit(1)], [unit(1)]))])
     empty = profile("empty")
     assert index.search(empty, vectors([], [])) == []
     assert index.search(SEEKER, SEEKER_VECTORS, top=0) == []
@@ -235,3 +237,50 @@ def test_upsert_replaces_and_remove_forgets() -> None:
 def test_explain_without_sentences_keeps_the_features() -> None:
     reasons = explain(SEEKER, SEEKER_VECTORS, profile("x", nace_codes=["26"]), vectors([], []))
     assert [reason.kind for reason in reasons] == ["sector"]
+
+
+def random_profile(rng: random.Random, id: str) -> PartnerProfile:
+    def some(values: list[str], most: int) -> list[str]:
+        return rng.sample(values, rng.randint(0, most))
+
+    return profile(
+        id,
+        country=rng.choice(["RO", "FR", "ES", ""]),
+        network=rng.choice(["ro", "fr"]),
+        countries_of_interest=some(["RO", "FR", "ES", "DE"], 2),
+        nace_codes=some(["26.11", "26.12", "26.2", "27", "62.10", "62.20"], 2),
+        cooperation_types=some(["licensing", "Subcontracting", "joint_venture"], 2),
+        technologies=some(["IoT", "iot ", "lidar", "erp", "robotics"], 3),
+        languages=some(["en", "fr", "ro"], 2),
+        size=rng.choice([*r.SIZES, None, "huge"]),
+    )
+
+
+def test_features_and_filters_of_every_position_follow_the_rules() -> None:
+    """The vectorised form search uses gives what the per-profile rules give."""
+    rng = random.Random(11)
+    candidates = [random_profile(rng, f"c{n}") for n in range(150)]
+    holders = ValueHolders()
+    for position, candidate in enumerate(candidates):
+        holders.add(position, r.profile_keys(candidate))
+    filters = [
+        SearchFilters(),
+        SearchFilters(countries=["FR", "ES"], sector="26"),
+        SearchFilters(exclude_country="RO", cooperation_type="licensing"),
+        SearchFilters(sector="26.1", network="ro"),
+        SearchFilters(sector="62.10"),
+    ]
+    for number in range(20):
+        seeker = random_profile(rng, f"s{number}")
+        points = r.feature_points_all(seeker, holders, len(candidates))
+        expected = [r.feature_points(seeker, candidate) for candidate in candidates]
+        assert points.tolist() == pytest.approx(expected)
+        chosen = filters[number % len(filters)]
+        assert chosen.mask(holders, len(candidates)).tolist() == [
+            chosen.admit(candidate) for candidate in candidates
+        ]
+
+
+def test_vectors_must_be_those_of_the_profile() -> None:
+    with pytest.raises(ValueError, match="not those of its sentences"):
+        index_of([(profile("c", offers="x. y."), vectors([unit(1)], []))])

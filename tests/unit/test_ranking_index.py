@@ -1,6 +1,6 @@
 """The clustered side index: the same per-owner best cosines as brute force when every
 block is read, appends without re-clustering, removals masked, and re-clustering only
-when the index has grown fourfold or the dead outnumber the living."""
+when the index has doubled or the dead outnumber the living."""
 
 from __future__ import annotations
 
@@ -71,17 +71,18 @@ def test_nearby_rows_are_found_when_reading_a_few_blocks() -> None:
         assert int(np.argmax(side.best(query, 400, alive))) == owner
 
 
-def test_appends_do_not_recluster_until_fourfold() -> None:
+def test_appends_do_not_recluster_until_doubled() -> None:
     rng = np.random.default_rng(4)
     side, _ = filled(rng, 150)  # 375 rows: trained once, at 300
-    centroids = side._centroids
-    trained = side.trained_at
-    for owner in range(150, 300):  # grows below four times the trained rows
-        side.add(owner, random_rows(rng, 2))
-    assert side._centroids is centroids and side.rows < 4 * trained
-    for owner in range(300, 300 + 2 * trained):
+    centroids, trained = side._centroids, side.trained_at
+    owner = 150
+    while side.rows + 1 <= ix.GROWTH * trained:
         side.add(owner, random_rows(rng, 1))
-    assert side._centroids is not centroids  # re-clustered once past fourfold
+        owner += 1
+    assert side._centroids is centroids and side.trained_at == trained
+    side.add(owner, random_rows(rng, 1))
+    assert side._centroids is not centroids  # re-clustered once past double
+    assert side.trained_at == side.rows
 
 
 def test_removed_owners_are_masked_then_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
