@@ -22,7 +22,7 @@ from shared.paper_signatures import PaperCheck, PaperDocument, check_paper
 from shared.runtime import RuntimeFailure
 
 
-def _read_json(path: Path, what: str) -> Any:
+def read_json(path: Path, what: str) -> Any:
     """The parsed file, or one clear line (``RuntimeFailure``: exit 2)."""
     try:
         return json.loads(path.read_bytes())
@@ -34,7 +34,7 @@ def _read_json(path: Path, what: str) -> Any:
 
 def load_paper(path: Path) -> PaperDocument:
     """The paper a file holds; a file that is not one is refused with the field."""
-    data = _read_json(path, "paper")
+    data = read_json(path, "paper")
     try:
         return PaperDocument.model_validate(data)
     except ValidationError as exc:
@@ -46,7 +46,7 @@ def load_paper(path: Path) -> PaperDocument:
 def load_keys(path: Path) -> dict[str, str]:
     """Node id → public key from a registry file: the hub's node list (active nodes
     only) or a plain mapping."""
-    data = _read_json(path, "registry")
+    data = read_json(path, "registry")
     if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
         return {str(node): key for node, key in data.items()}
     if isinstance(data, list) and all(

@@ -20,7 +20,10 @@ from services.membership.sample_data import (
     NETWORKS,
     NODES,
     clusters,
+    language_of,
     organizations,
+    partner_pairs,
+    topics_of,
     with_cluster_ids,
 )
 from shared.nace import is_valid_nace
@@ -141,24 +144,58 @@ def test_organisations_name_their_clusters_and_the_caller_maps_them_to_ids(node:
     assert with_cluster_ids(bodies[0], {})["clusters"] == []
 
 
-def offered(body: dict[str, Any]) -> set[str]:
-    """Keywords an organisation both lists as a technology and writes into its offers."""
-    return {tech for tech in body["technologies"] if tech in body["offers"].lower()}
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("node", NODES)
 def test_needs_in_each_node_match_offers_of_another_node(node: str, seed: int) -> None:
     orgs = all_orgs(seed)
     elsewhere = {
-        kw for other in NODES if other != node for body in orgs[other] for kw in offered(body)
+        topic for other in NODES if other != node for body in orgs[other] for topic in offers(body)
     }
-    matched = {
-        keyword
-        for body in orgs[node]
-        for keyword in elsewhere
-        if re.search(rf"\b{re.escape(keyword)}\b", body["needs"].lower())
-    }
+    matched = {topic for body in orgs[node] for topic in needs(body) & elsewhere}
     assert len(matched) >= 3, matched
-    needing = [body for body in orgs[node] if any(kw in body["needs"].lower() for kw in elsewhere)]
+    needing = [body for body in orgs[node] if needs(body) & elsewhere]
     assert len(needing) >= len(orgs[node]) // 2
+
+
+def offers(body: dict[str, Any]) -> set[str]:
+    return topics_of(body)[0]
+
+
+def needs(body: dict[str, Any]) -> set[str]:
+    return topics_of(body)[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("node", NODES)
+def test_texts_are_in_the_companys_own_language_a_few_in_english(node: str, seed: int) -> None:
+    bodies = organizations(node, seed)
+    native = COUNTRY[node].lower()
+    written = [language_of(body) for body in bodies]
+    assert set(written) == {native, "en"}
+    assert written.count(native) >= 0.7 * len(bodies)
+    for body, language in zip(bodies, written, strict=True):
+        assert language in body["languages"]
+        assert offers(body) and needs(body) and not offers(body) & needs(body)
+        assert offers(body) <= set(body["technologies"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_planted_pairs_complement_each_other_both_ways_across_borders_and_languages(
+    seed: int,
+) -> None:
+    orgs = all_orgs(seed)
+    named = {(node, body["legal_name"]): body for node in NODES for body in orgs[node]}
+    pairs = partner_pairs(seed)
+    assert len(pairs) >= 4
+    assert len({side for pair in pairs for side in pair}) == 2 * len(pairs)  # one pair each
+    across_languages = 0
+    for a, b in pairs:
+        first, second = named[a], named[b]
+        assert a[0] != b[0] and first["country"] != second["country"]
+        assert offers(first) & needs(second) and offers(second) & needs(first)
+        assert second["country"] in first["countries_of_interest"]
+        assert first["country"] in second["countries_of_interest"]
+        assert set(first["cooperation_types"]) & set(second["cooperation_types"])
+        assert "node" not in (first["visibility"], second["visibility"])
+        across_languages += language_of(first) != language_of(second)
+    assert across_languages >= 4

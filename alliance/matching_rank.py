@@ -7,37 +7,25 @@ and exits with code 2, like every other command.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from alliance.matching import _where
+from alliance.verify_paper import read_json
 from services.matching.profiles import PartnerProfile
 from shared.runtime import RuntimeFailure
 
 REQUIRED = ("id", "country")
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file's content; an unreadable file or bad JSON is one line naming it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RuntimeFailure(f"cannot read {path}: {reason}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RuntimeFailure(f"{path}: not JSON: {exc}") from exc
-
-
 def read_organisations(path: Path) -> list[PartnerProfile]:
     """The organisations of a batch file, checked: a list of objects, each with its own id
     and a country; unknown fields are ignored and optional ones may be missing."""
-    content = read_json(path)
+    content = read_json(path, "organisations")
     if not isinstance(content, list):
-        raise RuntimeFailure(f"{path}: expected a JSON list of organisations")
+        raise RuntimeFailure(f"organisations {path}: expected a JSON list of organisations")
     profiles: list[PartnerProfile] = []
     first: dict[str, int] = {}
     for number, item in enumerate(content):
@@ -62,15 +50,14 @@ def _profile(where: str, item: Any) -> PartnerProfile:
         return PartnerProfile.model_validate(item)
     except ValidationError as exc:
         error = exc.errors()[0]
-        location = ".".join(str(part) for part in error["loc"])
-        raise RuntimeFailure(f"{where}.{location}: {error['msg']}") from exc
+        raise RuntimeFailure(f"{where}.{_where(error['loc'])}: {error['msg']}") from exc
 
 
 def read_seekers(path: Path, known: set[str]) -> list[str]:
     """The seeker ids of a batch file: a JSON list of ids, each among the organisations."""
-    content = read_json(path)
+    content = read_json(path, "seekers")
     if not isinstance(content, list):
-        raise RuntimeFailure(f"{path}: expected a JSON list of organisation ids")
+        raise RuntimeFailure(f"seekers {path}: expected a JSON list of organisation ids")
     for number, id in enumerate(content):
         if not isinstance(id, (str, int)) or isinstance(id, bool):
             raise RuntimeFailure(f"seekers[{number}]: expected an organisation id, got {id!r}")
