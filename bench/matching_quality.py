@@ -34,8 +34,6 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from services.matching.embedding import SentenceModel, Vectors, load_model
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.ranking import PartnerIndex
@@ -181,12 +179,23 @@ def evaluate(
     return result
 
 
+def pair_kinds(planted: Mapping[str, str], meta: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Seeker → "same_language" or "cross_language", from the languages the corpus wrote in."""
+    return {
+        seeker: "same_language"
+        if meta[seeker]["language"] == meta[partner]["language"]
+        else "cross_language"
+        for seeker, partner in planted.items()
+    }
+
+
 def main(count: int, seed: int, cache: Path | None) -> dict[str, Any]:
-    from bench.matching_corpus import generate
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # the corpus imports its tables
+    from matching_corpus import generate
 
     corpus = generate(count=count, seed=seed)
     model = CachedModel(load_model(), cache)
-    pairs = getattr(corpus, "pair_kinds", None)
+    pairs = pair_kinds(corpus.planted, corpus.meta)
     result = evaluate(corpus.organisations, corpus.planted, model, pairs)
     model.save()
     return {"bench": "matching_quality", "model": model.name, "seed": seed, **result}

@@ -31,14 +31,10 @@ import argparse
 import heapq
 import json
 import random
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.matching.embedding import Vectors, load_model
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles

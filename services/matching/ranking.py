@@ -35,6 +35,7 @@ from services.matching.reasons import (
     Reason,
     ReasonKind,
     best_pair,
+    both_ways_reason,
     feature_points_all,
     feature_reasons,
     profile_keys,
@@ -300,6 +301,7 @@ def explain(
             candidate_vectors.needs,
         ),
     ]
+    sentences.append(both_ways_reason(*sentences))
     reasons = [reason for reason in sentences if reason is not None]
     reasons.extend(feature_reasons(seeker, candidate))
     return sorted(reasons, key=lambda reason: -reason.points)

@@ -34,6 +34,7 @@ from shared.nace import nace_title
 ReasonKind = Literal[
     "need_offer",  # the seeker's need, the candidate's offer
     "offer_need",  # the candidate's need, the seeker's offer
+    "both_ways",  # each side offers what the other needs
     "sector",
     "country_of_interest",
     "cooperation_type",
@@ -42,9 +43,10 @@ ReasonKind = Literal[
     "size",
 ]
 
-# points of each feature at its best (their sum is 100)
-NEED_OFFER = 45.0
+# points of each feature at its best (their sum is 100); tuned on bench/matching_quality.py
+NEED_OFFER = 25.0
 OFFER_NEED = 25.0
+BOTH_WAYS = 20.0  # times the weaker direction: a complement both ways beats a one-way one
 SECTOR = 10.0
 COUNTRY = 8.0  # 4 for each side whose countries of interest hold the other's country
 COOPERATION = 5.0
@@ -53,8 +55,8 @@ LANGUAGE = 2.0
 SIZE = 1.0
 FEATURES_AT_MOST = SECTOR + COUNTRY + COOPERATION + TECHNOLOGY + LANGUAGE + SIZE
 # cosines of multilingual-e5-small, a need read as "query: ", an offer as "passage: "
-UNRELATED = 0.80
-SAME = 0.90
+UNRELATED = 0.77
+SAME = 0.93
 SECTOR_LEVELS = ((5, 1.0, "class"), (4, 0.6, "group"), (2, 0.3, "division"))
 SIZES = ("micro", "small", "medium", "large")
 
@@ -83,8 +85,10 @@ def rescale(cosines: np.ndarray) -> np.ndarray:
 
 
 def sentence_points(need_offer: np.ndarray, offer_need: np.ndarray) -> np.ndarray:
-    """The points of both directions from their best cosines (-1: nothing to compare)."""
-    return NEED_OFFER * rescale(need_offer) + OFFER_NEED * rescale(offer_need)
+    """The points of both directions and of their weaker one (``BOTH_WAYS``) from their
+    best cosines (-1: nothing to compare)."""
+    needed, offered = rescale(need_offer), rescale(offer_need)
+    return NEED_OFFER * needed + OFFER_NEED * offered + BOTH_WAYS * np.minimum(needed, offered)
 
 
 def best_pair(mine: Vectors, theirs: Vectors) -> tuple[int, int, float]:
@@ -122,6 +126,23 @@ def sentence_reason(
         seeker_text=mine,
         partner_text=theirs,
         similarity=round(similarity, 3),
+    )
+
+
+def both_ways_reason(need_offer: Reason | None, offer_need: Reason | None) -> Reason | None:
+    """The bonus of a candidate that complements the seeker both ways, from the weaker
+    of the two sentence matches (a one-way complement gets none)."""
+    if need_offer is None or offer_need is None:
+        return None
+    weaker = min(need_offer.similarity or -1.0, offer_need.similarity or -1.0)
+    points = round(BOTH_WAYS * float(rescale(np.array(weaker))), 1)
+    if points <= 0:
+        return None
+    return Reason(
+        kind="both_ways",
+        points=points,
+        text="Complementary both ways: each offers something the other needs.",
+        similarity=weaker,
     )
 
 

@@ -184,7 +184,9 @@ def test_search_scores_are_the_sum_of_reasons_best_first() -> None:
             (x.points for x in match.reasons), reverse=True
         )
     kinds = {reason.kind for reason in found[0].reasons}
-    assert kinds == {"need_offer", "offer_need", "sector"}
+    assert kinds == {"need_offer", "offer_need", "both_ways", "sector"}
+    (both,) = [reason for reason in found[0].reasons if reason.kind == "both_ways"]
+    assert both.points == pytest.approx(r.BOTH_WAYS * 0.5, abs=0.1)  # the weaker way: 0.85
 
 
 def test_filters_visibility_and_top() -> None:
@@ -207,13 +209,14 @@ def test_filters_visibility_and_top() -> None:
     def ids(**kwargs: Any) -> list[str]:
         return [m.id for m in index.search(SEEKER, SEEKER_VECTORS, **kwargs)]
 
-    assert ids() == ["c3", "c2", "c0", "c1"]  # c0 shares the seeker's class
-    assert ids(top=2) == ["c3", "c2"]
-    assert ids(filters=SearchFilters(exclude_country="RO")) == ["c3", "c2", "c1"]
+    # sentence points 9.4, 10.9, 12.5, 14.1; sector: c0 the class 10, c2 the group 6, c3 3
+    assert ids() == ["c0", "c2", "c3", "c1"]
+    assert ids(top=2) == ["c0", "c2"]
+    assert ids(filters=SearchFilters(exclude_country="RO")) == ["c2", "c3", "c1"]
     assert ids(filters=SearchFilters(countries=["FR"], sector="62")) == ["c1"]
-    assert ids(filters=SearchFilters(sector="26.1")) == ["c2", "c0"]
+    assert ids(filters=SearchFilters(sector="26.1")) == ["c0", "c2"]
     assert ids(filters=SearchFilters(network="es")) == ["c2"]
-    assert ids(visible=lambda p: p.country != "FR") == ["c2", "c0"]
+    assert ids(visible=lambda p: p.country != "FR") == ["c0", "c2"]
 
 
 def test_an_empty_seeker_gets_no_candidates_without_failing() -> None:
