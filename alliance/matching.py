@@ -23,6 +23,30 @@ matching_app = typer.Typer(
 )
 
 
+@matching_app.command("rank")
+def rank(
+    organisations: Annotated[
+        Path, typer.Option(help="JSON list of organisations (the batch format)")
+    ],
+    seekers: Annotated[
+        Path | None, typer.Option(help="JSON list of the ids to rank partners for (default: all)")
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="partners per seeker")] = 10,
+    other_countries: Annotated[
+        bool, typer.Option("--other-countries", help="only partners from other countries")
+    ] = False,
+) -> None:
+    """Print {seeker id: [partner ids, best first]}: the service's ranking, offline."""
+    from alliance.matching_rank import read_organisations, read_seekers
+    from services.matching.embedding import load_model
+    from services.matching.ranking import rank_all
+
+    profiles = read_organisations(organisations)
+    chosen = read_seekers(seekers, {p.id for p in profiles}) if seekers else None
+    ranked = rank_all(profiles, load_model(), chosen, top, other_countries)
+    print(json.dumps(ranked, ensure_ascii=False))
+
+
 @matching_app.command("schedule")
 def schedule_command(
     instance: Annotated[

@@ -70,9 +70,14 @@ def load_model() -> SentenceModel:
     ``ALLIANCE_MATCHING_THREADS`` (default 1) bounds the engine's threads: a node serves
     pages and the bus on the same cores while it embeds a catch-up in the background.
     """
-    threads = int(os.environ.get("ALLIANCE_MATCHING_THREADS", "1"))
+    setting = os.environ.get("ALLIANCE_MATCHING_THREADS", "1")
+    if not setting.strip().isdigit() or int(setting) < 1:
+        raise ModelUnavailable(
+            f"the matching model ({MODEL_NAME}) did not load: "
+            f"ALLIANCE_MATCHING_THREADS must be a whole number of threads ≥ 1, not {setting!r}"
+        )
     try:
-        model = E5Model(threads)
+        model = E5Model(int(setting))
         model.passages(["warm-up"])
     except Exception as exc:  # any failure of a native engine: say it once, in one line
         reason = " ".join(str(exc).split()) or type(exc).__name__

@@ -111,17 +111,23 @@ class ProfileVectors:
 def embed_profiles(
     model: SentenceModel, profiles: Sequence[PartnerProfile]
 ) -> list[ProfileVectors]:
-    """Every profile's sentences in one call to the model (batching is what makes it fast)."""
-    texts: list[str] = []
+    """Every profile's sentences in two calls to the model (batching is what makes it fast).
+
+    Needs are read as e5 *queries* and offers (and the whole profile) as *passages*: the
+    model was trained to place a question near the passage that answers it, which is
+    what a need and the offer that meets it are (docs/matching.md, "Quality").
+    """
+    needs = model.queries([sentence for profile in profiles for sentence in profile.needs])
+    passages = model.passages(
+        [text for profile in profiles for text in (*profile.offers, profile.whole_text())]
+    )
+    embedded, need_row, row = [], 0, 0
     for profile in profiles:
-        texts.extend([*profile.offers, *profile.needs, profile.whole_text()])
-    vectors = model.passages(texts)
-    embedded, row = [], 0
-    for profile in profiles:
-        offers = vectors[row : row + len(profile.offers)]
+        offers = passages[row : row + len(profile.offers)]
         row += len(profile.offers)
-        needs = vectors[row : row + len(profile.needs)]
-        row += len(profile.needs)
-        embedded.append(ProfileVectors(offers, needs, vectors[row]))
+        embedded.append(
+            ProfileVectors(offers, needs[need_row : need_row + len(profile.needs)], passages[row])
+        )
+        need_row += len(profile.needs)
         row += 1
     return embedded

@@ -1,59 +1,63 @@
 """Partner ranking: who could work with whom, both ways, and why.
 
-A candidate's score (0 to 100) is the sum of the points of its reasons:
+A candidate's score (0 to 100) is the sum of the points of its reasons
+(``services/matching/reasons.py``): the best need → offer and offer → need sentence
+pairs by the cosine of their vectors (any language), the sector, countries of interest,
+cooperation types, technologies, languages and size. A candidate must complement the
+seeker at least one way (some sentence points): sharing a sector or a language does not
+make a partner. A seeker with neither needs nor offers therefore gets no candidates (the
+service refuses such a query before it gets here; ``search`` answers ``[]``).
 
-- **complementarity**, both ways: the best match of one of the seeker's needs with one of
-  the candidate's offers, and of the candidate's needs with the seeker's offers, by the
-  cosine of their sentence vectors (any language), rescaled so that unrelated texts score 0;
-- **sector**: the closest pair of NACE codes (same class > same group > same division);
-- **country of interest**, each side's; **cooperation types** in common; **technologies**
-  in common; a common **language**; a **size** both can work with.
-
-Search is exact: the vector part is computed for every indexed organisation with one
-matrix product per side, and the other features, which are bounded, only for the
-candidates whose vector part could still reach the top (docs/matching.md, "Speed").
+Search (docs/matching.md, "Speed"): each side's sentence rows live in a clustered index
+(``services/matching/index.py``) that gives, per organisation, its best cosine among the
+rows it reads; the other features and the filters are array operations over every
+organisation at once (``ValueHolders``), so a query's totals are a few vector
+operations. The best ``top`` + ``RECHECKED`` totals are then scored exactly from their own
+vectors (their reasons) and the ``top`` best returned: below ``CLUSTER_FROM`` rows every
+row is read and the search is exact.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from services.matching.embedding import SentenceModel, Vectors
+from services.matching.index import SentenceRows, ValueHolders
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
+from services.matching.reasons import (
+    SECTOR_LEVELS,
+    NaceCode,
+    Reason,
+    ReasonKind,
+    best_pair,
+    both_ways_reason,
+    feature_points_all,
+    feature_reasons,
+    profile_keys,
+    rescale,
+    sentence_points,
+    sentence_reason,
+)
 from shared.contracts.membership import sector_prefixes
-from shared.nace import nace_title
 
-ReasonKind = Literal[
-    "need_offer",  # the seeker's need, the candidate's offer
-    "offer_need",  # the candidate's need, the seeker's offer
-    "sector",
-    "country_of_interest",
-    "cooperation_type",
-    "technology",
-    "language",
-    "size",
+__all__ = [
+    "NaceCode",
+    "PartnerIndex",
+    "PartnerMatch",
+    "Reason",
+    "ReasonKind",
+    "SearchFilters",
+    "explain",
+    "rank_all",
+    "rescale",
 ]
-
-# points of each feature at its best (their sum is 100)
-NEED_OFFER = 45.0
-OFFER_NEED = 25.0
-SECTOR = 10.0
-COUNTRY = 8.0  # 4 for each side whose countries of interest hold the other's country
-COOPERATION = 5.0
-TECHNOLOGY = 4.0
-LANGUAGE = 2.0
-SIZE = 1.0
-FEATURES_AT_MOST = SECTOR + COUNTRY + COOPERATION + TECHNOLOGY + LANGUAGE + SIZE
-# the cosine of multilingual-e5 sentence vectors: unrelated texts sit near 0.78, the
-# same thing said otherwise (or in another language) at 0.85 and above
-UNRELATED = 0.80
-SAME = 0.92
-SECTOR_LEVELS = ((5, 1.0, "class"), (4, 0.6, "group"), (2, 0.3, "division"))
+BATCH = 64  # candidates sorted at a time: most searches stop in the first batch
+RECHECKED = 10  # candidates beyond the top scored exactly too: a clustered estimate can be low
 
 
 class SearchFilters(BaseModel):
@@ -78,86 +82,119 @@ class SearchFilters(BaseModel):
             return False
         return not (self.network and profile.network != self.network)
 
-
-class NaceCode(BaseModel):
-    code: str
-    title: str
-
-
-class Reason(BaseModel):
-    """One reason a candidate ranks where it does, with the points it gave."""
-
-    kind: ReasonKind
-    points: float
-    text: str  # one English sentence; pages write their own from the fields
-    seeker_text: str | None = None
-    partner_text: str | None = None
-    similarity: float | None = None
-    codes: list[NaceCode] = []
-    values: list[str] = []  # the countries, cooperation types, technologies, languages
+    def mask(self, holders: ValueHolders, size: int) -> NDArray[np.bool_]:
+        """``admit`` for every position at once, from the index's value holders."""
+        admitted = np.ones(size, dtype=np.bool_)
+        if self.countries:
+            admitted &= holders.any({("country", c) for c in self.countries}, size)
+        if self.exclude_country:
+            admitted &= ~holders.any({("country", self.exclude_country)}, size)
+        if self.sector:
+            levels = {(level, self.sector) for _, _, level in SECTOR_LEVELS}
+            admitted &= holders.any(levels, size)
+        if self.cooperation_type:
+            admitted &= holders.any({("cooperation", self.cooperation_type.lower())}, size)
+        if self.network:
+            admitted &= holders.any({("network", self.network)}, size)
+        return admitted
 
 
 class PartnerMatch(BaseModel):
     id: str
     network: str
-    score: float
+    score: float  # the sum of the reasons' points
     reasons: list[Reason]
 
 
-def rescale(cosine: float) -> float:
-    """0 for unrelated texts, 1 for the same thing said twice: what a person can read."""
-    return float(min(1.0, max(0.0, (cosine - UNRELATED) / (SAME - UNRELATED))))
+@dataclass(frozen=True)
+class _Stored:
+    """A profile's rows as the index keeps them: float16 halves their memory; the
+    cosines computed from them differ from float32 by less than 0.001."""
 
+    offers: NDArray[np.float16]
+    needs: NDArray[np.float16]
+    whole: NDArray[np.float16]
 
-class _SideMatrix:
-    """One side's sentence vectors of every profile, stacked: rows grouped by owner."""
-
-    def __init__(self, blocks: list[Vectors], dimensions: int) -> None:
-        counts = np.array([len(block) for block in blocks], dtype=np.int64)
-        self.owners = np.flatnonzero(counts)  # profiles with at least one sentence
-        self.starts = np.concatenate(([0], np.cumsum(counts[self.owners])[:-1])).astype(np.int64)
-        present = [block for block in blocks if len(block)]
-        self.rows = (
-            np.vstack(present).astype(np.float32)
-            if present
-            else np.zeros((0, dimensions), dtype=np.float32)
+    @classmethod
+    def of(cls, vectors: ProfileVectors) -> _Stored:
+        return cls(
+            *(
+                np.asarray(v, dtype=np.float16)
+                for v in (vectors.offers, vectors.needs, vectors.whole)
+            )
         )
-        self.size = len(blocks)
 
-    def best(self, queries: Vectors) -> tuple[np.ndarray, np.ndarray]:
-        """Per profile: the best cosine with any query row, and which of its rows gave it."""
-        best = np.full(self.size, -1.0, dtype=np.float32)
-        if not len(queries) or not len(self.rows):
-            return best, np.zeros(self.size, dtype=np.int64)
-        column = (queries @ self.rows.T).max(axis=0)
-        best[self.owners] = np.maximum.reduceat(column, self.starts)
-        return best, np.zeros(self.size, dtype=np.int64)
-
-    @property
-    def nbytes(self) -> int:
-        return int(self.rows.nbytes + self.owners.nbytes + self.starts.nbytes)
+    def vectors(self) -> ProfileVectors:
+        return ProfileVectors(
+            self.offers.astype(np.float32),
+            self.needs.astype(np.float32),
+            self.whole.astype(np.float32),
+        )
 
 
 class PartnerIndex:
-    """Every profile a node can rank, with its vectors; rebuilt lazily after changes."""
+    """Every profile a node can rank, with its vectors; changes are appended, not rebuilt.
+
+    Each profile holds an integer position in the side indexes; a change gives it a new
+    position and marks the old one dead, and positions are renumbered (everything
+    re-added) once the dead outnumber the living.
+    """
 
     def __init__(self, dimensions: int) -> None:
         self.dimensions = dimensions
         self._profiles: dict[str, PartnerProfile] = {}
-        self._vectors: dict[str, ProfileVectors] = {}
-        self._order: list[str] = []
-        self._offers: _SideMatrix | None = None
-        self._needs: _SideMatrix | None = None
+        self._stored: dict[str, _Stored] = {}
+        self._reset_positions()
+
+    def _reset_positions(self) -> None:
+        self._position: dict[str, int] = {}
+        self._ids: list[str | None] = []
+        self._alive = np.zeros(1024, dtype=np.bool_)
+        self._offers = SentenceRows(self.dimensions, seed=1)
+        self._needs = SentenceRows(self.dimensions, seed=2)
+        self._holders = ValueHolders()
 
     def upsert(self, profile: PartnerProfile, vectors: ProfileVectors) -> None:
+        """Add or replace a profile: searchable at once, its old rows masked."""
+        if (len(vectors.offers), len(vectors.needs)) != (len(profile.offers), len(profile.needs)):
+            raise ValueError(f"{profile.id}: the vectors are not those of its sentences")
+        self._forget(profile.id)
+        stored = _Stored.of(vectors)
         self._profiles[profile.id] = profile
-        self._vectors[profile.id] = vectors
-        self._offers = self._needs = None
+        self._stored[profile.id] = stored
+        self._place(profile.id, stored)
+        if len(self._ids) > 2 * len(self._profiles) + 1024:
+            self._renumber()
 
     def remove(self, id: str) -> None:
-        if self._profiles.pop(id, None) is not None:
-            self._vectors.pop(id, None)
-            self._offers = self._needs = None
+        self._forget(id)
+        self._profiles.pop(id, None)
+        self._stored.pop(id, None)
+
+    def _forget(self, id: str) -> None:
+        position = self._position.pop(id, None)
+        if position is None:
+            return
+        self._alive[position] = False
+        self._ids[position] = None
+        self._offers.remove(position)
+        self._needs.remove(position)
+
+    def _place(self, id: str, stored: _Stored) -> None:
+        position = len(self._ids)
+        self._ids.append(id)
+        self._position[id] = position
+        if position >= len(self._alive):
+            self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+        self._alive[position] = True
+        self._holders.add(position, profile_keys(self._profiles[id]))
+        self._offers.add(position, stored.offers.astype(np.float32))
+        self._needs.add(position, stored.needs.astype(np.float32))
+
+    def _renumber(self) -> None:
+        self._reset_positions()
+        for id, stored in self._stored.items():
+            self._place(id, stored)
 
     def __len__(self) -> int:
         return len(self._profiles)
@@ -169,20 +206,20 @@ class PartnerIndex:
         return self._profiles.get(id)
 
     def vectors(self, id: str) -> ProfileVectors | None:
-        return self._vectors.get(id)
+        stored = self._stored.get(id)
+        return stored.vectors() if stored is not None else None
 
     def memory_bytes(self) -> int:
-        """The stacked matrices searched (the per-profile copies are the same size again)."""
-        offers, needs = self._matrices()
-        return offers.nbytes + needs.nbytes
+        """The searched side indexes plus every profile's own float16 rows."""
+        own = sum(s.offers.nbytes + s.needs.nbytes + s.whole.nbytes for s in self._stored.values())
+        return self._offers.memory_bytes() + self._needs.memory_bytes() + own + self._alive.nbytes
 
-    def _matrices(self) -> tuple[_SideMatrix, _SideMatrix]:
-        if self._offers is None or self._needs is None:
-            self._order = list(self._profiles)
-            vectors = [self._vectors[id] for id in self._order]
-            self._offers = _SideMatrix([v.offers for v in vectors], self.dimensions)
-            self._needs = _SideMatrix([v.needs for v in vectors], self.dimensions)
-        return self._offers, self._needs
+    def estimates(self, vectors: ProfileVectors) -> Vectors:
+        """Per position, the sentence points from the rows the side indexes read."""
+        count = len(self._ids)
+        need_offer = self._offers.best(vectors.needs, count, self._alive)
+        offer_need = self._needs.best(vectors.offers, count, self._alive)
+        return sentence_points(need_offer, offer_need)
 
     def search(
         self,
@@ -194,45 +231,51 @@ class PartnerIndex:
     ) -> list[PartnerMatch]:
         """The ``top`` best candidates, best first, the seeker itself left out."""
         filters = filters or SearchFilters()
-        offers, needs = self._matrices()
-        need_offer, _ = offers.best(vectors.needs)
-        offer_need, _ = needs.best(vectors.offers)
-        semantic = NEED_OFFER * _rescaled(need_offer) + OFFER_NEED * _rescaled(offer_need)
-        chosen: list[tuple[float, int, str]] = []  # a min-heap of (score, -position, id)
-        for position in np.argsort(-semantic, kind="stable"):
-            if len(chosen) == top and semantic[position] + FEATURES_AT_MOST < chosen[0][0]:
-                break  # no later candidate can reach the top: the answer is exact
-            id = self._order[position]
-            candidate = self._profiles[id]
-            if id == seeker.id or not filters.admit(candidate):
+        if top <= 0 or not (len(vectors.needs) or len(vectors.offers)):
+            return []
+        count = len(self._ids)
+        estimates = self.estimates(vectors)
+        features = feature_points_all(seeker, self._holders, count)
+        totals = estimates + features
+        totals[~((estimates > 0) & filters.mask(self._holders, count))] = -1.0
+        if seeker.id in self._position:
+            totals[self._position[seeker.id]] = -1.0
+        chosen: list[tuple[float, int, str]] = []
+        for position in _best_first(totals):
+            id = self._ids[position]
+            if id is None or (visible is not None and not visible(self._profiles[id])):
                 continue
-            if visible is not None and not visible(candidate):
-                continue
-            score = float(semantic[position]) + _feature_points(seeker, candidate)
-            entry = (score, -int(position), id)
-            if len(chosen) < top:
-                heapq.heappush(chosen, entry)
-            elif entry > chosen[0]:
-                heapq.heapreplace(chosen, entry)
-        ranked = sorted(chosen, reverse=True)
-        return [self._explain(seeker, vectors, id, score) for score, _, id in ranked]
+            exact = self._sentence_points(vectors, id) + float(features[position])
+            chosen.append((exact, -position, id))
+            if len(chosen) == top + RECHECKED:
+                break
+        best = sorted(chosen, reverse=True)[:top]
+        return [self._match(seeker, vectors, id) for _, _, id in best]
 
-    def _explain(
-        self, seeker: PartnerProfile, vectors: ProfileVectors, id: str, score: float
-    ) -> PartnerMatch:
+    def _sentence_points(self, seeker: ProfileVectors, id: str) -> float:
+        """A candidate's sentence points from its own rows (what its reasons will show)."""
+        stored = self._stored[id]
+        need_offer = best_pair(seeker.needs, stored.offers.astype(np.float32))[2]
+        offer_need = best_pair(seeker.offers, stored.needs.astype(np.float32))[2]
+        return float(sentence_points(np.array(need_offer), np.array(offer_need)))
+
+    def _match(self, seeker: PartnerProfile, vectors: ProfileVectors, id: str) -> PartnerMatch:
         candidate = self._profiles[id]
-        reasons = explain(seeker, vectors, candidate, self._vectors[id])
-        return PartnerMatch(
-            id=id, network=candidate.network, score=round(score, 1), reasons=reasons
-        )
+        reasons = explain(seeker, vectors, candidate, self._stored[id].vectors())
+        score = round(sum(reason.points for reason in reasons), 1)
+        return PartnerMatch(id=id, network=candidate.network, score=score, reasons=reasons)
 
 
-def _rescaled(cosines: np.ndarray) -> np.ndarray:
-    return np.clip((cosines - UNRELATED) / (SAME - UNRELATED), 0.0, 1.0)
-
-
-def _feature_points(seeker: PartnerProfile, candidate: PartnerProfile) -> float:
-    return sum(reason.points for reason in feature_reasons(seeker, candidate))
+def _best_first(estimates: Vectors) -> Iterator[int]:
+    """Positions with a positive total, best first, sorted a batch at a time."""
+    remaining = np.flatnonzero(estimates > 0)
+    while len(remaining):
+        if len(remaining) > BATCH:
+            split = np.argpartition(-estimates[remaining], BATCH - 1)
+            batch, remaining = remaining[split[:BATCH]], remaining[split[BATCH:]]
+        else:
+            batch, remaining = remaining, remaining[:0]
+        yield from (int(p) for p in batch[np.argsort(-estimates[batch], kind="stable")])
 
 
 def explain(
@@ -242,166 +285,26 @@ def explain(
     candidate_vectors: ProfileVectors,
 ) -> list[Reason]:
     """Every reason with its points, the strongest first: the score is their sum."""
-    reasons = [
-        *_sentence_reason(
+    sentences = [
+        sentence_reason(
             "need_offer",
             seeker.needs,
             seeker_vectors.needs,
             candidate.offers,
             candidate_vectors.offers,
-            NEED_OFFER,
         ),
-        *_sentence_reason(
+        sentence_reason(
             "offer_need",
             seeker.offers,
             seeker_vectors.offers,
             candidate.needs,
             candidate_vectors.needs,
-            OFFER_NEED,
         ),
-        *feature_reasons(seeker, candidate),
     ]
+    sentences.append(both_ways_reason(*sentences))
+    reasons = [reason for reason in sentences if reason is not None]
+    reasons.extend(feature_reasons(seeker, candidate))
     return sorted(reasons, key=lambda reason: -reason.points)
-
-
-def _sentence_reason(
-    kind: ReasonKind,
-    seeker_sentences: Sequence[str],
-    seeker_rows: Vectors,
-    candidate_sentences: Sequence[str],
-    candidate_rows: Vectors,
-    weight: float,
-) -> list[Reason]:
-    if not len(seeker_rows) or not len(candidate_rows):
-        return []
-    cosines = seeker_rows @ candidate_rows.T
-    i, j = np.unravel_index(int(np.argmax(cosines)), cosines.shape)
-    similarity = float(cosines[i, j])
-    points = weight * rescale(similarity)
-    if points <= 0:
-        return []
-    mine, theirs = seeker_sentences[int(i)], candidate_sentences[int(j)]
-    text = (
-        f'Your need "{mine}" matches their offer "{theirs}"'
-        if kind == "need_offer"
-        else f'Their need "{theirs}" matches your offer "{mine}"'
-    )
-    return [
-        Reason(
-            kind=kind,
-            points=round(points, 1),
-            text=f"{text} (similarity {similarity:.2f}).",
-            seeker_text=mine,
-            partner_text=theirs,
-            similarity=round(similarity, 3),
-        )
-    ]
-
-
-def feature_reasons(seeker: PartnerProfile, candidate: PartnerProfile) -> list[Reason]:
-    """The reasons that are not about sentences; their points are at most FEATURES_AT_MOST."""
-    found = [
-        _sector(seeker, candidate),
-        _countries(seeker, candidate),
-        _shared(
-            "cooperation_type",
-            seeker.cooperation_types,
-            candidate.cooperation_types,
-            COOPERATION,
-            "Both seek {}",
-        ),
-        _shared(
-            "technology",
-            _lowered(seeker.technologies),
-            _lowered(candidate.technologies),
-            TECHNOLOGY,
-            "Technologies in common: {}",
-            per_value=TECHNOLOGY / 2,
-        ),
-        _shared(
-            "language",
-            _lowered(seeker.languages),
-            _lowered(candidate.languages),
-            LANGUAGE,
-            "A common language: {}",
-        ),
-        _size(seeker, candidate),
-    ]
-    return [reason for reason in found if reason is not None]
-
-
-def _lowered(values: Sequence[str]) -> list[str]:
-    return [value.strip().lower() for value in values if value.strip()]
-
-
-def _sector(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
-    for length, share, level in SECTOR_LEVELS:
-        mine = {code[:length].rstrip(".") for code in seeker.nace_codes if len(code) >= length}
-        theirs = {code[:length].rstrip(".") for code in candidate.nace_codes if len(code) >= length}
-        common = sorted(mine & theirs)
-        if common:
-            codes = [NaceCode(code=code, title=nace_title(code) or "") for code in common]
-            names = ", ".join(f"{c.code} {c.title}".strip() for c in codes)
-            return Reason(
-                kind="sector",
-                points=SECTOR * share,
-                text=f"Same NACE {level}: {names}.",
-                codes=codes,
-            )
-    return None
-
-
-def _countries(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
-    wanted = candidate.country in seeker.countries_of_interest
-    wanting = bool(seeker.country) and seeker.country in candidate.countries_of_interest
-    if not (wanted or wanting):
-        return None
-    parts = []
-    if wanted:
-        parts.append(f"{candidate.country} is among your countries of interest")
-    if wanting:
-        parts.append(f"{seeker.country} is among theirs")
-    return Reason(
-        kind="country_of_interest",
-        points=COUNTRY / 2 * (wanted + wanting),
-        text="; ".join(parts)[:1].upper() + "; ".join(parts)[1:] + ".",
-        values=[
-            code for code, held in ((candidate.country, wanted), (seeker.country, wanting)) if held
-        ],
-    )
-
-
-def _shared(
-    kind: ReasonKind,
-    mine: Sequence[str],
-    theirs: Sequence[str],
-    weight: float,
-    template: str,
-    per_value: float | None = None,
-) -> Reason | None:
-    common = sorted(set(mine) & set(theirs))
-    if not common:
-        return None
-    points = weight if per_value is None else min(weight, per_value * len(common))
-    shown = ", ".join(value.replace("_", " ") for value in common)
-    return Reason(kind=kind, points=points, text=template.format(shown) + ".", values=common)
-
-
-SIZES = ("micro", "small", "medium", "large")
-
-
-def _size(seeker: PartnerProfile, candidate: PartnerProfile) -> Reason | None:
-    """Sizes one step apart or equal work together most easily (a rough EEN rule)."""
-    if seeker.size not in SIZES or candidate.size not in SIZES:
-        return None
-    if abs(SIZES.index(seeker.size) - SIZES.index(candidate.size)) > 1:
-        return None
-    return Reason(
-        kind="size",
-        points=SIZE,
-        text=f"Compatible sizes: {seeker.size} and {candidate.size}.",
-        values=[seeker.size, candidate.size],
-    )
 
 
 def rank_all(
