@@ -179,6 +179,7 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     partner = await create_org(
         node,
         offers=PCB_OFFER,
+        needs="Buscamos un software de gestión de la producción para nuestra fábrica.",
         visibility="public",
         nace_codes=["26.12"],
         legal_name="Placas SL",
@@ -193,6 +194,17 @@ async def test_the_pages_search_explain_take_an_interest_and_show_it_in_the_cons
     assert page.status_code == 200, page.text
     assert "Interne SRL" not in page.text  # node-only: for this node's staff
     assert "Placas SL" in page.text and PCB_OFFER in page.text and "Votre besoin" in page.text
+    both = await client.get(
+        "/partners",
+        params={
+            "need": PCB_NEED,
+            "offer": "Production management software for factories.",
+            "include_own": "on",
+            "lang": "fr",
+        },
+        headers=HTML,
+    )  # a complement both ways: its bonus is a reason of its own, in the reader's language
+    assert "Complémentaires dans les deux sens" in both.text, both.text
     # cooperation types in the reader's language, in the result and in the filter
     assert ": Sous-traitance</p>" in page.text
     assert '<option value="technical_cooperation">Coopération technique</option>' in page.text
