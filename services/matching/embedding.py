@@ -73,7 +73,6 @@ def load_model() -> SentenceModel:
     setting = os.environ.get("ALLIANCE_MATCHING_THREADS", "1")
     if not setting.strip().isdigit() or int(setting) < 1:
         raise ModelUnavailable(
-            f"the matching model ({MODEL_NAME}) did not load: "
             f"ALLIANCE_MATCHING_THREADS must be a whole number of threads ≥ 1, not {setting!r}"
         )
     try:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import PyMongoError
 
-from services.matching.embedding import ModelUnavailable, SentenceModel, load_model
+from services.matching.embedding import SentenceModel, load_model
 from services.matching.metrics import MatchingMetrics
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.ranking import PartnerIndex
@@ -158,12 +158,7 @@ class Projection:
         """The model and the metrics; ``ModelUnavailable`` (one line) if it cannot load."""
         if self.model is not None:
             return
-        try:
-            self.model = load_model()
-        except ValueError as exc:  # load_model reads the thread count before it loads
-            raise ModelUnavailable(
-                f"ALLIANCE_MATCHING_THREADS must be a whole number of threads: {exc}"
-            ) from exc
+        self.model = load_model()
         self.index = PartnerIndex(self.model.dimensions)
         self.metrics = MatchingMetrics.of(kit.metrics.registry)
         kit.database.on_commit(self.wake.set)
