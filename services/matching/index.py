@@ -15,9 +15,10 @@ Rows are appended (to the matrix and the graph; no rebuild per upsert); a remove
 rows are only marked dead, skipped in answers, and the side is compacted (its graph
 rebuilt) when the dead rows outnumber the live ones.
 
-The rows are kept once more as float16, in owner order, for the exact rescoring: the
-graph's own float32 copy is faiss's, and the float16 values are those the scores are
-defined on (``PartnerIndex.vectors``), so a rescored cosine is exactly brute force's.
+The rows are kept once more in owner order, for the exact rescoring (the graph's own
+copy is faiss's, in its own layout): float32 holding the float16 values the scores are
+defined on (``PartnerIndex.vectors``), so a rescored cosine is exactly brute force's;
+float32 because converting float16 rows per query cost more than the product itself.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class SentenceRows:
         self._reset()
 
     def _reset(self) -> None:
-        self._matrix = _Growable((self.dimensions,), np.float16)
+        self._matrix = _Growable((self.dimensions,), np.float32)
         self._row_owner = _Growable((), np.int64)
         self._row_alive = _Growable((), np.bool_)
         self._start = _Growable((), np.int64)  # per owner position: its first row
@@ -109,13 +110,13 @@ class SentenceRows:
         """Index an owner's rows; an owner position is added once (a change is a new one)."""
         if not len(rows):
             return
-        stored = self._append(owner, np.asarray(rows, dtype=np.float16))
+        stored = self._append(owner, np.asarray(rows, dtype=np.float16).astype(np.float32))
         if self._graph is not None:
-            self._graph.add(stored.astype(np.float32))
+            self._graph.add(stored)
         elif self.rows >= GRAPH_FROM:
             self._compact()
 
-    def _append(self, owner: int, rows: NDArray[np.float16]) -> NDArray[np.float16]:
+    def _append(self, owner: int, rows: Vectors) -> Vectors:
         """Store an owner's rows (not in the graph): the matrix, their owner, its range."""
         for array in (self._start, self._count):
             array.reserve(owner + 1)
@@ -169,12 +170,12 @@ class SentenceRows:
         offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
         starts = self._start.items[owners[holding]]
         rows = np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)
-        column = (queries @ self._matrix.items[rows].astype(np.float32).T).max(axis=0)
+        column = (queries @ self._matrix.items[rows].T).max(axis=0)
         best[holding] = np.maximum.reduceat(column, offsets)
         return best
 
     def memory_bytes(self) -> int:
-        """The float16 rows, their owners and flags (allocated), and the graph (vectors and
+        """The rows, their owners and flags (allocated), and the graph (vectors and
         links, estimated from faiss's layout: float32 rows plus ~2·LINKS ids a row)."""
         arrays = (self._matrix, self._row_owner, self._row_alive, self._start, self._count)
         own = sum(int(array.items.nbytes) for array in arrays)
@@ -196,7 +197,7 @@ class SentenceRows:
             graph = faiss.IndexHNSWFlat(self.dimensions, LINKS, faiss.METRIC_INNER_PRODUCT)
             graph.hnsw.efConstruction = EF_CONSTRUCTION
             for chunk in range(0, self._matrix.count, 65_536):
-                graph.add(self._matrix.used[chunk : chunk + 65_536].astype(np.float32))
+                graph.add(self._matrix.used[chunk : chunk + 65_536])
             self._graph = graph
 
 

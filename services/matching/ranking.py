@@ -14,11 +14,13 @@ over every organisation at once (``ValueHolders``). Each side's sentence rows li
 of each seeker row's ``k`` nearest rows on each side: those **candidates** are scored
 exactly from their own rows, both sides. An organisation that is not a candidate has,
 on each side, a cosine no higher than the ``k``-th one returned, so its total is at most
-those sentence points plus its own feature points: every organisation whose bound beats
-the ``top``-th exact score is scored exactly too when they are few (``RESCORED_AT_MOST``),
-otherwise ``k`` grows (``GROWTH``) — and past ``K_AT_MOST`` every admitted organisation
-is scored. The answer is therefore exact up to the graph's own recall (a row among the
-true ``k`` nearest that the graph misses); below ``GRAPH_FROM`` rows it is exact.
+those sentence points plus its own feature points: the organisations whose bound beats
+the ``top``-th exact score are scored exactly too, ``DOUBT_CHUNK`` at a time, the richest
+in features first (they raise the ``top``-th score soonest, which shrinks the doubt),
+until none is left in doubt; past ``RESCORED_AT_MOST`` of them ``k`` grows (``GROWTH``),
+which may lower the bound, and at ``K_AT_MOST`` everyone left in doubt is scored. The
+answer is therefore exact up to the graph's own recall (a row among the true ``k``
+nearest that the graph misses); below ``GRAPH_FROM`` rows it is exact.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ __all__ = [
 FIRST_K = 32  # nearest rows asked per seeker row at first
 GROWTH = 4  # k grows by this when the bound leaves too many organisations in doubt
 K_AT_MOST = 2048  # beyond this, score every admitted organisation (exact, slow, rare)
-RESCORED_AT_MOST = 4096  # organisations in doubt scored exactly rather than growing k
+RESCORED_AT_MOST = 16_384  # organisations in doubt scored exactly before k grows
+DOUBT_CHUNK = 1024  # organisations in doubt scored at a time, the best features first
 
 
 class SearchFilters(BaseModel):
@@ -266,22 +269,29 @@ class PartnerIndex:
             admitted[self._position[seeker.id]] = False
         scored = np.zeros(count, dtype=np.bool_)
         totals = np.full(count, -1.0, dtype=np.float32)
-        k = FIRST_K
+        k, rescored = FIRST_K, 0
+        sentences = self._candidates(vectors, k, admitted)
+        self._score(vectors, sentences.positions, features, scored, totals)
         while True:
-            if k > K_AT_MOST:
-                self._score(vectors, np.flatnonzero(admitted & ~scored), features, scored, totals)
-                return self._chosen(totals, top, visible)
-            sentences = self._candidates(vectors, k, admitted & ~scored)
-            self._score(vectors, sentences.positions, features, scored, totals)
             best = self._chosen(totals, top, visible)
             if sentences.bound <= 0:  # no organisation left out has sentence points
                 return best
             floor = best[-1][0] if len(best) == top else 0.0
             doubt = np.flatnonzero(admitted & ~scored & (features + sentences.bound > floor))
-            if len(doubt) <= RESCORED_AT_MOST:
+            if not len(doubt):
+                return best
+            if rescored >= RESCORED_AT_MOST and k < K_AT_MOST:  # a looser bound than hoped
+                k, rescored = k * GROWTH, 0
+                sentences = self._candidates(vectors, k, admitted & ~scored)
+                self._score(vectors, sentences.positions, features, scored, totals)
+                continue
+            if k >= K_AT_MOST:  # the bound does not tighten: score everyone left in doubt
                 self._score(vectors, doubt, features, scored, totals)
-                return self._chosen(totals, top, visible)
-            k *= GROWTH
+                continue
+            if len(doubt) > DOUBT_CHUNK:  # the richest in features first: they raise the
+                doubt = doubt[np.argpartition(-features[doubt], DOUBT_CHUNK)[:DOUBT_CHUNK]]
+            self._score(vectors, doubt, features, scored, totals)  # floor soonest
+            rescored += len(doubt)
 
     def _candidates(self, vectors: ProfileVectors, k: int, wanted: NDArray[np.bool_]) -> _Found:
         """The admitted owners of each seeker row's ``k`` nearest rows on both sides, and the
