@@ -395,5 +395,7 @@ if __name__ == "__main__":
     parser.add_argument("--changes", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--cache", type=Path, help="an .npz file for the embedded sentences")
+    parser.add_argument("--embedding-sample", type=int, default=60, help="profiles embedded")
     args = parser.parse_args()
-    print(json.dumps(main(args.organisations, args.queries, args.changes, args.seed, args.cache)))
+    options = (args.seed, args.cache, args.embedding_sample)
+    print(json.dumps(main(args.organisations, args.queries, args.changes, *options)))
