@@ -1,58 +1,81 @@
 """Sentence rows of every indexed organisation, one side (offers or needs), searchable fast.
 
-Why not one stacked matrix: at 100,000 organisations a side holds ~300,000 rows of 384
-float32, and one matrix product per query reads all 460 MB of them (≈ 60 ms on this
-kind of machine, per side). So rows are kept in **clusters** (an inverted file): k-means
-centroids trained on a sample, each row stored in its nearest centroid's block, and a
-query reads only the blocks of the centroids nearest to it (``PROBES`` per query row).
-That is approximate — a row in a block not read is missed — so the ranking takes the
-candidates found here and scores them exactly from their own vectors
-(``services/matching/ranking.py``); bench/matching_search.py measures how often the
-top 10 equals exact brute force (docs/matching.md, "Speed").
+Why not one stacked matrix: at 100,000 organisations a side holds ~250,000 rows of 384
+float32, and one matrix product per query reads all of them (≈ 60 ms per query on an
+idle core of this kind of machine, several times that under load): far above the 20 ms
+target. So above ``GRAPH_FROM`` rows a side keeps a **HNSW graph** (faiss-cpu,
+``IndexHNSWFlat``, inner product) that answers a query row's ``k`` nearest rows in a
+millisecond or two. It is approximate (its recall is high, not total), so the ranking
+(``services/matching/ranking.py``) takes the owners of those rows as candidates,
+rescores each exactly from its own rows (``rescore``) and uses the ``k``-th cosine
+returned as a bound on every owner not among them (docs/matching.md, "Speed").
 
-Below ``CLUSTER_FROM`` rows there is one block, read whole: the search is exact.
-Rows are appended to their block (amortised growth, no rebuild per upsert); a removed
-owner is only marked dead, and the blocks are rebuilt (and re-clustered) when the dead
-rows outnumber the live ones or the live rows have doubled since the last
-training: a catch-up of 50,000 upserts re-clusters a handful of times, not 50,000.
+Below ``GRAPH_FROM`` rows there is no graph: the ranking reads every row (exact).
+Rows are appended (to the matrix and the graph; no rebuild per upsert); a removed owner's
+rows are only marked dead, skipped in answers, and the side is compacted (its graph
+rebuilt) when the dead rows outnumber the live ones.
+
+The rows are kept once more in owner order, for the exact rescoring (the graph's own
+copy is faiss's, in its own layout): float32 holding the float16 values the scores are
+defined on (``PartnerIndex.vectors``), so a rescored cosine is exactly brute force's;
+float32 because converting float16 rows per query cost more than the product itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import faiss
 import numpy as np
 from numpy.typing import NDArray
 
 from services.matching.embedding import Vectors
 
-CLUSTER_FROM = 20_000  # rows: below this one exact block is faster than centroids
-ROWS_PER_CLUSTER = 200
-MAX_CLUSTERS = 1024  # training and routing cost grow with them
-PROBES = 8  # blocks read per query row
-GROWTH = 2  # re-cluster when the live rows have doubled since the last training
-TRAINING_SAMPLE = 32_768
-TRAINING_ROUNDS = 6
+GRAPH_FROM = 20_000  # live rows: below this reading every row is fast enough, and exact
+LINKS = 32  # HNSW neighbours per row (M): recall against memory (~256 bytes a row)
+EF_CONSTRUCTION = 64  # breadth of the search that places a new row: build time against recall
+EF_SEARCH = 96  # breadth of a query's search (at least k): latency against recall
 Positions = NDArray[np.int64]
 
+# One faiss thread: a query has a handful of rows (nothing to share out), the service
+# calls the index from worker threads, and the build machine's two cores are shared.
+faiss.omp_set_num_threads(1)
 
-class _Block:
-    """One cluster's rows (float32, contiguous: one matrix product reads them) and owners."""
 
-    def __init__(self, dimensions: int) -> None:
-        self.rows = np.zeros((16, dimensions), dtype=np.float32)
-        self.owners = np.zeros(16, dtype=np.int64)
+@dataclass(frozen=True)
+class Nearest:
+    """The owners of a query's nearest live rows, and what an owner not among them can
+    reach at most: the largest ``k``-th cosine over the query rows (-1 when the query
+    rows saw every row, or on a side without a graph, where every owner is listed)."""
+
+    owners: Positions
+    bound: float
+
+
+class _Growable:
+    """An array whose first ``count`` rows are used; appends amortised (capacity doubles)."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any, fill: Any = 0) -> None:
+        self.items = np.full((16, *shape), fill, dtype=dtype)
         self.count = 0
+        self._fill = fill
 
-    def append(self, rows: Vectors, owner: int) -> None:
-        needed = self.count + len(rows)
-        if needed > len(self.owners):
-            capacity = max(needed, 2 * len(self.owners))
-            self.rows = _grown(self.rows, capacity)
-            self.owners = _grown(self.owners, capacity)
-        self.rows[self.count : needed] = rows
-        self.owners[self.count : needed] = owner
-        self.count = needed
+    def reserve(self, size: int) -> None:
+        if size > len(self.items):
+            shape = (max(size, 2 * len(self.items)), *self.items.shape[1:])
+            grown = np.full(shape, self._fill, dtype=self.items.dtype)
+            grown[: len(self.items)] = self.items
+            self.items = grown
+
+    def extend(self, values: NDArray[Any]) -> None:
+        self.reserve(self.count + len(values))
+        self.items[self.count : self.count + len(values)] = values
+        self.count += len(values)
+
+    @property
+    def used(self) -> NDArray[Any]:
+        return self.items[: self.count]
 
 
 def _grown(array: NDArray[Any], capacity: int) -> NDArray[Any]:
@@ -64,123 +87,118 @@ def _grown(array: NDArray[Any], capacity: int) -> NDArray[Any]:
 class SentenceRows:
     """One side's rows, owned by integer positions the caller assigns (and marks dead)."""
 
-    def __init__(self, dimensions: int, seed: int = 0) -> None:
+    def __init__(self, dimensions: int) -> None:
         self.dimensions = dimensions
-        self._seed = seed
-        self._owned: dict[int, Vectors] = {}  # live owner → its rows, to rebuild from
+        self._reset()
+
+    def _reset(self) -> None:
+        self._matrix = _Growable((self.dimensions,), np.float32)
+        self._row_owner = _Growable((), np.int64)
+        self._row_alive = _Growable((), np.bool_)
+        self._start = _Growable((), np.int64)  # per owner position: its first row
+        self._count = _Growable((), np.int64)  # per owner position: its live rows (0: none)
+        self._graph: faiss.IndexHNSWFlat | None = None
         self.rows = 0  # live rows
         self.dead_rows = 0
-        self.trained_at = 0
-        self._centroids = np.zeros((0, dimensions), dtype=np.float32)
-        self._blocks = [_Block(dimensions)]
 
     @property
-    def clusters(self) -> int:
-        """How many centroids route the rows (0: one block, read whole, exact)."""
-        return len(self._centroids)
+    def graphed(self) -> bool:
+        """Whether a HNSW graph answers queries (False: every row is read, exact)."""
+        return self._graph is not None
 
     def add(self, owner: int, rows: Vectors) -> None:
         """Index an owner's rows; an owner position is added once (a change is a new one)."""
         if not len(rows):
             return
-        rows = np.ascontiguousarray(rows, dtype=np.float32)
-        self._owned[owner] = rows
+        stored = self._append(owner, np.asarray(rows, dtype=np.float16).astype(np.float32))
+        if self._graph is not None:
+            self._graph.add(stored)
+        elif self.rows >= GRAPH_FROM:
+            self._compact()
+
+    def _append(self, owner: int, rows: Vectors) -> Vectors:
+        """Store an owner's rows (not in the graph): the matrix, their owner, its range."""
+        for array in (self._start, self._count):
+            array.reserve(owner + 1)
+            array.count = max(array.count, owner + 1)
+        self._start.items[owner] = self._matrix.count
+        self._count.items[owner] = len(rows)
+        self._matrix.extend(rows)
+        self._row_owner.extend(np.full(len(rows), owner, dtype=np.int64))
+        self._row_alive.extend(np.ones(len(rows), dtype=np.bool_))
         self.rows += len(rows)
-        if not len(self._centroids):
-            self._blocks[0].append(rows, owner)
-            if self._blocks[0].count >= CLUSTER_FROM:
-                self._rebuild()
-            return
-        for block, row in zip(self._nearest(rows), rows, strict=True):
-            self._blocks[int(block)].append(row[None, :], owner)
-        if self.rows > GROWTH * self.trained_at:
-            self._rebuild()
+        return rows
 
     def remove(self, owner: int) -> None:
-        """Forget an owner: its rows stay in their blocks, masked, until the next rebuild."""
-        rows = self._owned.pop(owner, None)
-        if rows is None:
+        """Forget an owner: its rows stay, masked, until the dead outnumber the living."""
+        if owner >= self._count.count or not self._count.items[owner]:
             return
-        self.rows -= len(rows)
-        self.dead_rows += len(rows)
+        start, count = int(self._start.items[owner]), int(self._count.items[owner])
+        self._row_alive.items[start : start + count] = False
+        self._count.items[owner] = 0
+        self.rows -= count
+        self.dead_rows += count
         if self.dead_rows > self.rows:
-            self._rebuild()
+            self._compact()
 
-    def best(self, queries: Vectors, owners: int, alive: NDArray[np.bool_]) -> Vectors:
-        """Per owner position (``owners`` of them): the best cosine of any query with any
-        of its rows read, -1 where none was read (or the owner is dead)."""
-        best = np.full(owners, -1.0, dtype=np.float32)
-        if not len(queries):
+    def owners(self) -> Positions:
+        """Every owner position with live rows on this side."""
+        return np.flatnonzero(self._count.used).astype(np.int64)
+
+    def nearest(self, queries: Vectors, k: int) -> Nearest:
+        """The owners of each query row's ``k`` nearest rows (every owner without a graph)."""
+        if self._graph is None or not len(queries):
+            return Nearest(self.owners() if len(queries) else np.zeros(0, np.int64), -1.0)
+        self._graph.hnsw.efSearch = max(EF_SEARCH, k)
+        cosines, rows = self._graph.search(np.ascontiguousarray(queries, np.float32), k)
+        full = rows[:, -1] >= 0  # a query row with fewer than k answers saw every row
+        bound = float(cosines[full, -1].max()) if full.any() else -1.0
+        found = rows[rows >= 0]
+        found = found[self._row_alive.items[found]]
+        return Nearest(np.unique(self._row_owner.items[found]), bound)
+
+    def rescore(self, queries: Vectors, owners: Positions) -> Vectors:
+        """Per owner, the exact best cosine of any query row with any of its rows (-1: none)."""
+        best = np.full(len(owners), -1.0, dtype=np.float32)
+        known = owners < self._count.count
+        counts = np.zeros(len(owners), dtype=np.int64)
+        counts[known] = self._count.items[owners[known]]
+        holding = np.flatnonzero(counts)
+        if not len(queries) or not len(holding):
             return best
-        for block in self._probed(queries):
-            if not block.count:
-                continue
-            column = (queries @ block.rows[: block.count].T).max(axis=0)
-            np.maximum.at(best, block.owners[: block.count], column)
-        best[~alive[:owners]] = -1.0
+        counts = counts[holding]
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        starts = self._start.items[owners[holding]]
+        rows = np.arange(int(counts.sum())) + np.repeat(starts - offsets, counts)
+        column = (queries @ self._matrix.items[rows].T).max(axis=0)
+        best[holding] = np.maximum.reduceat(column, offsets)
         return best
 
     def memory_bytes(self) -> int:
-        """What the blocks and centroids hold (allocated, with their spare capacity)."""
-        blocks = sum(block.rows.nbytes + block.owners.nbytes for block in self._blocks)
-        return int(blocks + self._centroids.nbytes)
+        """The rows, their owners and flags (allocated), and the graph (vectors and
+        links, estimated from faiss's layout: float32 rows plus ~2·LINKS ids a row)."""
+        arrays = (self._matrix, self._row_owner, self._row_alive, self._start, self._count)
+        own = sum(int(array.items.nbytes) for array in arrays)
+        if self._graph is None:
+            return own
+        per_row = 4 * self.dimensions + 4 * 2 * LINKS + 8
+        return own + int(self._graph.ntotal) * per_row
 
-    def _probed(self, queries: Vectors) -> list[_Block]:
-        if not len(self._centroids):
-            return self._blocks
-        scores = queries @ self._centroids.T
-        probes = min(PROBES, len(self._centroids))
-        nearest = np.argpartition(-scores, probes - 1, axis=1)[:, :probes]
-        return [self._blocks[int(block)] for block in np.unique(nearest)]
-
-    def _nearest(self, rows: Vectors) -> Positions:
-        return np.argmax(rows @ self._centroids.T, axis=1).astype(np.int64)
-
-    def _rebuild(self) -> None:
-        """Re-cluster every live row (or go back to one exact block when few are left)."""
-        owners = list(self._owned)
-        counts = [len(self._owned[owner]) for owner in owners]
-        rows = (
-            np.vstack([self._owned[owner] for owner in owners])
-            if owners
-            else np.zeros((0, self.dimensions), dtype=np.float32)
-        )
-        row_owners = np.repeat(np.array(owners, dtype=np.int64), counts)
-        self.dead_rows = 0
-        self.trained_at = len(rows)
-        if len(rows) < CLUSTER_FROM:
-            self._centroids = np.zeros((0, self.dimensions), dtype=np.float32)
-            assignment = np.zeros(len(rows), dtype=np.int64)
-        else:
-            clusters = min(MAX_CLUSTERS, len(rows) // ROWS_PER_CLUSTER)
-            self._centroids = _kmeans(rows, clusters, self._seed)
-            assignment = np.concatenate(
-                [self._nearest(chunk) for chunk in np.array_split(rows, len(rows) // 8192 + 1)]
-            )
-        self._blocks = [_Block(self.dimensions) for _ in range(max(1, len(self._centroids)))]
-        order = np.argsort(assignment, kind="stable")
-        bounds = np.searchsorted(assignment[order], np.arange(len(self._blocks) + 1))
-        for number, block in enumerate(self._blocks):
-            chosen = order[bounds[number] : bounds[number + 1]]
-            block.rows = np.ascontiguousarray(rows[chosen])
-            block.owners = row_owners[chosen]
-            block.count = len(chosen)
-
-
-def _kmeans(rows: Vectors, clusters: int, seed: int) -> Vectors:
-    """Spherical k-means on a sample: unit centroids, assigned by the largest cosine."""
-    rng = np.random.default_rng(seed)
-    sample = rows[rng.choice(len(rows), min(len(rows), TRAINING_SAMPLE), replace=False)]
-    clusters = max(1, min(clusters, len(sample)))
-    centroids = sample[rng.choice(len(sample), clusters, replace=False)].copy()
-    for _ in range(TRAINING_ROUNDS):
-        assignment = np.argmax(sample @ centroids.T, axis=1)
-        sums = np.zeros_like(centroids)
-        np.add.at(sums, assignment, sample)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        empty = norms[:, 0] == 0
-        centroids = np.where(empty[:, None], centroids, sums / np.where(norms == 0, 1, norms))
-    return centroids.astype(np.float32)
+    def _compact(self) -> None:
+        """Keep only live rows, owner by owner, and rebuild the graph over them (or drop
+        it when few are left)."""
+        owners = self.owners()
+        starts, counts = self._start.items[owners], self._count.items[owners]
+        matrix = self._matrix.items
+        self._reset()
+        for owner, start, count in zip(owners, starts, counts, strict=True):
+            self._append(int(owner), matrix[start : start + count])
+        if self.rows >= GRAPH_FROM:
+            graph = faiss.IndexHNSWFlat(self.dimensions, LINKS, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = EF_CONSTRUCTION
+            for chunk in range(0, self._matrix.count, 65_536):
+                graph.add(self._matrix.used[chunk : chunk + 65_536])
+            self._graph = graph
 
 
 Key = tuple[str, str]

@@ -8,18 +8,25 @@ seeker at least one way (some sentence points): sharing a sector or a language d
 make a partner. A seeker with neither needs nor offers therefore gets no candidates (the
 service refuses such a query before it gets here; ``search`` answers ``[]``).
 
-Search (docs/matching.md, "Speed"): each side's sentence rows live in a clustered index
-(``services/matching/index.py``) that gives, per organisation, its best cosine among the
-rows it reads; the other features and the filters are array operations over every
-organisation at once (``ValueHolders``), so a query's totals are a few vector
-operations. The best ``top`` + ``RECHECKED`` totals are then scored exactly from their own
-vectors (their reasons) and the ``top`` best returned: below ``CLUSTER_FROM`` rows every
-row is read and the search is exact.
+Search (docs/matching.md, "Speed"): the features and the filters are array operations
+over every organisation at once (``ValueHolders``). Each side's sentence rows live in
+``services/matching/index.py``; above ``GRAPH_FROM`` rows a HNSW graph gives the owners
+of each seeker row's ``k`` nearest rows on each side: those **candidates** are scored
+exactly from their own rows, both sides. An organisation that is not a candidate has,
+on each side, a cosine no higher than the ``k``-th one returned, so its total is at most
+those sentence points plus its own feature points: the organisations whose bound beats
+the ``top``-th exact score are scored exactly too, ``DOUBT_CHUNK`` at a time, the richest
+in features first (they raise the ``top``-th score soonest, which shrinks the doubt),
+until none is left in doubt; past ``RESCORED_AT_MOST`` of them ``k`` grows (``GROWTH``),
+which may lower the bound, and at ``K_AT_MOST`` everyone left in doubt is scored. The
+answer is therefore exact up to the graph's own recall (a row among the true ``k``
+nearest that the graph misses); below ``GRAPH_FROM`` rows it is exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,14 +34,13 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
 from services.matching.embedding import SentenceModel, Vectors
-from services.matching.index import SentenceRows, ValueHolders
+from services.matching.index import Positions, SentenceRows, ValueHolders
 from services.matching.profiles import PartnerProfile, ProfileVectors, embed_profiles
 from services.matching.reasons import (
     SECTOR_LEVELS,
     NaceCode,
     Reason,
     ReasonKind,
-    best_pair,
     both_ways_reason,
     feature_points_all,
     feature_reasons,
@@ -56,8 +62,11 @@ __all__ = [
     "rank_all",
     "rescale",
 ]
-BATCH = 64  # candidates sorted at a time: most searches stop in the first batch
-RECHECKED = 10  # candidates beyond the top scored exactly too: a clustered estimate can be low
+FIRST_K = 32  # nearest rows asked per seeker row at first
+GROWTH = 4  # k grows by this when the bound leaves too many organisations in doubt
+K_AT_MOST = 2048  # beyond this, score every admitted organisation (exact, slow, rare)
+RESCORED_AT_MOST = 16_384  # organisations in doubt scored exactly before k grows
+DOUBT_CHUNK = 1024  # organisations in doubt scored at a time, the best features first
 
 
 class SearchFilters(BaseModel):
@@ -107,6 +116,14 @@ class PartnerMatch(BaseModel):
 
 
 @dataclass(frozen=True)
+class _Found:
+    """Candidate positions and what any other organisation's sentence points are at most."""
+
+    positions: Positions
+    bound: float
+
+
+@dataclass(frozen=True)
 class _Stored:
     """A profile's rows as the index keeps them: float16 halves their memory; the
     cosines computed from them differ from float32 by less than 0.001."""
@@ -137,11 +154,14 @@ class PartnerIndex:
 
     Each profile holds an integer position in the side indexes; a change gives it a new
     position and marks the old one dead, and positions are renumbered (everything
-    re-added) once the dead outnumber the living.
+    re-added) once the dead outnumber the living. A lock serialises changes and searches:
+    the service upserts from a worker thread, and a faiss graph must not be searched
+    while a row is being added to it.
     """
 
     def __init__(self, dimensions: int) -> None:
         self.dimensions = dimensions
+        self._lock = threading.RLock()
         self._profiles: dict[str, PartnerProfile] = {}
         self._stored: dict[str, _Stored] = {}
         self._reset_positions()
@@ -150,26 +170,28 @@ class PartnerIndex:
         self._position: dict[str, int] = {}
         self._ids: list[str | None] = []
         self._alive = np.zeros(1024, dtype=np.bool_)
-        self._offers = SentenceRows(self.dimensions, seed=1)
-        self._needs = SentenceRows(self.dimensions, seed=2)
+        self._offers = SentenceRows(self.dimensions)
+        self._needs = SentenceRows(self.dimensions)
         self._holders = ValueHolders()
 
     def upsert(self, profile: PartnerProfile, vectors: ProfileVectors) -> None:
         """Add or replace a profile: searchable at once, its old rows masked."""
         if (len(vectors.offers), len(vectors.needs)) != (len(profile.offers), len(profile.needs)):
             raise ValueError(f"{profile.id}: the vectors are not those of its sentences")
-        self._forget(profile.id)
         stored = _Stored.of(vectors)
-        self._profiles[profile.id] = profile
-        self._stored[profile.id] = stored
-        self._place(profile.id, stored)
-        if len(self._ids) > 2 * len(self._profiles) + 1024:
-            self._renumber()
+        with self._lock:
+            self._forget(profile.id)
+            self._profiles[profile.id] = profile
+            self._stored[profile.id] = stored
+            self._place(profile.id, stored)
+            if len(self._ids) > 2 * len(self._profiles) + 1024:
+                self._renumber()
 
     def remove(self, id: str) -> None:
-        self._forget(id)
-        self._profiles.pop(id, None)
-        self._stored.pop(id, None)
+        with self._lock:
+            self._forget(id)
+            self._profiles.pop(id, None)
+            self._stored.pop(id, None)
 
     def _forget(self, id: str) -> None:
         position = self._position.pop(id, None)
@@ -214,13 +236,6 @@ class PartnerIndex:
         own = sum(s.offers.nbytes + s.needs.nbytes + s.whole.nbytes for s in self._stored.values())
         return self._offers.memory_bytes() + self._needs.memory_bytes() + own + self._alive.nbytes
 
-    def estimates(self, vectors: ProfileVectors) -> Vectors:
-        """Per position, the sentence points from the rows the side indexes read."""
-        count = len(self._ids)
-        need_offer = self._offers.best(vectors.needs, count, self._alive)
-        offer_need = self._needs.best(vectors.offers, count, self._alive)
-        return sentence_points(need_offer, offer_need)
-
     def search(
         self,
         seeker: PartnerProfile,
@@ -233,49 +248,100 @@ class PartnerIndex:
         filters = filters or SearchFilters()
         if top <= 0 or not (len(vectors.needs) or len(vectors.offers)):
             return []
+        with self._lock:
+            best = self._best(seeker, vectors, filters, top, visible)
+            return [self._match(seeker, vectors, id) for _, _, id in best]
+
+    def _best(
+        self,
+        seeker: PartnerProfile,
+        vectors: ProfileVectors,
+        filters: SearchFilters,
+        top: int,
+        visible: Callable[[PartnerProfile], bool] | None,
+    ) -> list[tuple[float, int, str]]:
+        """(exact score, -position, id) of the ``top`` best, best first: candidates from
+        the graphs, then whoever the bound leaves in doubt (the module docstring)."""
         count = len(self._ids)
-        estimates = self.estimates(vectors)
         features = feature_points_all(seeker, self._holders, count)
-        totals = estimates + features
-        totals[~((estimates > 0) & filters.mask(self._holders, count))] = -1.0
+        admitted = filters.mask(self._holders, count) & self._alive[:count]
         if seeker.id in self._position:
-            totals[self._position[seeker.id]] = -1.0
+            admitted[self._position[seeker.id]] = False
+        scored = np.zeros(count, dtype=np.bool_)
+        totals = np.full(count, -1.0, dtype=np.float32)
+        k, rescored = FIRST_K, 0
+        sentences = self._candidates(vectors, k, admitted)
+        self._score(vectors, sentences.positions, features, scored, totals)
+        while True:
+            best = self._chosen(totals, top, visible)
+            if sentences.bound <= 0:  # no organisation left out has sentence points
+                return best
+            floor = best[-1][0] if len(best) == top else 0.0
+            doubt = np.flatnonzero(admitted & ~scored & (features + sentences.bound > floor))
+            if not len(doubt):
+                return best
+            if rescored >= RESCORED_AT_MOST and k < K_AT_MOST:  # a looser bound than hoped
+                k, rescored = k * GROWTH, 0
+                sentences = self._candidates(vectors, k, admitted & ~scored)
+                self._score(vectors, sentences.positions, features, scored, totals)
+                continue
+            if k >= K_AT_MOST:  # the bound does not tighten: score everyone left in doubt
+                self._score(vectors, doubt, features, scored, totals)
+                continue
+            if len(doubt) > DOUBT_CHUNK:  # the richest in features first: they raise the
+                doubt = doubt[np.argpartition(-features[doubt], DOUBT_CHUNK)[:DOUBT_CHUNK]]
+            self._score(vectors, doubt, features, scored, totals)  # floor soonest
+            rescored += len(doubt)
+
+    def _candidates(self, vectors: ProfileVectors, k: int, wanted: NDArray[np.bool_]) -> _Found:
+        """The admitted owners of each seeker row's ``k`` nearest rows on both sides, and the
+        sentence points an organisation not among them can reach at most."""
+        need_offer = self._offers.nearest(vectors.needs, k)
+        offer_need = self._needs.nearest(vectors.offers, k)
+        positions = np.union1d(need_offer.owners, offer_need.owners)
+        bound = sentence_points(np.array(need_offer.bound), np.array(offer_need.bound))
+        return _Found(positions[wanted[positions]], float(bound))
+
+    def _score(
+        self,
+        vectors: ProfileVectors,
+        positions: Positions,
+        features: Vectors,
+        scored: NDArray[np.bool_],
+        totals: Vectors,
+    ) -> None:
+        """Exact totals of these positions from their own rows; no sentence points: -1."""
+        if not len(positions):
+            return
+        points = sentence_points(
+            self._offers.rescore(vectors.needs, positions),
+            self._needs.rescore(vectors.offers, positions),
+        )
+        totals[positions] = np.where(points > 0, points + features[positions], -1.0)
+        scored[positions] = True
+
+    def _chosen(
+        self, totals: Vectors, top: int, visible: Callable[[PartnerProfile], bool] | None
+    ) -> list[tuple[float, int, str]]:
+        """The ``top`` best positive totals the searcher may see, best first (ties: the
+        older position first)."""
+        positive = np.flatnonzero(totals > 0)
+        order = positive[np.lexsort((positive, -totals[positive]))]
         chosen: list[tuple[float, int, str]] = []
-        for position in _best_first(totals):
-            id = self._ids[position]
+        for position in order:
+            id = self._ids[int(position)]
             if id is None or (visible is not None and not visible(self._profiles[id])):
                 continue
-            exact = self._sentence_points(vectors, id) + float(features[position])
-            chosen.append((exact, -position, id))
-            if len(chosen) == top + RECHECKED:
+            chosen.append((float(totals[position]), -int(position), id))
+            if len(chosen) == top:
                 break
-        best = sorted(chosen, reverse=True)[:top]
-        return [self._match(seeker, vectors, id) for _, _, id in best]
-
-    def _sentence_points(self, seeker: ProfileVectors, id: str) -> float:
-        """A candidate's sentence points from its own rows (what its reasons will show)."""
-        stored = self._stored[id]
-        need_offer = best_pair(seeker.needs, stored.offers.astype(np.float32))[2]
-        offer_need = best_pair(seeker.offers, stored.needs.astype(np.float32))[2]
-        return float(sentence_points(np.array(need_offer), np.array(offer_need)))
+        return chosen
 
     def _match(self, seeker: PartnerProfile, vectors: ProfileVectors, id: str) -> PartnerMatch:
         candidate = self._profiles[id]
         reasons = explain(seeker, vectors, candidate, self._stored[id].vectors())
         score = round(sum(reason.points for reason in reasons), 1)
         return PartnerMatch(id=id, network=candidate.network, score=score, reasons=reasons)
-
-
-def _best_first(estimates: Vectors) -> Iterator[int]:
-    """Positions with a positive total, best first, sorted a batch at a time."""
-    remaining = np.flatnonzero(estimates > 0)
-    while len(remaining):
-        if len(remaining) > BATCH:
-            split = np.argpartition(-estimates[remaining], BATCH - 1)
-            batch, remaining = remaining[split[:BATCH]], remaining[split[BATCH:]]
-        else:
-            batch, remaining = remaining, remaining[:0]
-        yield from (int(p) for p in batch[np.argsort(-estimates[batch], kind="stable")])
 
 
 def explain(
