@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from services.matching.handlers import visibilities
+from services.matching.handlers import visible
 from services.matching.metrics import MatchingMetrics
 from services.matching.projection import REMOVING, WITHDRAWN, Projection, profile_key
 from services.matching.ranking import explain
@@ -121,17 +121,12 @@ def _organisation(projection: Projection, key: str) -> Organisation:
     )
 
 
-def _visible(projection: Projection, key: str, staff: bool) -> bool:
-    known = projection.known.get(key)
-    return known is not None and known.visibility in visibilities(staff)
-
-
 def prepare(
     projection: Projection, node: str, draft: InterestDraft, staff: bool
 ) -> InterestExpressed:
     """The message of an expression, checked: a partner the sender may see, an own member
     that may be named to another network, and the match's reasons (computed here)."""
-    if not _visible(projection, draft.partner, staff):
+    if not visible(projection, draft.partner, staff):
         raise NotFound(
             f"no organisation {draft.partner!r} in this node's partner search", "partner"
         )
