@@ -224,12 +224,13 @@ async def on_interest_expressed(
     is not (or no longer) one of this network's: the member then reads why."""
     assert isinstance(message, InterestExpressed)
     node = kit.identity.node
-    own = message.partner.network == node
-    stored = await uow.collection(PROFILES).find_one(
-        {"_id": profile_key(node, message.partner.id)}, {"state": 1}, session=uow.session
-    )
+    stored = None
+    if message.partner.network == node:  # another network's organisation: no need to look
+        stored = await uow.collection(PROFILES).find_one(
+            {"_id": profile_key(node, message.partner.id)}, {"state": 1}, session=uow.session
+        )
     metrics = kit.metrics
-    if not own or stored is None or stored["state"] in (REMOVING, WITHDRAWN):
+    if stored is None or stored["state"] in (REMOVING, WITHDRAWN):
         refusal = InterestAnswered(
             id=message.id,
             outcome=InterestOutcome.REFUSED,
