@@ -254,12 +254,19 @@ async def answer(
     message = InterestAnswered(
         id=interest_id, outcome=draft.outcome, note=draft.note, answered_at=now()
     )
-    changes = {"status": message.outcome.value, "note": message.note}
-    changes["answered_at"] = message.answered_at
-    answered = await INBOX.decide(uow, found, changes)
+    answered = await INBOX.decide(uow, found, _answered(message))
     sender = str(found["sender_node"])
     await hand_over(uow, node, sender, message, lambda: _record_answer(uow, node, message))
     return answered
+
+
+def _answered(message: InterestAnswered) -> Document:
+    """What an answer changes on either side's record."""
+    return {
+        "status": message.outcome.value,
+        "note": message.note,
+        "answered_at": message.answered_at,
+    }
 
 
 async def _record_answer(uow: MatchingUnitOfWork, partner: str, message: InterestAnswered) -> None:
@@ -268,7 +275,7 @@ async def _record_answer(uow: MatchingUnitOfWork, partner: str, message: Interes
         uow,
         INTERESTS_SENT,
         {"_id": message.id, "target": partner, "status": WAITING},
-        {"status": message.outcome.value, "note": message.note, "answered_at": message.answered_at},
+        _answered(message),
         f"no expression of interest {message.id!r} to {partner} waits for an answer",
     )
 
