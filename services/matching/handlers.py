@@ -92,6 +92,12 @@ def visibilities(staff: bool) -> frozenset[Visibility]:
     return frozenset(Visibility) if staff else frozenset({Visibility.PUBLIC})
 
 
+def visible(projection: Projection, key: str, staff: bool) -> bool:
+    """Whether the caller may find the indexed organisation ``key`` (hidden: unknown)."""
+    known = projection.known.get(key)
+    return known is not None and known.visibility in visibilities(staff)
+
+
 async def free_search(
     kit: Kit, projection: Projection, query: FreeSearch, staff: bool
 ) -> dict[str, Any]:
@@ -121,11 +127,10 @@ async def partners_of(
     started = time.perf_counter()
     key = profile_key(network, organisation_id)
     index = _index(projection)
-    seeker, vectors, known = index.profile(key), index.vectors(key), projection.known.get(key)
-    if seeker is None or vectors is None or known is None:
+    seeker, vectors = index.profile(key), index.vectors(key)
+    if seeker is None or vectors is None or not visible(projection, key, staff):
         raise NotFound(f"no organisation {organisation_id!r} of {network!r} on this node", "id")
-    if known.visibility not in visibilities(staff):
-        raise NotFound(f"no organisation {organisation_id!r} of {network!r} on this node", "id")
+    known = projection.known[key]
     matches = _search(projection, seeker, vectors, query, staff)
     _observe(projection, "organisation", started)
     return {"organisation": _view(seeker, known), "results": matches}
@@ -193,7 +198,7 @@ def _result(match: PartnerMatch, profile: PartnerProfile | None, known: Indexed)
 def existing(projection: Projection, key: str, staff: bool) -> dict[str, Any]:
     """One indexed organisation as the caller may see it; hidden looks like unknown."""
     index = _index(projection)
-    profile, known = index.profile(key), projection.known.get(key)
-    if profile is None or known is None or known.visibility not in visibilities(staff):
+    profile = index.profile(key)
+    if profile is None or not visible(projection, key, staff):
         raise NotFound(f"no organisation {key!r} in this node's partner search", "partner")
-    return _view(profile, known)
+    return _view(profile, projection.known[key])

@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from services.matching.handlers import visibilities
+from services.matching.handlers import visible
 from services.matching.metrics import MatchingMetrics
 from services.matching.projection import REMOVING, WITHDRAWN, Projection, profile_key
 from services.matching.ranking import explain
@@ -121,17 +121,12 @@ def _organisation(projection: Projection, key: str) -> Organisation:
     )
 
 
-def _visible(projection: Projection, key: str, staff: bool) -> bool:
-    known = projection.known.get(key)
-    return known is not None and known.visibility in visibilities(staff)
-
-
 def prepare(
     projection: Projection, node: str, draft: InterestDraft, staff: bool
 ) -> InterestExpressed:
     """The message of an expression, checked: a partner the sender may see, an own member
     that may be named to another network, and the match's reasons (computed here)."""
-    if not _visible(projection, draft.partner, staff):
+    if not visible(projection, draft.partner, staff):
         raise NotFound(
             f"no organisation {draft.partner!r} in this node's partner search", "partner"
         )
@@ -229,12 +224,13 @@ async def on_interest_expressed(
     is not (or no longer) one of this network's: the member then reads why."""
     assert isinstance(message, InterestExpressed)
     node = kit.identity.node
-    own = message.partner.network == node
-    stored = await uow.collection(PROFILES).find_one(
-        {"_id": profile_key(node, message.partner.id)}, {"state": 1}, session=uow.session
-    )
+    stored = None
+    if message.partner.network == node:  # another network's organisation: no need to look
+        stored = await uow.collection(PROFILES).find_one(
+            {"_id": profile_key(node, message.partner.id)}, {"state": 1}, session=uow.session
+        )
     metrics = kit.metrics
-    if not own or stored is None or stored["state"] in (REMOVING, WITHDRAWN):
+    if stored is None or stored["state"] in (REMOVING, WITHDRAWN):
         refusal = InterestAnswered(
             id=message.id,
             outcome=InterestOutcome.REFUSED,
@@ -258,12 +254,19 @@ async def answer(
     message = InterestAnswered(
         id=interest_id, outcome=draft.outcome, note=draft.note, answered_at=now()
     )
-    changes = {"status": message.outcome.value, "note": message.note}
-    changes["answered_at"] = message.answered_at
-    answered = await INBOX.decide(uow, found, changes)
+    answered = await INBOX.decide(uow, found, _answered(message))
     sender = str(found["sender_node"])
     await hand_over(uow, node, sender, message, lambda: _record_answer(uow, node, message))
     return answered
+
+
+def _answered(message: InterestAnswered) -> Document:
+    """What an answer changes on either side's record."""
+    return {
+        "status": message.outcome.value,
+        "note": message.note,
+        "answered_at": message.answered_at,
+    }
 
 
 async def _record_answer(uow: MatchingUnitOfWork, partner: str, message: InterestAnswered) -> None:
@@ -272,7 +275,7 @@ async def _record_answer(uow: MatchingUnitOfWork, partner: str, message: Interes
         uow,
         INTERESTS_SENT,
         {"_id": message.id, "target": partner, "status": WAITING},
-        {"status": message.outcome.value, "note": message.note, "answered_at": message.answered_at},
+        _answered(message),
         f"no expression of interest {message.id!r} to {partner} waits for an answer",
     )
 
