@@ -222,9 +222,10 @@ class PartnerIndex:
         return stored.vectors() if stored is not None else None
 
     def memory_bytes(self) -> int:
-        """The searched side indexes plus every profile's own float16 rows."""
+        """The searched side indexes, the value holders and every profile's own float16 rows."""
         own = sum(s.offers.nbytes + s.needs.nbytes for s in self._stored.values())
-        return self._offers.memory_bytes() + self._needs.memory_bytes() + own + self._alive.nbytes
+        sides = self._offers.memory_bytes() + self._needs.memory_bytes()
+        return sides + self._holders.memory_bytes() + own + self._alive.nbytes
 
     def search(
         self,
