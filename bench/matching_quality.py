@@ -99,7 +99,7 @@ def figures(ranks: Sequence[int | None]) -> dict[str, float]:
 
 def service_ranker(profiles: list[PartnerProfile], vectors: list[ProfileVectors]) -> Ranker:
     """The service's own search over an index of every profile."""
-    index = PartnerIndex(vectors[0].whole.shape[-1])
+    index = PartnerIndex(vectors[0].offers.shape[-1])
     for profile, rows in zip(profiles, vectors, strict=True):
         index.upsert(profile, rows)
     position = {profile.id: number for number, profile in enumerate(profiles)}
@@ -136,9 +136,15 @@ def tfidf_ranker(profiles: list[PartnerProfile]) -> Ranker:
     return rank
 
 
-def whole_ranker(vectors: list[ProfileVectors]) -> Ranker:
-    """Plain cosine of whole-profile vectors."""
-    whole = np.stack([rows.whole for rows in vectors])
+def whole_text(profile: PartnerProfile) -> str:
+    """The profile as one text: what the whole-profile baseline embeds."""
+    return " ".join([profile.legal_name, *profile.technologies, *profile.offers, *profile.needs])
+
+
+def whole_ranker(profiles: list[PartnerProfile], model: SentenceModel) -> Ranker:
+    """Plain cosine of whole-profile vectors (the service embeds no whole profile: only
+    this baseline reads one)."""
+    whole = model.passages([whole_text(profile) for profile in profiles])
     return lambda seeker: _top(whole @ whole[seeker], seeker)
 
 
@@ -157,7 +163,7 @@ def evaluate(
     rankers = {
         "service": service_ranker(profiles, vectors),
         "tfidf": tfidf_ranker(profiles),
-        "whole": whole_ranker(vectors),
+        "whole": whole_ranker(profiles, model),
     }
     result: dict[str, Any] = {"organisations": len(profiles), "seekers": len(planted)}
     for name, rank in rankers.items():

@@ -222,10 +222,9 @@ def build(
         fields["offers"] = [offers[s % len(offers)] for s in offer_rows]
         fields["needs"] = [needs[s % len(needs)] for s in need_rows]
         profiles.append(PartnerProfile.model_validate(fields))
-        whole = np.zeros(need_table.shape[1], dtype=np.float32)  # search never reads it
         vectors.append(
             ProfileVectors(
-                mixed(offer_table, offer_rows, noise), mixed(need_table, need_rows, noise), whole
+                mixed(offer_table, offer_rows, noise), mixed(need_table, need_rows, noise)
             )
         )
     return profiles, vectors

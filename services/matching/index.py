@@ -68,6 +68,11 @@ class _Growable:
             grown[: len(self.items)] = self.items
             self.items = grown
 
+    def append(self, value: Any) -> None:
+        self.reserve(self.count + 1)
+        self.items[self.count] = value
+        self.count += 1
+
     def extend(self, values: NDArray[Any]) -> None:
         self.reserve(self.count + len(values))
         self.items[self.count : self.count + len(values)] = values
@@ -76,12 +81,6 @@ class _Growable:
     @property
     def used(self) -> NDArray[Any]:
         return self.items[: self.count]
-
-
-def _grown(array: NDArray[Any], capacity: int) -> NDArray[Any]:
-    grown = np.zeros((capacity, *array.shape[1:]), dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
 
 
 class SentenceRows:
@@ -204,20 +203,6 @@ class SentenceRows:
 Key = tuple[str, str]
 
 
-class _Positions:
-    """A growable array of owner positions (appends amortised)."""
-
-    def __init__(self) -> None:
-        self.items = np.zeros(8, dtype=np.int64)
-        self.count = 0
-
-    def append(self, position: int) -> None:
-        if self.count == len(self.items):
-            self.items = _grown(self.items, 2 * len(self.items))
-        self.items[self.count] = position
-        self.count += 1
-
-
 class ValueHolders:
     """Which positions hold a value (a country, a NACE prefix, a technology…): an inverted
     index, so that a query's features and filters are a few array operations over every
@@ -225,11 +210,11 @@ class ValueHolders:
     them) until the caller rebuilds."""
 
     def __init__(self) -> None:
-        self._holders: dict[Key, _Positions] = {}
+        self._holders: dict[Key, _Growable] = {}  # per value, its holders' positions
 
     def add(self, position: int, keys: set[Key]) -> None:
         for key in keys:
-            self._holders.setdefault(key, _Positions()).append(position)
+            self._holders.setdefault(key, _Growable((), np.int64)).append(position)
 
     def count(self, keys: set[Key], size: int) -> NDArray[np.int32]:
         """Per position, how many of the keys it holds."""
@@ -237,7 +222,7 @@ class ValueHolders:
         for key in keys:
             held = self._holders.get(key)
             if held is not None:
-                counts[held.items[: held.count]] += 1
+                counts[held.used] += 1
         return counts
 
     def any(self, keys: set[Key], size: int) -> NDArray[np.bool_]:

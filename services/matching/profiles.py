@@ -76,36 +76,32 @@ class PartnerProfile(BaseModel):
     def _id(cls, value: Any) -> str:
         return str(value)
 
-    def whole_text(self) -> str:
-        """The profile as one text: what the whole-profile baseline embeds."""
-        return " ".join([self.legal_name, *self.technologies, *self.offers, *self.needs])
-
 
 @dataclass(frozen=True)
 class ProfileVectors:
-    """The vectors of a profile's offer and need sentences (rows in order) and of the whole."""
+    """The vectors of a profile's offer and need sentences (rows in order)."""
 
     offers: Vectors
     needs: Vectors
-    whole: Vectors
 
     def to_document(self) -> dict[str, Any]:
         """Stored as raw float32 bytes: a restart rebuilds the index without the model."""
         return {
-            "dimensions": int(self.whole.shape[-1]),
+            "dimensions": int(self.offers.shape[-1]),
             "offers": self.offers.astype(np.float32).tobytes(),
             "needs": self.needs.astype(np.float32).tobytes(),
-            "whole": self.whole.astype(np.float32).tobytes(),
         }
 
     @classmethod
     def from_document(cls, document: dict[str, Any]) -> ProfileVectors:
+        """A stored document's vectors (one stored before may still hold a "whole" row:
+        nothing reads it)."""
         dimensions = int(document["dimensions"])
 
         def rows(raw: bytes) -> Vectors:
             return np.frombuffer(bytes(raw), dtype=np.float32).reshape(-1, dimensions)
 
-        return cls(rows(document["offers"]), rows(document["needs"]), rows(document["whole"])[0])
+        return cls(rows(document["offers"]), rows(document["needs"]))
 
 
 def embed_profiles(
@@ -113,21 +109,20 @@ def embed_profiles(
 ) -> list[ProfileVectors]:
     """Every profile's sentences in two calls to the model (batching is what makes it fast).
 
-    Needs are read as e5 *queries* and offers (and the whole profile) as *passages*: the
-    model was trained to place a question near the passage that answers it, which is
-    what a need and the offer that meets it are (docs/matching.md, "Quality").
+    Needs are read as e5 *queries* and offers as *passages*: the model was trained to
+    place a question near the passage that answers it, which is what a need and the offer
+    that meets it are (docs/matching.md, "Quality").
     """
     needs = model.queries([sentence for profile in profiles for sentence in profile.needs])
-    passages = model.passages(
-        [text for profile in profiles for text in (*profile.offers, profile.whole_text())]
-    )
-    embedded, need_row, row = [], 0, 0
+    offers = model.passages([sentence for profile in profiles for sentence in profile.offers])
+    embedded, need_row, offer_row = [], 0, 0
     for profile in profiles:
-        offers = passages[row : row + len(profile.offers)]
-        row += len(profile.offers)
         embedded.append(
-            ProfileVectors(offers, needs[need_row : need_row + len(profile.needs)], passages[row])
+            ProfileVectors(
+                offers[offer_row : offer_row + len(profile.offers)],
+                needs[need_row : need_row + len(profile.needs)],
+            )
         )
+        offer_row += len(profile.offers)
         need_row += len(profile.needs)
-        row += 1
     return embedded

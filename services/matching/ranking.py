@@ -130,23 +130,13 @@ class _Stored:
 
     offers: NDArray[np.float16]
     needs: NDArray[np.float16]
-    whole: NDArray[np.float16]
 
     @classmethod
     def of(cls, vectors: ProfileVectors) -> _Stored:
-        return cls(
-            *(
-                np.asarray(v, dtype=np.float16)
-                for v in (vectors.offers, vectors.needs, vectors.whole)
-            )
-        )
+        return cls(np.asarray(vectors.offers, np.float16), np.asarray(vectors.needs, np.float16))
 
     def vectors(self) -> ProfileVectors:
-        return ProfileVectors(
-            self.offers.astype(np.float32),
-            self.needs.astype(np.float32),
-            self.whole.astype(np.float32),
-        )
+        return ProfileVectors(self.offers.astype(np.float32), self.needs.astype(np.float32))
 
 
 class PartnerIndex:
@@ -232,9 +222,10 @@ class PartnerIndex:
         return stored.vectors() if stored is not None else None
 
     def memory_bytes(self) -> int:
-        """The searched side indexes plus every profile's own float16 rows."""
-        own = sum(s.offers.nbytes + s.needs.nbytes + s.whole.nbytes for s in self._stored.values())
-        return self._offers.memory_bytes() + self._needs.memory_bytes() + own + self._alive.nbytes
+        """The searched side indexes, the value holders and every profile's own float16 rows."""
+        own = sum(s.offers.nbytes + s.needs.nbytes for s in self._stored.values())
+        sides = self._offers.memory_bytes() + self._needs.memory_bytes()
+        return sides + self._holders.memory_bytes() + own + self._alive.nbytes
 
     def search(
         self,

@@ -37,7 +37,7 @@ def profile(id: str, **fields: Any) -> PartnerProfile:
 
 
 def vectors(offers: list[np.ndarray], needs: list[np.ndarray]) -> ProfileVectors:
-    return ProfileVectors(rows(*offers), rows(*needs), unit(1.0))
+    return ProfileVectors(rows(*offers), rows(*needs))
 
 
 def test_rescale_reads_unrelated_as_zero_and_same_as_one() -> None:

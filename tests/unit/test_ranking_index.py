@@ -121,13 +121,7 @@ def organisations(
                 }
             )
         )
-        vectors.append(
-            ProfileVectors(
-                near(rng, centres, offers),
-                near(rng, centres, needs),
-                np.zeros(D, dtype=np.float32),
-            )
-        )
+        vectors.append(ProfileVectors(near(rng, centres, offers), near(rng, centres, needs)))
     return profiles, vectors
 
 
@@ -180,7 +174,7 @@ def test_a_changed_profile_is_found_where_it_now_is() -> None:
     for profile, rows in zip(profiles, vectors, strict=True):
         index.upsert(profile, rows)
     seeker, rows = profiles[0], vectors[0]
-    twin = ProfileVectors(rows.needs[:1].copy(), rows.offers[:1].copy(), rows.whole)
+    twin = ProfileVectors(rows.needs[:1].copy(), rows.offers[:1].copy())
     index.upsert(seeker.model_copy(update={"id": profiles[1].id}), twin)  # a perfect match
     found = {match.id: match.score for match in index.search(seeker, rows)}
     assert found[profiles[1].id] == max(found.values())
@@ -210,14 +204,14 @@ def test_the_bound_makes_k_grow_until_the_answer_is_exact(
         decoy = PartnerProfile(id=f"d{number}", country="FR", offers=["o"], needs=["n"])
         near_side, other = tilted(need if number % 2 else offer, 0.95), random_rows(rng, 1)[0]
         pair = (near_side, other) if number % 2 else (other, near_side)
-        index.upsert(decoy, ProfileVectors(pair[0][None], pair[1][None], np.zeros(D, np.float32)))
+        index.upsert(decoy, ProfileVectors(pair[0][None], pair[1][None]))
     partner = PartnerProfile(id="partner", country="FR", offers=["o"], needs=["n"])
     index.upsert(
         partner,
-        ProfileVectors(tilted(need, 0.9)[None], tilted(offer, 0.9)[None], np.zeros(D, np.float32)),
+        ProfileVectors(tilted(need, 0.9)[None], tilted(offer, 0.9)[None]),
     )
     seeker = PartnerProfile(id="seeker", country="RO", offers=["o"], needs=["n"])
-    seeker_rows = ProfileVectors(offer[None], need[None], np.zeros(D, np.float32))
+    seeker_rows = ProfileVectors(offer[None], need[None])
     asked: list[int] = []
     nearest = SentenceRows.nearest
 
