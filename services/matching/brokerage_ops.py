@@ -187,7 +187,7 @@ async def requests(kit: Kit, found: Document) -> dict[str, Any]:
 
 async def agenda(kit: Kit, found: Document) -> tuple[Document, list[Document]]:
     """The participant's session and meetings in time order."""
-    session, participants, _, last = await planning.inputs(kit.reads(), found["session_id"])
+    session, participants, last = await planning.planned(kit.reads(), found["session_id"])
     names = views.as_names(participants)
     return session, views.agenda(session, last, found["_id"], names)
 
@@ -225,6 +225,6 @@ async def board(kit: Kit, session_id: str) -> dict[str, Any]:
 
 
 async def table_sheet(kit: Kit, session_id: str, table: int) -> tuple[Document, list[Document]]:
-    session, participants, _, last = await planning.inputs(kit.reads(), session_id)
+    session, participants, last = await planning.planned(kit.reads(), session_id)
     check_table(session, table)
     return session, views.table_sheet(session, last, table, views.as_names(participants))
