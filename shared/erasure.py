@@ -70,7 +70,8 @@ class PersonRecords:
     async def erase(self, uow: UnitOfWork, email: str) -> list[str]:
         """Replace the person in every record of the collection; returns their ids."""
         ids = [doc["_id"] for doc in await self.holding(uow, email)]
-        return await self.replace(uow, {"_id": {"$in": ids}}) if ids else []
+        await self._set(uow, ids)
+        return ids
 
     async def holding(self, uow: UnitOfWork, email: str, *also: str) -> list[Document]:
         """The records naming the person (their ``_id`` and the top-level fields ``also``).
@@ -90,12 +91,16 @@ class PersonRecords:
         """Replace the person in the records ``query`` finds; returns their ids."""
         collection = uow.collection(self.collection)
         ids = [doc["_id"] async for doc in collection.find(query, {"_id": 1}, session=uow.session)]
+        await self._set(uow, ids)
+        return ids
+
+    async def _set(self, uow: UnitOfWork, ids: list[str]) -> None:
+        """Replace the person in the records ``ids`` (nothing to do for none)."""
         if ids:
             changes = dict.fromkeys((self.email, *self.fields), ERASED)
-            await collection.update_many(
+            await uow.collection(self.collection).update_many(
                 {"_id": {"$in": ids}}, {"$set": changes}, session=uow.session
             )
-        return ids
 
 
 def erasing(*records: PersonRecords) -> EraseHandler:

@@ -52,21 +52,30 @@ def gauges(registry: CollectorRegistry) -> tuple[Gauge, Gauge]:
     return quality, requests
 
 
-async def count_requests(kit: Kit, session_id: str) -> None:
+def show_counts(kit: Kit, session_id: str, requests: list[Document]) -> None:
+    """The session's requests-by-state gauge from its requests in hand."""
     _, by_state = gauges(kit.metrics.registry)
-    found = await store.requests_of(kit.reads(), session_id)
-    for state, count in planning.counts_by_state(found).items():
+    for state, count in planning.counts_by_state(requests).items():
         by_state.labels(session_id, state).set(count)
+
+
+async def count_requests(kit: Kit, session_id: str) -> None:
+    show_counts(kit, session_id, await store.requests_of(kit.reads(), session_id))
 
 
 async def recount(kit: Kit) -> None:
     """Every session's gauges from the store: after a restart they show at once, not
-    only after the next change."""
+    only after the next change. One read of the requests for all sessions, not one
+    query per session."""
+    reads = kit.reads()
     quality, _ = gauges(kit.metrics.registry)
-    async for kept in kit.reads().collection(store.SCHEDULES).find({}, {"quality": 1}):
+    async for kept in reads.collection(store.SCHEDULES).find({}, {"quality": 1}):
         quality.labels(kept["_id"]).set(kept["quality"])
-    async for session in kit.reads().collection(store.SESSIONS).find({}, {"_id": 1}):
-        await count_requests(kit, session["_id"])
+    by_session: dict[str, list[Document]] = {}
+    async for request in reads.collection(store.REQUESTS).find({}, {"session_id": 1, "status": 1}):
+        by_session.setdefault(request["session_id"], []).append(request)
+    async for session in reads.collection(store.SESSIONS).find({}, {"_id": 1}):
+        show_counts(kit, session["_id"], by_session.get(session["_id"], []))
 
 
 async def recount_every_minute(kit: Kit) -> None:
@@ -187,7 +196,7 @@ async def requests(kit: Kit, found: Document) -> dict[str, Any]:
 
 async def agenda(kit: Kit, found: Document) -> tuple[Document, list[Document]]:
     """The participant's session and meetings in time order."""
-    session, participants, _, last = await planning.inputs(kit.reads(), found["session_id"])
+    session, participants, last = await planning.planned(kit.reads(), found["session_id"])
     names = views.as_names(participants)
     return session, views.agenda(session, last, found["_id"], names)
 
@@ -206,7 +215,7 @@ async def run_schedule(kit: Kit, session_id: str) -> Document:
     await kit.transaction(lambda uow: planning.keep(uow, document))
     quality, _ = gauges(kit.metrics.registry)
     quality.labels(session_id).set(document["quality"])
-    await count_requests(kit, session_id)
+    show_counts(kit, session_id, requests_now)  # the requests just read, not a second read
     return document
 
 
@@ -225,6 +234,6 @@ async def board(kit: Kit, session_id: str) -> dict[str, Any]:
 
 
 async def table_sheet(kit: Kit, session_id: str, table: int) -> tuple[Document, list[Document]]:
-    session, participants, _, last = await planning.inputs(kit.reads(), session_id)
+    session, participants, last = await planning.planned(kit.reads(), session_id)
     check_table(session, table)
     return session, views.table_sheet(session, last, table, views.as_names(participants))

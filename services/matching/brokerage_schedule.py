@@ -179,16 +179,25 @@ def document_of(
     }
 
 
-async def inputs(
+async def planned(
     uow: UnitOfWork, session_id: str
-) -> tuple[Document, list[Document], list[Document], Document | None]:
+) -> tuple[Document, list[Document], Document | None]:
+    """The session, its participants and its kept schedule: what showing or moving a
+    meeting needs (not the requests)."""
     session = await store.session_of(uow, session_id)
     return (
         session,
         await store.participants_of(uow, session_id),
-        await store.requests_of(uow, session_id),
         await store.schedule_of(uow, session_id),
     )
+
+
+async def inputs(
+    uow: UnitOfWork, session_id: str
+) -> tuple[Document, list[Document], list[Document], Document | None]:
+    """What planning needs: ``planned`` and the session's requests."""
+    session, participants, last = await planned(uow, session_id)
+    return session, participants, await store.requests_of(uow, session_id), last
 
 
 def solve(problem: ScheduleProblem) -> Schedule:
@@ -220,7 +229,7 @@ async def move(
 ) -> Document:
     """Move a meeting by hand (it is then locked there); refused, saying why, if it
     breaks a constraint."""
-    session, participants, _, last = await inputs(uow, session_id)
+    session, participants, last = await planned(uow, session_id)
     last, meeting = _found(last, request_id)
     check_slots(session, [slot], "slot")
     check_table(session, table)
